@@ -2,11 +2,14 @@
 # bin/libdrumsplit_torch.so; `make test` is the one test command (README, .ci/run).
 
 GO        ?= go
-PYTHON    ?= python3
+# PYTHON: the first Python that can import torch (a pyenv/venv python3 on
+# PATH often cannot; Debian's python3-torch lives in /usr/bin/python3).
+PYTHON    ?= $(shell for p in python3 /usr/bin/python3 python; do \
+		(cd / && $$p -c 'import torch' >/dev/null 2>&1) && { echo $$p; exit 0; }; done; echo python3)
 BUILD_DIR ?= build
 BIN_DIR   ?= bin
 
-.PHONY: all build lib test test-go test-python fixtures clean
+.PHONY: all build lib test test-go test-python fixtures fixtures-torch fixtures-stft clean
 
 all: build
 
@@ -19,6 +22,26 @@ $(BIN_DIR)/drumsplit: FORCE
 	$(GO) build -trimpath -ldflags "-X main.Commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" -o $@ ./cmd/drumsplit
 
 FORCE:
+
+# lib: the C ABI library bin/libdrumsplit_torch.so. scripts/find_libtorch.sh
+# picks libtorch ($LIBTORCH, then the Python torch of $PYTHON, then the
+# system) and prints which; CMake is configured again only when that choice
+# changes, so a rebuild with nothing to do takes a moment.
+lib:
+	@tdir=$$(PYTHON="$(PYTHON)" scripts/find_libtorch.sh) && \
+	if ! grep -qxF "Torch_DIR:PATH=$$tdir" $(BUILD_DIR)/CMakeCache.txt 2>/dev/null; then \
+		cmake -S . -B $(BUILD_DIR) --log-level=WARNING -DCMAKE_BUILD_TYPE=Release "-DTorch_DIR:PATH=$$tdir"; \
+	fi && GNUMAKEFLAGS=--no-print-directory cmake --build $(BUILD_DIR) --parallel
+
+# fixtures-torch: the tiny TorchScript modules and their Python outputs that
+# the torch package's tests compare against (needs python3-torch).
+fixtures-torch:
+	$(PYTHON) scripts/make_torch_fixtures.py torch/testdata
+
+# fixtures-stft: torch.stft/istft outputs the stft package's tests compare
+# against, written to stft/testdata (needs python3-torch).
+fixtures-stft:
+	$(PYTHON) -W ignore::UserWarning scripts/make_stft_fixtures.py --out stft/testdata
 
 # test: everything CI checks. DRUMSPLIT_REQUIRE_TORCH=1 turns "library not
 # built" from a skip into a failure, so a broken native build cannot hide.

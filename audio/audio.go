@@ -1,0 +1,269 @@
+// Package audio decodes WAV, FLAC and MP3 files, resamples audio with a
+// band-limited polyphase filter, and encodes WAV and FLAC files atomically.
+//
+// Samples are planar float32 in [-1, 1] nominal: Data[ch][i]. Everything is
+// streaming first: a Reader decodes in fixed-size blocks, a Resampler keeps
+// only its filter history, and a Writer writes as it goes, so nothing forces a
+// whole file into memory. Decoders never trust sizes claimed by a header
+// further than the real size of the input allows, so a hostile or damaged file
+// cannot make them allocate much more than the file itself.
+//
+// Every error returned by this package is one line that starts with
+// "audio: <file>: ".
+package audio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Buffer is planar audio held in memory.
+type Buffer struct {
+	SampleRate int
+	Data       [][]float32 // Data[ch][i]; all channels have equal length
+}
+
+// Frames returns the number of sample frames (samples per channel).
+func (b *Buffer) Frames() int {
+	if len(b.Data) == 0 {
+		return 0
+	}
+	return len(b.Data[0])
+}
+
+// NumChannels returns the number of channels.
+func (b *Buffer) NumChannels() int { return len(b.Data) }
+
+// Info describes a decoded stream.
+type Info struct {
+	Format     string // "wav", "flac", "mp3"
+	SampleRate int
+	Channels   int   // channels in the file
+	BitDepth   int   // 0 when not meaningful (mp3)
+	Float      bool  // samples are stored as floating point
+	Frames     int64 // -1 when unknown
+}
+
+// Reader streams decoded audio.
+//
+// Read fills dst[ch][:n] for each channel (len(dst) must equal
+// Info().Channels, and n <= len(dst[0])) and returns the number of frames n.
+// Like io.Reader, it returns n > 0 with a nil error while there is data and
+// then 0, io.EOF at the end. Any other error is final and names the file.
+type Reader interface {
+	Info() Info
+	Read(dst [][]float32) (n int, err error)
+	Close() error
+}
+
+// blockFrames is the number of frames decoders and adapters move at a time.
+const blockFrames = 8192
+
+// Open opens the file at path and returns a Reader for it. The format is
+// chosen by looking at the content, never the extension.
+func Open(path string) (Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileErr(path, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fileErr(path, err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, errorf(path, "is a directory")
+	}
+	r, err := newReader(f, path, f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// NewReader returns a Reader decoding r, whose format is found by sniffing
+// its content. name is used in error messages only. Close on the returned
+// Reader does not close r.
+func NewReader(r io.ReadSeeker, name string) (Reader, error) {
+	return newReader(r, name, nil)
+}
+
+// newReader sniffs rs and starts the matching decoder; closer (may be nil)
+// is closed by the Reader's Close.
+func newReader(rs io.ReadSeeker, name string, closer io.Closer) (Reader, error) {
+	size, err := rs.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, fileErr(name, err)
+	}
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, fileErr(name, err)
+	}
+	if size == 0 {
+		return nil, errorf(name, "empty file")
+	}
+	var head [12]byte
+	n, err := io.ReadFull(rs, head[:])
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, fileErr(name, err)
+	}
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, fileErr(name, err)
+	}
+	h := head[:n]
+	switch {
+	case len(h) >= 12 && (bytes.Equal(h[:4], []byte("RIFF")) || bytes.Equal(h[:4], []byte("RF64")) ||
+		bytes.Equal(h[:4], []byte("BW64"))) && bytes.Equal(h[8:12], []byte("WAVE")):
+		w, err := newWAVReader(rs, size, name, closer)
+		if err != nil {
+			return nil, err // not a nil *wavReader in a non-nil Reader
+		}
+		return w, nil
+	case len(h) >= 4 && bytes.Equal(h[:4], []byte("fLaC")):
+		return newFLACReader(rs, 0, size, name, closer)
+	case len(h) >= 3 && bytes.Equal(h[:3], []byte("ID3")):
+		// An ID3v2 tag may precede MP3 frames and, rarely, a FLAC stream.
+		off, err := id3v2End(rs, size, name)
+		if err != nil {
+			return nil, err
+		}
+		var magic [4]byte
+		if _, err := rs.Seek(off, io.SeekStart); err != nil {
+			return nil, fileErr(name, err)
+		}
+		if _, err := io.ReadFull(rs, magic[:]); err == nil && string(magic[:]) == "fLaC" {
+			return newFLACReader(rs, off, size, name, closer)
+		}
+		return newMP3Reader(rs, off, size, name, closer)
+	}
+	if off, ok := sniffMP3(rs, 0, size); ok {
+		return newMP3Reader(rs, off, size, name, closer)
+	}
+	if len(h) >= 4 && (bytes.Equal(h[:4], []byte("RIFF")) || bytes.Equal(h[:4], []byte("RF64"))) {
+		if len(h) < 12 {
+			return nil, errorf(name, "truncated WAV header")
+		}
+		return nil, errorf(name, "RIFF file is not WAVE audio")
+	}
+	return nil, errorf(name, "unrecognised audio format (not WAV, FLAC or MP3)")
+}
+
+// ReadAll reads r to its end into a Buffer. It does not close r.
+func ReadAll(r Reader) (*Buffer, error) {
+	info := r.Info()
+	b := &Buffer{SampleRate: info.SampleRate, Data: make([][]float32, info.Channels)}
+	// Reserve what the decoder knows the stream to hold, bounded by the real
+	// size of the input (sizeHint), never by what a header merely claims:
+	// growing by append handles any remainder.
+	reserve := int64(0)
+	if h, ok := r.(sizeHinter); ok {
+		reserve = h.sizeHint()
+	} else if info.Frames > 0 {
+		reserve = min(info.Frames, 1<<20)
+	}
+	if reserve > 0 {
+		for ch := range b.Data {
+			b.Data[ch] = make([]float32, 0, reserve)
+		}
+	}
+	block := make([][]float32, info.Channels)
+	for ch := range block {
+		block[ch] = make([]float32, blockFrames)
+	}
+	for {
+		n, err := r.Read(block)
+		for ch := range block {
+			b.Data[ch] = append(b.Data[ch], block[ch][:n]...)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
+// sizeHinter is implemented by Readers that know how many frames they will
+// deliver, within what the size of their input allows.
+type sizeHinter interface {
+	sizeHint() int64
+}
+
+// DecodeFile decodes the whole file at path into memory.
+func DecodeFile(path string) (*Buffer, Info, error) {
+	r, err := Open(path)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	defer r.Close()
+	b, err := ReadAll(r)
+	if err != nil {
+		return nil, r.Info(), err
+	}
+	return b, r.Info(), nil
+}
+
+// errorf returns an error "audio: name: <message>".
+func errorf(name, format string, args ...any) error {
+	return fmt.Errorf("audio: %s: %s", name, fmt.Sprintf(format, args...))
+}
+
+// fileErr wraps err (from the OS or a library) as "audio: name: <cause>",
+// removing the duplicated path that *os.PathError would add.
+func fileErr(name string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return &Error{Name: name, Msg: pe.Op, Err: pe.Err}
+	}
+	return &Error{Name: name, Err: err}
+}
+
+// Error is an error about one file. Its text is one line:
+// "audio: <name>: <msg>: <err>".
+type Error struct {
+	Name string // the file
+	Msg  string // what was being done; may be empty
+	Err  error  // the cause; may be nil
+}
+
+func (e *Error) Error() string {
+	s := "audio: " + e.Name
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	if e.Err != nil {
+		s += ": " + oneLine(e.Err.Error())
+	}
+	return s
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// oneLine folds a multi-line message (some libraries produce them) into one.
+func oneLine(s string) string {
+	return string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
+}
+
+// checkDst verifies that dst has the shape Read expects and returns the
+// number of frames it can hold.
+func checkDst(dst [][]float32, channels int, name string) (int, error) {
+	if len(dst) != channels {
+		return 0, errorf(name, "Read: dst has %d channels, want %d", len(dst), channels)
+	}
+	if channels == 0 {
+		return 0, nil
+	}
+	n := len(dst[0])
+	for _, d := range dst[1:] {
+		if len(d) < n {
+			n = len(d)
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,182 @@
+package audio
+
+import (
+	"bufio"
+	"crypto/md5"
+	"encoding/binary"
+	"hash"
+
+	"github.com/mewkiz/flac"
+	"github.com/mewkiz/flac/frame"
+	"github.com/mewkiz/flac/meta"
+)
+
+// flacBlockSize is the number of frames per FLAC frame (libFLAC's default).
+const flacBlockSize = 4096
+
+// flacEncoder writes FLAC with mewkiz/flac: fixed predictors chosen per
+// subframe by the library, and a per-frame choice of stereo decorrelation.
+type flacEncoder struct {
+	enc     *flac.Encoder
+	out     *countingWriter
+	info    *meta.StreamInfo
+	md5     hash.Hash // of the samples, as StreamInfo defines it
+	pending [][]int32 // samples not yet written as a full block
+}
+
+// countingWriter buffers writes to the temporary file and counts them, to
+// know each frame's size. It is deliberately neither an io.Seeker nor an
+// io.Closer: mewkiz/flac would then rewrite StreamInfo itself at Close with a
+// minimum block size taken from the (shorter) last frame, which decoders,
+// mewkiz/flac's own included, reject. finish writes StreamInfo instead.
+type countingWriter struct {
+	bw *bufio.Writer
+	n  int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.bw.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func newFLACEncoder(w *Writer) (*flacEncoder, error) {
+	info := &meta.StreamInfo{
+		BlockSizeMin:  flacBlockSize,
+		BlockSizeMax:  flacBlockSize,
+		SampleRate:    uint32(w.rate),
+		NChannels:     uint8(w.channels),
+		BitsPerSample: uint8(w.enc.BitDepth),
+	}
+	out := &countingWriter{bw: w.bw}
+	enc, err := flac.NewEncoder(out, info)
+	if err != nil {
+		return nil, err
+	}
+	return &flacEncoder{enc: enc, out: out, info: info, md5: md5.New(), pending: make([][]int32, w.channels)}, nil
+}
+
+func (e *flacEncoder) write(w *Writer, src [][]float32) error {
+	for ch, s := range src {
+		p := e.pending[ch]
+		for _, v := range s {
+			q, c := quantize(v, w.enc.BitDepth)
+			if c {
+				w.clipped++
+			}
+			p = append(p, q)
+		}
+		e.pending[ch] = p
+	}
+	for len(e.pending[0]) >= flacBlockSize {
+		if err := e.writeFrame(w, flacBlockSize); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFrame encodes the first n pending frames as one FLAC frame.
+func (e *flacEncoder) writeFrame(w *Writer, n int) error {
+	fr := &frame.Frame{Header: frame.Header{
+		HasFixedBlockSize: true,
+		BlockSize:         uint16(n),
+		SampleRate:        flacFrameRate(w.rate),
+		Channels:          frame.Channels(w.channels - 1), // independent channels
+		BitsPerSample:     uint8(w.enc.BitDepth),
+	}}
+	for ch := range e.pending {
+		fr.Subframes = append(fr.Subframes, &frame.Subframe{
+			SubHeader: frame.SubHeader{Pred: frame.PredVerbatim},
+			Samples:   append([]int32(nil), e.pending[ch][:n]...),
+			NSamples:  n,
+		})
+	}
+	if w.channels == 2 {
+		fr.Channels = stereoMode(fr.Subframes[0].Samples, fr.Subframes[1].Samples)
+	}
+	fr.Hash(e.md5)
+	start := e.out.n
+	if err := e.enc.WriteFrame(fr); err != nil {
+		return err
+	}
+	size := uint32(e.out.n - start)
+	if e.info.FrameSizeMin == 0 || size < e.info.FrameSizeMin {
+		e.info.FrameSizeMin = size
+	}
+	e.info.FrameSizeMax = max(e.info.FrameSizeMax, size)
+	e.info.NSamples += uint64(n)
+	for ch, p := range e.pending {
+		e.pending[ch] = p[:copy(p, p[n:])]
+	}
+	return nil
+}
+
+// flacFrameRate returns rate if a FLAC frame header can state it, else 0
+// ("see StreamInfo").
+func flacFrameRate(rate int) uint32 {
+	if (rate <= 255000 && rate%1000 == 0) || rate <= 65535 || (rate <= 655350 && rate%10 == 0) {
+		return uint32(rate)
+	}
+	return 0
+}
+
+// stereoMode picks the channel decorrelation whose two channels have the
+// smallest total second-order difference energy, a cheap stand-in for the
+// size the fixed predictors will reach (libFLAC uses the same idea).
+func stereoMode(l, r []int32) frame.Channels {
+	var cl, cr, cm, cs uint64
+	abs := func(x int64) uint64 {
+		if x < 0 {
+			return uint64(-x)
+		}
+		return uint64(x)
+	}
+	for i := 2; i < len(l); i++ {
+		dl := int64(l[i]) - 2*int64(l[i-1]) + int64(l[i-2])
+		dr := int64(r[i]) - 2*int64(r[i-1]) + int64(r[i-2])
+		cl += abs(dl)
+		cr += abs(dr)
+		cm += abs((dl + dr) >> 1)
+		cs += abs(dl - dr)
+	}
+	best, mode := cl+cr, frame.ChannelsLR
+	if c := cl + cs; c < best {
+		best, mode = c, frame.ChannelsLeftSide
+	}
+	if c := cs + cr; c < best {
+		best, mode = c, frame.ChannelsSideRight
+	}
+	if c := cm + cs; c < best {
+		mode = frame.ChannelsMidSide
+	}
+	return mode
+}
+
+func (e *flacEncoder) finish(w *Writer) error {
+	if n := len(e.pending[0]); n > 0 {
+		if err := e.writeFrame(w, n); err != nil {
+			return err
+		}
+	}
+	if err := w.bw.Flush(); err != nil {
+		return err
+	}
+	copy(e.info.MD5sum[:], e.md5.Sum(nil))
+	// StreamInfo's body follows "fLaC" and its 4-byte block header.
+	_, err := w.tmp.WriteAt(streamInfoBody(e.info), 8)
+	return err
+}
+
+// streamInfoBody encodes the 34-byte body of a STREAMINFO block.
+func streamInfoBody(si *meta.StreamInfo) []byte {
+	b := make([]byte, 0, 34)
+	b = binary.BigEndian.AppendUint16(b, si.BlockSizeMin)
+	b = binary.BigEndian.AppendUint16(b, si.BlockSizeMax)
+	b = append(b, byte(si.FrameSizeMin>>16), byte(si.FrameSizeMin>>8), byte(si.FrameSizeMin))
+	b = append(b, byte(si.FrameSizeMax>>16), byte(si.FrameSizeMax>>8), byte(si.FrameSizeMax))
+	// 20 bits rate, 3 bits channels-1, 5 bits bps-1, 36 bits total samples.
+	v := uint64(si.SampleRate)<<44 | uint64(si.NChannels-1)<<41 | uint64(si.BitsPerSample-1)<<36 | si.NSamples&(1<<36-1)
+	b = binary.BigEndian.AppendUint64(b, v)
+	return append(b, si.MD5sum[:]...)
+}

@@ -1,0 +1,302 @@
+package audio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"math"
+)
+
+// WAV format tags this package decodes.
+const (
+	wavFormatPCM        = 0x0001
+	wavFormatFloat      = 0x0003
+	wavFormatExtensible = 0xFFFE
+)
+
+// wavSubformatTail is bytes 2..15 of the KSDATAFORMAT_SUBTYPE GUIDs; the
+// first two bytes carry the plain format tag.
+var wavSubformatTail = []byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71}
+
+// Limits on fmt chunk values; anything outside is a damaged header.
+const (
+	maxChannels   = 1024
+	maxSampleRate = 1 << 24
+)
+
+// wavReader decodes PCM and IEEE float data from a RIFF/RF64 WAVE file.
+type wavReader struct {
+	rs       io.ReadSeeker
+	closer   io.Closer
+	name     string
+	info     Info
+	format   int // wavFormatPCM or wavFormatFloat
+	bytesPer int // bytes per sample (container size)
+	align    int // bytes per frame
+	toEOF    bool
+	left     int64 // frames left to read
+	buf      []byte
+	err      error // sticky error
+}
+
+// newWAVReader parses the chunk list of a WAVE file and positions rs at the
+// start of the sample data.
+func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (*wavReader, error) {
+	var hdr [12]byte
+	if _, err := io.ReadFull(rs, hdr[:]); err != nil {
+		return nil, errorf(name, "truncated WAV header")
+	}
+	rf64 := string(hdr[:4]) != "RIFF"
+	var (
+		haveFmt              bool
+		fmtChunk             []byte
+		dataOff              int64 = -1
+		dataSize             int64
+		ds64Data             int64 = -1
+		pos                  int64 = 12
+		chunkHdr             [8]byte
+		sawData, dataUnsized bool
+	)
+	for pos+8 <= size {
+		if _, err := rs.Seek(pos, io.SeekStart); err != nil {
+			return nil, fileErr(name, err)
+		}
+		if _, err := io.ReadFull(rs, chunkHdr[:]); err != nil {
+			return nil, fileErr(name, err)
+		}
+		id := string(chunkHdr[:4])
+		csize := int64(binary.LittleEndian.Uint32(chunkHdr[4:]))
+		body := pos + 8
+		switch id {
+		case "ds64":
+			if !rf64 {
+				break
+			}
+			if csize < 24 || body+24 > size {
+				return nil, errorf(name, "truncated RF64 ds64 chunk")
+			}
+			var b [24]byte
+			if _, err := io.ReadFull(rs, b[:]); err != nil {
+				return nil, fileErr(name, err)
+			}
+			v := binary.LittleEndian.Uint64(b[8:16])
+			if v > math.MaxInt64 {
+				return nil, errorf(name, "RF64 data size out of range")
+			}
+			ds64Data = int64(v)
+		case "fmt ":
+			if csize < 16 {
+				return nil, errorf(name, "WAV fmt chunk too short (%d bytes)", csize)
+			}
+			if body+16 > size {
+				return nil, errorf(name, "truncated WAV fmt chunk")
+			}
+			// The fields we use fit in 40 bytes; extra bytes are skipped.
+			n := min(csize, 40, size-body)
+			fmtChunk = make([]byte, n)
+			if _, err := io.ReadFull(rs, fmtChunk); err != nil {
+				return nil, fileErr(name, err)
+			}
+			haveFmt = true
+		case "data":
+			sawData = true
+			dataOff = body
+			dataSize = csize
+			if rf64 && csize == 0xFFFFFFFF && ds64Data >= 0 {
+				dataSize = ds64Data
+			} else if csize == 0 || csize == 0xFFFFFFFF {
+				// Written by a streaming writer that never came back to
+				// patch the size: the data runs to the end of the file.
+				dataUnsized = true
+				dataSize = size - body
+			}
+		}
+		// Stop at the data chunk once fmt is known; an unsized data chunk
+		// runs to the end of the file, so nothing can follow it.
+		if sawData && (haveFmt || dataUnsized) {
+			break
+		}
+		// Chunks are padded to an even size.
+		next := body + csize + csize&1
+		if id == "data" {
+			next = body + dataSize + dataSize&1
+		}
+		if next <= pos {
+			break
+		}
+		pos = next
+	}
+	if !haveFmt {
+		if size < 12+8 {
+			return nil, errorf(name, "truncated WAV header")
+		}
+		return nil, errorf(name, "WAV file has no fmt chunk before its data")
+	}
+	if !sawData {
+		return nil, errorf(name, "WAV file has no data chunk")
+	}
+	w := &wavReader{rs: rs, closer: closer, name: name}
+	if err := w.parseFmt(fmtChunk); err != nil {
+		return nil, err
+	}
+	avail := size - dataOff
+	if dataSize > avail {
+		return nil, errorf(name, "truncated WAV data chunk (header says %d bytes, file has %d)", dataSize, avail)
+	}
+	w.toEOF = dataUnsized
+	w.left = dataSize / int64(w.align)
+	w.info.Frames = w.left
+	if _, err := rs.Seek(dataOff, io.SeekStart); err != nil {
+		return nil, fileErr(name, err)
+	}
+	return w, nil
+}
+
+// parseFmt reads the fmt chunk fields into w.
+func (w *wavReader) parseFmt(b []byte) error {
+	tag := int(binary.LittleEndian.Uint16(b[0:]))
+	channels := int(binary.LittleEndian.Uint16(b[2:]))
+	rate := int64(binary.LittleEndian.Uint32(b[4:]))
+	bits := int(binary.LittleEndian.Uint16(b[14:]))
+	if tag == wavFormatExtensible {
+		if len(b) < 40 {
+			return errorf(w.name, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short")
+		}
+		if !bytes.Equal(b[26:40], wavSubformatTail) {
+			return errorf(w.name, "unsupported WAVE_FORMAT_EXTENSIBLE subformat")
+		}
+		tag = int(binary.LittleEndian.Uint16(b[24:]))
+	}
+	if channels < 1 || channels > maxChannels {
+		return errorf(w.name, "bad WAV channel count %d", channels)
+	}
+	if rate < 1 || rate > maxSampleRate {
+		return errorf(w.name, "bad WAV sample rate %d", rate)
+	}
+	switch tag {
+	case wavFormatPCM:
+		if bits != 8 && bits != 16 && bits != 24 && bits != 32 {
+			return errorf(w.name, "unsupported WAV PCM bit depth %d", bits)
+		}
+	case wavFormatFloat:
+		if bits != 32 && bits != 64 {
+			return errorf(w.name, "unsupported WAV float bit depth %d", bits)
+		}
+		w.info.Float = true
+	default:
+		return errorf(w.name, "unsupported WAV format tag 0x%04x", tag)
+	}
+	w.format = tag
+	w.bytesPer = bits / 8
+	// The header's block align is sometimes wrong; the layout follows from
+	// the container size and channel count.
+	w.align = w.bytesPer * channels
+	w.info.Format = "wav"
+	w.info.SampleRate = int(rate)
+	w.info.Channels = channels
+	w.info.BitDepth = bits
+	return nil
+}
+
+func (w *wavReader) Info() Info { return w.info }
+
+// sizeHint is exact: Frames was bounded by the file size at open.
+func (w *wavReader) sizeHint() int64 { return w.info.Frames }
+
+func (w *wavReader) Read(dst [][]float32) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	want, err := checkDst(dst, w.info.Channels, w.name)
+	if err != nil {
+		return 0, err
+	}
+	if w.left == 0 {
+		return 0, io.EOF
+	}
+	want = int(min(int64(want), w.left, blockFrames))
+	if want == 0 {
+		return 0, nil
+	}
+	nb := want * w.align
+	if cap(w.buf) < nb {
+		w.buf = make([]byte, nb)
+	}
+	buf := w.buf[:nb]
+	got, err := io.ReadFull(w.rs, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		w.err = fileErr(w.name, err)
+		return 0, w.err
+	}
+	n := got / w.align
+	if n < want {
+		if w.toEOF {
+			// A streaming writer may stop mid-frame; drop the partial frame.
+			w.left = int64(n)
+		} else {
+			w.err = errorf(w.name, "truncated WAV data chunk")
+			if n == 0 {
+				return 0, w.err
+			}
+			w.left = int64(n)
+		}
+	}
+	w.decode(dst, buf[:n*w.align], n)
+	w.left -= int64(n)
+	if w.left == 0 && w.err == nil {
+		w.err = io.EOF
+	}
+	return n, nil
+}
+
+// decode converts n interleaved frames in b into dst.
+func (w *wavReader) decode(dst [][]float32, b []byte, n int) {
+	nc := w.info.Channels
+	for ch := 0; ch < nc; ch++ {
+		d := dst[ch][:n]
+		off := ch * w.bytesPer
+		switch {
+		case w.format == wavFormatPCM && w.bytesPer == 1:
+			for i := range d {
+				d[i] = float32(int(b[off])-128) * (1.0 / 128)
+				off += w.align
+			}
+		case w.format == wavFormatPCM && w.bytesPer == 2:
+			for i := range d {
+				d[i] = float32(int16(binary.LittleEndian.Uint16(b[off:]))) * (1.0 / 32768)
+				off += w.align
+			}
+		case w.format == wavFormatPCM && w.bytesPer == 3:
+			for i := range d {
+				v := int32(uint32(b[off])<<8|uint32(b[off+1])<<16|uint32(b[off+2])<<24) >> 8
+				d[i] = float32(v) * (1.0 / 8388608)
+				off += w.align
+			}
+		case w.format == wavFormatPCM && w.bytesPer == 4:
+			for i := range d {
+				d[i] = float32(float64(int32(binary.LittleEndian.Uint32(b[off:]))) * (1.0 / 2147483648))
+				off += w.align
+			}
+		case w.bytesPer == 4: // float32
+			for i := range d {
+				d[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))
+				off += w.align
+			}
+		default: // float64
+			for i := range d {
+				d[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[off:])))
+				off += w.align
+			}
+		}
+	}
+}
+
+func (w *wavReader) Close() error {
+	w.err = errorf(w.name, "read after Close")
+	if w.closer != nil {
+		c := w.closer
+		w.closer = nil
+		return c.Close()
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+package audio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	logtest "github.com/sirupsen/logrus/hooks/test"
+)
+
+// TestWAVFormats decodes hand-built files in every supported sample format
+// and checks the samples exactly (the test encodes with the same scaling).
+func TestWAVFormats(t *testing.T) {
+	const rate, frames = 22050, 1000
+	for _, tc := range []struct {
+		name      string
+		tag, bits int
+		ext       bool // WAVE_FORMAT_EXTENSIBLE
+		valid     int
+		channels  int
+		tol       float64
+	}{
+		{"pcm8", wavFormatPCM, 8, false, 0, 2, 0.5 / 128},
+		{"pcm16", wavFormatPCM, 16, false, 0, 2, 0.5 / 32767},
+		{"pcm24", wavFormatPCM, 24, false, 0, 1, 0.5 / 8388607},
+		{"pcm32", wavFormatPCM, 32, false, 0, 3, 1e-7},
+		{"float32", wavFormatFloat, 32, false, 0, 2, 0},
+		{"float64", wavFormatFloat, 64, false, 0, 2, 1e-7},
+		{"ext-pcm16", wavFormatPCM, 16, true, 16, 2, 0.5 / 32767},
+		{"ext-pcm24-valid20", wavFormatPCM, 24, true, 20, 2, 0.5 / 8388607},
+		{"ext-pcm32", wavFormatPCM, 32, true, 32, 2, 1e-7},
+		{"ext-float32", wavFormatFloat, 32, true, 32, 2, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sig := testSignal(tc.channels, frames, rate, 0.9)
+			fb := fmtBody(tc.tag, tc.channels, rate, tc.bits, tc.tag == wavFormatFloat)
+			if tc.ext {
+				fb = extensibleBody(tc.tag, tc.channels, rate, tc.bits, tc.valid)
+			}
+			file := buildRIFF("RIFF", wavChunk{id: "fmt ", body: fb}, wavChunk{id: "data", body: pcmData(sig, tc.tag, tc.bits)})
+			b, info, err := decodeBytes(file, tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := Info{Format: "wav", SampleRate: rate, Channels: tc.channels, BitDepth: tc.bits,
+				Float: tc.tag == wavFormatFloat, Frames: frames}
+			if info != want {
+				t.Errorf("info %+v, want %+v", info, want)
+			}
+			if b.Frames() != frames || b.NumChannels() != tc.channels || b.SampleRate != rate {
+				t.Fatalf("got %d frames × %d channels at %d Hz", b.Frames(), b.NumChannels(), b.SampleRate)
+			}
+			// The test writes v·(2^(n-1)-1); we decode by 2^(n-1).
+			scale := 1.0
+			if tc.tag == wavFormatPCM {
+				full := math.Ldexp(1, tc.bits-1)
+				scale = (full - 1) / full
+			}
+			for ch := range sig {
+				for i := range sig[ch] {
+					sig[ch][i] = float32(float64(sig[ch][i]) * scale)
+				}
+			}
+			if d := maxAbsDiff(b.Data, sig); d > tc.tol+1e-7 {
+				t.Errorf("max error %g, want ≤ %g", d, tc.tol)
+			}
+		})
+	}
+}
+
+// TestWAVLayouts covers chunk layouts that real writers produce.
+func TestWAVLayouts(t *testing.T) {
+	sig := testSignal(2, 301, 8000, 0.5) // odd frame count × 2 ch × 1 byte → odd data size
+	data8 := pcmData(sig, wavFormatPCM, 8)
+	data16 := pcmData(sig, wavFormatPCM, 16)
+	fmt8 := fmtBody(wavFormatPCM, 2, 8000, 8, false)
+	fmt16 := fmtBody(wavFormatPCM, 2, 8000, 16, false)
+	list := wavChunk{id: "LIST", body: append([]byte("INFOISFT"), []byte("\x05\x00\x00\x00test\x00")...)}
+	ds64 := func(dataLen uint64) wavChunk {
+		b := make([]byte, 28)
+		binary.LittleEndian.PutUint64(b[8:], dataLen)
+		binary.LittleEndian.PutUint64(b[16:], dataLen/4)
+		return wavChunk{id: "ds64", body: b}
+	}
+	for _, tc := range []struct {
+		name   string
+		file   []byte
+		frames int
+	}{
+		{"list-before-fmt", buildRIFF("RIFF", list, wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "data", body: data16}), 301},
+		{"junk-fact-between", buildRIFF("RIFF", wavChunk{id: "JUNK", body: make([]byte, 28)},
+			wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "fact", body: []byte{45, 1, 0, 0}},
+			wavChunk{id: "odd!", body: []byte{1, 2, 3}}, wavChunk{id: "data", body: data16}), 301},
+		{"odd-data-then-list", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt8}, wavChunk{id: "data", body: data8}, list), 301},
+		{"fmt-18-and-40-bytes", buildRIFF("RIFF", wavChunk{id: "fmt ", body: append(fmtBody(wavFormatPCM, 2, 8000, 16, true), make([]byte, 22)...)},
+			wavChunk{id: "data", body: data16}), 301},
+		{"data-before-fmt", buildRIFF("RIFF", wavChunk{id: "data", body: data16}, wavChunk{id: "fmt ", body: fmt16}), 301},
+		{"size-zero-streaming", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "data", body: data16, size: u32p(0)}), 301},
+		{"size-ffffffff-streaming", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "data", body: data16, size: u32p(0xFFFFFFFF)}), 301},
+		{"streaming-partial-last-frame", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "data", body: data16[:len(data16)-3], size: u32p(0)}), 300},
+		{"rf64", buildRIFF("RF64", ds64(uint64(len(data16))), wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "data", body: data16, size: u32p(0xFFFFFFFF)}), 301},
+		{"data-shorter-than-file", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "data", body: data16, size: u32p(400)}), 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, info, err := decodeBytes(tc.file, tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Frames() != tc.frames || info.Frames != int64(tc.frames) {
+				t.Fatalf("got %d frames (info %d), want %d", b.Frames(), info.Frames, tc.frames)
+			}
+			tol := 1.0 / 32767
+			if info.BitDepth == 8 {
+				tol = 1.0 / 127
+			}
+			for ch := range sig {
+				sig[ch] = sig[ch][:tc.frames]
+			}
+			if d := maxAbsDiff(b.Data, sig); d > tol {
+				t.Errorf("max error %g", d)
+			}
+			sig = testSignal(2, 301, 8000, 0.5)
+		})
+	}
+}
+
+// TestWAVBadInputs checks that damaged files give one clear line and never a
+// panic, a hang or a large allocation.
+func TestWAVBadInputs(t *testing.T) {
+	sig := testSignal(2, 100, 8000, 0.5)
+	data := pcmData(sig, wavFormatPCM, 16)
+	fmt16 := fmtBody(wavFormatPCM, 2, 8000, 16, false)
+	good := buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16}, wavChunk{id: "data", body: data})
+	for _, tc := range []struct {
+		name, want string
+		file       []byte
+	}{
+		{"empty", "empty file", nil},
+		{"riff-only", "truncated WAV header", []byte("RIFF")},
+		{"header-only", "truncated WAV header", good[:12]},
+		{"truncated-data", "truncated WAV data chunk", good[:len(good)-10]},
+		{"lying-size-2^31-frames", "truncated WAV data chunk", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16},
+			wavChunk{id: "data", body: data, size: u32p(0xFFFFFFF0)})},
+		{"truncated-fmt", "truncated WAV fmt chunk", good[:12+8+10]},
+		{"no-fmt", "no fmt chunk", buildRIFF("RIFF", wavChunk{id: "data", body: data, size: u32p(0)})},
+		{"no-data", "no data chunk", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16})},
+		{"fmt-too-short", "fmt chunk too short", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16[:14]}, wavChunk{id: "data", body: data})},
+		{"adpcm", "unsupported WAV format tag 0x0002", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(2, 2, 8000, 16, false)}, wavChunk{id: "data", body: data})},
+		{"bits-12", "unsupported WAV PCM bit depth 12", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 2, 8000, 12, false)}, wavChunk{id: "data", body: data})},
+		{"channels-0", "bad WAV channel count 0", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 0, 8000, 16, false)}, wavChunk{id: "data", body: data})},
+		{"rate-0", "bad WAV sample rate 0", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 2, 0, 16, false)}, wavChunk{id: "data", body: data})},
+		{"ext-bad-guid", "unsupported WAVE_FORMAT_EXTENSIBLE subformat", buildRIFF("RIFF",
+			wavChunk{id: "fmt ", body: append(extensibleBody(1, 2, 8000, 16, 16)[:39], 0)}, wavChunk{id: "data", body: data})},
+		{"not-wave", "not WAVE", append([]byte("RIFF\x04\x00\x00\x00AVI "), data...)},
+		{"text", "unrecognised audio format", []byte("hello, this is not audio at all\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, _, err := decodeBytes(tc.file, tc.name)
+			runtime.ReadMemStats(&after)
+			checkOneLine(t, err, tc.name)
+			if err != nil && !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not say %q", err, tc.want)
+			}
+			if a := after.TotalAlloc - before.TotalAlloc; a > 1<<20 {
+				t.Errorf("allocated %d bytes for a %d-byte file", a, len(tc.file))
+			}
+		})
+	}
+}
+
+// TestReaderProtocol checks the io.Reader-like contract: short dst, n > 0
+// with nil error, then 0, io.EOF, and repeated EOF.
+func TestReaderProtocol(t *testing.T) {
+	sig := testSignal(2, 1000, 8000, 0.5)
+	file := buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(wavFormatFloat, 2, 8000, 32, true)},
+		wavChunk{id: "data", body: pcmData(sig, wavFormatFloat, 32)})
+	r, err := NewReader(bytes.NewReader(file), "mem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := [][]float32{make([]float32, 333), make([]float32, 333)}
+	total := 0
+	for {
+		n, err := r.Read(dst)
+		if err == io.EOF {
+			if n != 0 {
+				t.Fatalf("EOF with n = %d", n)
+			}
+			break
+		}
+		if err != nil || n == 0 {
+			t.Fatalf("Read = %d, %v", n, err)
+		}
+		for i := 0; i < n; i++ {
+			if dst[0][i] != sig[0][total+i] {
+				t.Fatalf("frame %d differs", total+i)
+			}
+		}
+		total += n
+	}
+	if total != 1000 {
+		t.Errorf("read %d frames", total)
+	}
+	if n, err := r.Read(dst); n != 0 || err != io.EOF {
+		t.Errorf("Read after EOF = %d, %v", n, err)
+	}
+	if _, err := r.Read(dst[:1]); err == nil {
+		t.Errorf("Read with wrong channel count succeeded")
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestOpenSniffsContent checks that the extension does not matter and that
+// errors name the file.
+func TestOpenSniffsContent(t *testing.T) {
+	dir := t.TempDir()
+	sig := testSignal(1, 500, 16000, 0.5)
+	file := buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(wavFormatPCM, 1, 16000, 16, false)},
+		wavChunk{id: "data", body: pcmData(sig, wavFormatPCM, 16)})
+	p := filepath.Join(dir, "actually-a-wav.mp3")
+	if err := os.WriteFile(p, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, info, err := DecodeFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Format != "wav" || b.Frames() != 500 {
+		t.Errorf("got %+v, %d frames", info, b.Frames())
+	}
+	_, _, err = DecodeFile(filepath.Join(dir, "missing.wav"))
+	checkOneLine(t, err, filepath.Join(dir, "missing.wav"))
+	_, _, err = DecodeFile(dir)
+	checkOneLine(t, err, dir)
+}
+
+// TestStereo checks channel adaptation.
+func TestStereo(t *testing.T) {
+	for _, channels := range []int{1, 2, 3, 6} {
+		sig := testSignal(channels, 20000, 8000, 0.5)
+		file := buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(wavFormatFloat, channels, 8000, 32, true)},
+			wavChunk{id: "data", body: pcmData(sig, wavFormatFloat, 32)})
+		r, err := NewReader(bytes.NewReader(file), "mem")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hook := logtest.NewGlobal()
+		s := Stereo(r)
+		if warned := len(hook.AllEntries()) > 0; warned != (channels > 2) {
+			t.Errorf("%d channels: warning logged = %v", channels, warned)
+		}
+		hook.Reset()
+		if s.Info().Channels != 2 {
+			t.Fatalf("%d channels: Stereo has %d", channels, s.Info().Channels)
+		}
+		b, err := ReadAll(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := [][]float32{sig[0], sig[0]}
+		if channels > 1 {
+			want[1] = sig[1]
+		}
+		if b.Frames() != 20000 || maxAbsDiff(b.Data, want) != 0 {
+			t.Errorf("%d channels: wrong output", channels)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/drumsplit/drumsplit/torch"
+)
+
+func init() {
+	register(&cli.Command{
+		Name:  "devices",
+		Usage: "list the devices libtorch can use and the one --device auto picks",
+		Description: "Lists the CPU, every CUDA GPU and Apple's Metal (MPS) device as libtorch sees them,\n" +
+			"with their memory, and says which device `auto` picks (MPS, then CUDA, then the CPU) and why.",
+		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action: devicesCmd,
+	})
+}
+
+// deviceJSON is one device in the --json output.
+type deviceJSON struct {
+	Device      string `json:"device"`
+	Type        string `json:"type"`
+	Index       int    `json:"index"`
+	Name        string `json:"name"`
+	TotalMemory int64  `json:"total_memory"` // bytes, 0 if unknown
+	FreeMemory  int64  `json:"free_memory"`  // bytes, 0 if unknown
+}
+
+// devicesJSON is the --json output.
+type devicesJSON struct {
+	Libtorch   string       `json:"libtorch"`
+	Devices    []deviceJSON `json:"devices"`
+	Auto       string       `json:"auto"`
+	AutoReason string       `json:"auto_reason"`
+	Note       string       `json:"note,omitempty"`
+}
+
+func devicesCmd(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("devices takes no arguments")
+	}
+	v, err := torch.Versions()
+	if err != nil {
+		logLibraryDetail(err)
+		return err
+	}
+	devs, err := torch.Devices()
+	if err != nil {
+		return fmt.Errorf("listing devices: %w", err)
+	}
+	auto, why, err := torch.AutoDevice()
+	if err != nil {
+		return fmt.Errorf("choosing a device: %w", err)
+	}
+	out := devicesJSON{Libtorch: v.Libtorch, Auto: auto.String(), AutoReason: why, Note: gpuNote(devs)}
+	for _, d := range devs {
+		out.Devices = append(out.Devices, deviceJSON{Device: d.Device.String(), Type: d.Device.Type.String(),
+			Index: d.Device.Index, Name: d.Name, TotalMemory: d.TotalMemory, FreeMemory: d.FreeMemory})
+	}
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	printDevices(c.App.Writer, out)
+	return nil
+}
+
+func printDevices(w io.Writer, out devicesJSON) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEVICE\tNAME\tMEMORY")
+	for _, d := range out.Devices {
+		mem := "-"
+		if d.TotalMemory > 0 {
+			mem = fmt.Sprintf("%s free of %s", gib(d.FreeMemory), gib(d.TotalMemory))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Device, d.Name, mem)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nauto: %s (%s)\nlibtorch: %s\n", out.Auto, out.AutoReason, out.Libtorch)
+	if out.Note != "" {
+		fmt.Fprintf(w, "note: %s\n", out.Note)
+	}
+}
+
+func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
+
+// gpuNote explains a missing GPU inside a container, where the usual cause
+// is that the container was started without access to it.
+func gpuNote(devs []torch.DeviceInfo) string {
+	for _, d := range devs {
+		if d.Device.Type != torch.CPU {
+			return ""
+		}
+	}
+	if runtime.GOOS != "linux" || !inContainer() {
+		return ""
+	}
+	if _, err := os.Stat("/dev/nvidia0"); err == nil {
+		return "running in a container that can see an NVIDIA GPU, but this libtorch cannot use it (CPU-only build?)"
+	}
+	return "running in a container and no GPU is visible: start it with `docker run --gpus all …`, " +
+		"or give the compose service a device reservation (deploy.resources.reservations.devices: " +
+		"[{driver: nvidia, count: all, capabilities: [gpu]}])"
+}
+
+// inContainer reports whether this process runs inside a Docker, Podman or
+// Kubernetes container.
+func inContainer() bool {
+	for _, f := range []string{"/.dockerenv", "/run/.containerenv"} {
+		if _, err := os.Stat(f); err == nil {
+			return true
+		}
+	}
+	b, err := os.ReadFile("/proc/1/cgroup")
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	for _, k := range []string{"docker", "kubepods", "containerd", "libpod", "lxc"} {
+		if strings.Contains(s, k) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,392 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+)
+
+// Options controls Render.
+type Options struct {
+	// Layout is the set of stem files; nil means Layout6.
+	Layout Layout
+	// Other renders non-kit pieces (claps, cowbells, percussion) into an
+	// extra "other" stem instead of dropping them.
+	Other bool
+	// Augment applies a random augmentation of the whole kit (see Augment).
+	Augment bool
+	// PeakDB is the mixture's peak after normalisation, in dBFS, when
+	// Augment is off; 0 means -1 dBFS. With Augment on it is drawn from
+	// [-12, -1] dBFS.
+	PeakDB float64
+	// ChokeFade is how long a choked hi-hat (or mute-group member) takes to
+	// fall silent, in seconds; 0 means 5 ms.
+	ChokeFade float64
+}
+
+// chokeDelay is how long after the choking stroke's onset the choked sound
+// starts to fade: closing hats damp the ring as the stroke's attack sounds,
+// not before it.
+const chokeDelay = SampleRate * 2 / 1000
+
+// Track is a rendered drum track.
+type Track struct {
+	// Names are the stem files in order: the layout's outputs, then "other"
+	// when Options.Other is set.
+	Names []string
+	// Stems holds each output's audio, [output][channel][frame], stereo at
+	// SampleRate.
+	Stems [][][]float32
+	// Mixture is the sum of Stems, added in output order in float32, so the
+	// stem files add up to the mixture file exactly up to float32 rounding.
+	Mixture [][]float32
+	// Played is the groove as rendered: the strokes the kit could play, each
+	// at its exact sample time (frame / SampleRate).
+	Played *Groove
+	// Onsets lists every stroke: its stem output, piece, instrument, sample.
+	Onsets []Onset
+	// Instruments maps each piece played to the kit instrument that played it.
+	Instruments map[Piece]string
+	// Dropped counts strokes the kit had no instrument for, by piece.
+	Dropped map[Piece]int
+	// Augment is the augmentation applied (zero when none).
+	Augment AugmentParams
+}
+
+// Onset is a ground-truth stroke.
+type Onset struct {
+	Output     string // stem file name ("kick", "cymbals", …)
+	Piece      Piece
+	Instrument string
+	Frame      int     // sample index at SampleRate where the stroke's sound starts
+	Velocity   float64 // (0, 1]
+}
+
+// Time returns the onset in seconds.
+func (o Onset) Time() float64 { return float64(o.Frame) / SampleRate }
+
+// voice is one sample playing in the track.
+type voice struct {
+	smp    *sample
+	start  int // frame of the sample's first frame; may be negative
+	onset  int // frame of the attack: the annotated onset
+	gl, gr float32
+	out    int // index into the track's outputs
+	inst   *Instrument
+	cut    int // frame where a choke starts fading the voice out; -1 for none
+}
+
+// fallbacks lists, per piece, the pieces whose instrument plays it when the
+// kit has none of its own. Fallbacks never cross a stem.
+var fallbacks = map[Piece][]Piece{
+	PieceRimshot:     {PieceSnare},
+	PieceSideStick:   {PieceRimshot, PieceSnare},
+	PieceSnare:       {PieceRimshot},
+	PieceTomHigh:     {PieceTomMid, PieceTomLow},
+	PieceTomMid:      {PieceTomHigh, PieceTomLow},
+	PieceTomLow:      {PieceTomMid, PieceTomHigh},
+	PieceHatPedal:    {PieceHatClosed},
+	PieceHatClosed:   {PieceHatPedal},
+	PieceHatHalfOpen: {PieceHatOpen, PieceHatClosed},
+	PieceHatOpen:     {PieceHatHalfOpen},
+	PieceRideBell:    {PieceRide},
+	PieceRide:        {PieceRideBell},
+	PieceCrash2:      {PieceCrash, PieceSplash, PieceChina},
+	PieceCrash:       {PieceCrash2, PieceChina, PieceSplash},
+	PieceSplash:      {PieceCrash, PieceCrash2, PieceChina},
+	PieceChina:       {PieceCrash, PieceCrash2, PieceSplash},
+}
+
+// assign picks, for every piece, the kit instrument that plays it in this
+// track: one of the plain instruments for the piece at random (variants only
+// when there is nothing else), else the fallbacks'. The second crash takes a
+// different instrument from the first when the kit has two.
+func assign(k *Kit, rng *rand.Rand) map[Piece]*Instrument {
+	own := map[Piece]*Instrument{}
+	for p := Piece(1); p < numPieces; p++ {
+		var cands []*Instrument
+		for _, in := range k.instrumentsFor(p) {
+			if !in.Variant {
+				cands = append(cands, in)
+			}
+		}
+		if len(cands) == 0 {
+			cands = k.instrumentsFor(p)
+		}
+		if len(cands) > 0 {
+			own[p] = cands[rng.IntN(len(cands))]
+		}
+	}
+	if c, ok := own[PieceCrash]; ok && own[PieceCrash2] == nil {
+		for _, in := range k.instrumentsFor(PieceCrash) {
+			if in != c && !in.Variant {
+				own[PieceCrash2] = in
+				break
+			}
+		}
+	}
+	out := map[Piece]*Instrument{}
+	for p := Piece(1); p < numPieces; p++ {
+		if in := own[p]; in != nil {
+			out[p] = in
+			continue
+		}
+		for _, f := range fallbacks[p] {
+			if in := own[f]; in != nil {
+				out[p] = in
+				break
+			}
+		}
+	}
+	return out
+}
+
+// pickLayer returns the layer for velocity v: one of the layers whose
+// [Min, Max] holds v, at random when kits overlap them, else the nearest.
+func pickLayer(in *Instrument, v float64, rng *rand.Rand) *Layer {
+	var cands []int
+	for i, l := range in.Layers {
+		if v >= l.Min-1e-9 && v <= l.Max+1e-9 {
+			cands = append(cands, i)
+		}
+	}
+	if len(cands) > 0 {
+		return &in.Layers[cands[rng.IntN(len(cands))]]
+	}
+	best, bestD := 0, math.Inf(1)
+	for i, l := range in.Layers {
+		d := math.Min(math.Abs(v-l.Min), math.Abs(v-l.Max))
+		if d < bestD {
+			best, bestD = i, d
+		}
+	}
+	return &in.Layers[best]
+}
+
+// Render plays the groove on the kit. Each stroke's sample (the velocity
+// layer for its velocity) is added at its exact sample position into its
+// stem, scaled by velocity × layer gain × instrument gain and volume, and
+// panned with the instrument's pan. A hi-hat stroke cuts the hi-hat still
+// ringing from another hi-hat instrument (open hat closed by the pedal or a
+// closed stroke), and an instrument in a Hydrogen mute group cuts the other
+// members, with a short fade. The last 10 ms fade out. With augmentation the
+// stems are processed one by one with the same settings (see Augment), and
+// finally all stems are scaled by one factor so the mixture peaks at the
+// target level; the mixture is then summed from the stems.
+//
+// Everything random — instrument choice, overlapping layers, augmentation —
+// comes from rng.
+func Render(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track, error) {
+	layout := opt.Layout
+	if layout == nil {
+		layout = Layout6
+	}
+	names := layout.Names()
+	otherOut := -1
+	if opt.Other {
+		otherOut = len(names)
+		names = append(names, Other.String())
+	}
+	frames := int(math.Round(g.Length * SampleRate))
+	if frames <= 0 {
+		return nil, fmt.Errorf("render: groove length %g s", g.Length)
+	}
+	fade := opt.ChokeFade
+	if fade == 0 {
+		fade = 0.005
+	}
+	fadeN := max(1, int(math.Round(fade*SampleRate)))
+
+	inst := assign(k, rng)
+	var aug AugmentParams
+	if opt.Augment {
+		aug = randomAugment(rng, inst)
+	}
+
+	tr := &Track{
+		Names:       names,
+		Stems:       make([][][]float32, len(names)),
+		Instruments: map[Piece]string{},
+		Dropped:     map[Piece]int{},
+		Played:      &Groove{Style: g.Style, Meter: g.Meter, Tempo: g.Tempo, Length: float64(frames) / SampleRate},
+		Augment:     aug,
+	}
+	for i := range tr.Stems {
+		tr.Stems[i] = [][]float32{make([]float32, frames), make([]float32, frames)}
+	}
+
+	hits := append([]Hit(nil), g.Hits...)
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Time < hits[j].Time })
+	var voices []voice
+	for _, h := range hits {
+		if h.Piece == NoPiece || h.Piece >= numPieces {
+			continue
+		}
+		out := layout.output(h.Piece.Stem())
+		if h.Piece.Stem() == Other {
+			out = otherOut
+		}
+		in := inst[h.Piece]
+		if out < 0 || in == nil {
+			tr.Dropped[h.Piece]++
+			continue
+		}
+		onset := int(math.Round(h.Time * SampleRate))
+		if onset < 0 || onset >= frames {
+			continue
+		}
+		v := clamp(h.Velocity, 0, 1)
+		l := pickLayer(in, v, rng)
+		smp, err := cache.get(l.File)
+		if err != nil {
+			return nil, fmt.Errorf("render with kit %s: %w", k.Name, err)
+		}
+		gain := v * l.Gain * in.Gain * in.Volume * aug.gain(in)
+		gl, gr := gain*in.PanL, gain*in.PanR
+		voices = append(voices, voice{smp: smp, start: onset - smp.attack, onset: onset, gl: float32(gl), gr: float32(gr), out: out, inst: in, cut: -1})
+		tr.Instruments[h.Piece] = in.Name
+		tr.Played.Hits = append(tr.Played.Hits, Hit{Time: float64(onset) / SampleRate, Piece: h.Piece, Velocity: v})
+		tr.Onsets = append(tr.Onsets, Onset{Output: names[out], Piece: h.Piece, Instrument: in.Name, Frame: onset, Velocity: v})
+	}
+	chokes(voices)
+	for i := range voices {
+		mixVoice(tr.Stems[voices[i].out], &voices[i], fadeN)
+	}
+	// Fade the track's end so that cut-off tails do not click.
+	endFade := min(frames, int(0.01*SampleRate))
+	for _, st := range tr.Stems {
+		for _, ch := range st {
+			for i := 0; i < endFade; i++ {
+				ch[frames-endFade+i] *= float32(endFade-1-i) / float32(endFade)
+			}
+		}
+	}
+	if opt.Augment {
+		aug.apply(tr.Stems)
+	}
+	peak := opt.PeakDB
+	if peak == 0 {
+		peak = -1
+	}
+	if opt.Augment {
+		peak = aug.PeakDB
+	}
+	normalize(tr.Stems, math.Pow(10, peak/20))
+	tr.Mixture = sumStems(tr.Stems)
+	sort.SliceStable(tr.Onsets, func(i, j int) bool { return tr.Onsets[i].Frame < tr.Onsets[j].Frame })
+	return tr, nil
+}
+
+// chokes sets each voice's cut frame. Hi-hat instruments form one implicit
+// group — a hi-hat stroke stops the sound of a different hi-hat instrument
+// (the open hat closed by the pedal or a closed stroke) — and Hydrogen mute
+// groups work the same way. Strokes of one instrument overlap freely, as
+// they do in Hydrogen.
+func chokes(vs []voice) {
+	group := func(v *voice) int {
+		if v.inst.Piece.Stem() == HiHat || v.inst.IsHihat {
+			return -2
+		}
+		return v.inst.MuteGroup
+	}
+	lastOf := map[int][]int{} // group → voices still sounding
+	for i := range vs {
+		g := group(&vs[i])
+		if g == -1 {
+			continue
+		}
+		keep := lastOf[g][:0]
+		for _, j := range lastOf[g] {
+			if vs[j].inst != vs[i].inst && vs[j].onset < vs[i].onset {
+				vs[j].cut = vs[i].onset + chokeDelay
+				continue
+			}
+			keep = append(keep, j)
+		}
+		lastOf[g] = append(keep, i)
+	}
+}
+
+// mixVoice adds the voice into the stem, fading it out from its cut frame.
+func mixVoice(dst [][]float32, v *voice, fadeN int) {
+	frames := len(dst[0])
+	// The sample's frames [from, to) land on the stem's [v.start+from, …).
+	from := max(0, -v.start)
+	to := min(v.smp.frames(), frames-v.start)
+	plain := to
+	if v.cut >= 0 {
+		plain = min(to, v.cut-v.start)
+		to = min(to, v.cut-v.start+fadeN)
+	}
+	if to <= from {
+		return
+	}
+	l := v.smp.data[0]
+	r := l
+	if len(v.smp.data) > 1 {
+		r = v.smp.data[1]
+	}
+	dl, dr := dst[0][v.start:], dst[1][v.start:] // indexed from the sample's frame 0
+	if v.start < 0 {
+		dl, dr = dst[0], dst[1]
+		l, r = l[from:], r[from:]
+		plain, to, from = plain-from, to-from, 0
+	}
+	plain = max(plain, from)
+	for i := from; i < plain; i++ {
+		dl[i] += v.gl * l[i]
+		dr[i] += v.gr * r[i]
+	}
+	for i := plain; i < to; i++ {
+		f := float32(fadeN-(i-plain)) / float32(fadeN+1)
+		dl[i] += f * v.gl * l[i]
+		dr[i] += f * v.gr * r[i]
+	}
+}
+
+// normalize scales every stem by one factor so that the sum of the stems
+// peaks at target (linear). Silence stays silence.
+func normalize(stems [][][]float32, target float64) {
+	if len(stems) == 0 {
+		return
+	}
+	var peak float64
+	frames := len(stems[0][0])
+	for c := 0; c < 2; c++ {
+		for i := 0; i < frames; i++ {
+			var s float32
+			for _, st := range stems {
+				s += st[c][i]
+			}
+			peak = math.Max(peak, math.Abs(float64(s)))
+		}
+	}
+	if peak == 0 {
+		return
+	}
+	f := float32(target / peak)
+	for _, st := range stems {
+		for _, ch := range st {
+			for i := range ch {
+				ch[i] *= f
+			}
+		}
+	}
+}
+
+// sumStems adds the stems in order, in float32: the mixture a reader gets
+// by adding the stem files in the same order.
+func sumStems(stems [][][]float32) [][]float32 {
+	frames := len(stems[0][0])
+	mix := [][]float32{make([]float32, frames), make([]float32, frames)}
+	for c := range mix {
+		m := mix[c]
+		for _, st := range stems {
+			for i, v := range st[c] {
+				m[i] += v
+			}
+		}
+	}
+	return mix
+}

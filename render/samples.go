@@ -1,0 +1,137 @@
+package render
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"sync"
+
+	"github.com/drumsplit/drumsplit/audio"
+)
+
+// SampleRate is the rate every track is rendered at; kit samples at other
+// rates (ForzeeStereo and rumpf_kit are 48 kHz) are resampled to it.
+const SampleRate = 44100
+
+// A sample's sound starts with a few milliseconds of near-silence (room
+// noise, the stick's approach) and then its attack. Two points are found in
+// each sample:
+//
+//   - its start, where it first reaches silenceThreshold of its peak
+//     (−40 dB); everything before is dropped;
+//   - its attack, where it first reaches attackThreshold of its peak. A
+//     stroke is placed so that its attack falls on the stroke's time, and
+//     that time is the annotated onset: the point where the stem's energy
+//     rises, which is what a listener and an onset detector call the onset
+//     (a ride's or a pedal hi-hat's sound takes up to 25 ms to build up).
+//
+// At most maxPreroll of sound precedes the attack; an earlier start is
+// trimmed.
+var (
+	silenceThreshold = 0.01
+	attackThreshold  = 0.3
+	maxPreroll       = int(0.010 * SampleRate)
+)
+
+// sample is a decoded kit sample: 1 or 2 channels at SampleRate, its leading
+// silence removed.
+type sample struct {
+	data   [][]float32
+	peak   float32
+	attack int // frames from the first frame to the attack
+}
+
+func (s *sample) frames() int { return len(s.data[0]) }
+
+// Cache holds decoded samples, so that a kit is decoded and resampled once
+// per process however many tracks use it. It is safe for concurrent use.
+type Cache struct {
+	mu sync.Mutex
+	m  map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	once sync.Once
+	s    *sample
+	err  error
+}
+
+// NewCache returns an empty sample cache.
+func NewCache() *Cache { return &Cache{m: map[string]*cacheEntry{}} }
+
+// get returns the decoded sample at path, decoding it on first use.
+func (c *Cache) get(path string) (*sample, error) {
+	c.mu.Lock()
+	e := c.m[path]
+	if e == nil {
+		e = &cacheEntry{}
+		c.m[path] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.s, e.err = loadSample(path) })
+	return e.s, e.err
+}
+
+// loadSample decodes a kit sample (WAV, FLAC or AIFF), keeps its first two
+// channels, resamples it to SampleRate and trims its leading silence.
+func loadSample(path string) (*sample, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("kit sample: %w", err)
+	}
+	var buf *audio.Buffer
+	if isAIFF(f) {
+		data, err := os.ReadFile(path)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("kit sample: %w", err)
+		}
+		if buf, err = decodeAIFF(data); err != nil {
+			return nil, fmt.Errorf("kit sample %s: %w", path, err)
+		}
+	} else {
+		f.Close()
+		if buf, _, err = audio.DecodeFile(path); err != nil {
+			return nil, fmt.Errorf("kit sample: %w", err)
+		}
+	}
+	if len(buf.Data) == 0 || buf.Frames() == 0 {
+		return nil, fmt.Errorf("kit sample %s: no audio", path)
+	}
+	if len(buf.Data) > 2 {
+		buf.Data = buf.Data[:2]
+	}
+	if buf.SampleRate != SampleRate {
+		if buf, err = audio.Resample(buf, SampleRate); err != nil {
+			return nil, fmt.Errorf("kit sample %s: %w", path, err)
+		}
+	}
+	var peak float32
+	for _, ch := range buf.Data {
+		for _, v := range ch {
+			peak = max(peak, float32(math.Abs(float64(v))))
+		}
+	}
+	if peak == 0 {
+		return nil, fmt.Errorf("kit sample %s: silent", path)
+	}
+	first := func(thr float64) int {
+		for i := range buf.Data[0] {
+			for _, ch := range buf.Data {
+				if math.Abs(float64(ch[i])) >= thr*float64(peak) {
+					return i
+				}
+			}
+		}
+		return 0
+	}
+	start, attack := first(silenceThreshold), first(attackThreshold)
+	if attack-start > maxPreroll {
+		start = attack - maxPreroll
+	}
+	s := &sample{data: make([][]float32, len(buf.Data)), peak: peak, attack: attack - start}
+	for c, ch := range buf.Data {
+		s.data[c] = ch[start:]
+	}
+	return s, nil
+}

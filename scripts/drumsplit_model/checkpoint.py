@@ -1,0 +1,207 @@
+"""Reading MSST / UVR checkpoints of TFC-TDF v3 models.
+
+Checkpoints come as a raw state_dict (2023–2024 MSST training, the DrumSep
+releases) or wrapped under `state`, `state_dict` or `model_state_dict`
+(MSST ≥ 2025); DataParallel training adds a `module.` prefix to every key.
+"""
+
+import codecs
+import inspect
+import pickle
+import types
+import zipfile
+from collections import OrderedDict
+from typing import Dict, List, Mapping
+
+import torch
+from torch import Tensor, nn
+
+from .config import ExportError
+
+# MSST's loaders unwrap these, in this order.
+WRAPPER_KEYS = ("state", "state_dict", "model_state_dict")
+
+_HAS_WEIGHTS_ONLY = "weights_only" in inspect.signature(torch.load).parameters
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip() or type(e).__name__
+    return text.splitlines()[0][:200]
+
+
+def _is_torchscript(path: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(n.endswith("/constants.pkl") or "/code/" in n for n in z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+class _RefusedGlobal(pickle.UnpicklingError):
+    pass
+
+
+def _restricted_pickle_module() -> types.ModuleType:
+    """A pickle module for torch.load that builds only tensors and plain data.
+
+    torch 1.13's weights_only unpickler refuses even floats (pickle's BINFLOAT),
+    which MSST ≥ 2025 checkpoints hold next to the weights (metrics, optimizer
+    settings). This unpickler supports every pickle opcode but resolves only
+    the globals torch's weights_only mode allows (tensor rebuilders, storages,
+    dtypes, OrderedDict), so loading still cannot run arbitrary code.
+    """
+    allowed = {}
+    try:
+        from torch import _weights_only_unpickler as w
+        allowed.update(w._get_allowed_globals())
+    except (ImportError, AttributeError):
+        pass
+    allowed.update({
+        "collections.OrderedDict": OrderedDict,
+        "torch._utils._rebuild_tensor": torch._utils._rebuild_tensor,
+        "torch._utils._rebuild_tensor_v2": torch._utils._rebuild_tensor_v2,
+        "torch._utils._rebuild_parameter": torch._utils._rebuild_parameter,
+        "torch.Size": torch.Size,
+        "_codecs.encode": codecs.encode,  # how protocol-2 pickles store bytes
+    })
+    for name in dir(torch):
+        if isinstance(getattr(torch, name, None), torch.dtype):
+            allowed[f"torch.{name}"] = getattr(torch, name)
+
+    class Unpickler(pickle.Unpickler):
+        def find_class(self, module, name):
+            key = f"{module}.{name}"
+            if key in allowed:
+                return allowed[key]
+            raise _RefusedGlobal(key)
+
+    mod = types.ModuleType("drumsplit_restricted_pickle")
+    mod.Unpickler = Unpickler
+    mod.load = lambda f, **kw: Unpickler(f, **kw).load()
+    return mod
+
+
+def _torch_load(path: str, trust: bool):
+    if trust:
+        return torch.load(path, map_location="cpu")
+    if _HAS_WEIGHTS_ONLY:
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as e:
+            if "Weights only load failed" not in str(e):
+                raise
+    return torch.load(path, map_location="cpu", pickle_module=_restricted_pickle_module())
+
+
+def read_state_dict(path: str, trust: bool = False) -> Dict[str, Tensor]:
+    """Load a checkpoint file and return its model state_dict (keys without `module.`).
+
+    The file is unpickled with weights_only=True where the installed torch
+    supports it (≥ 1.13), or else with an unpickler that likewise builds only
+    tensors and plain data, so a checkpoint cannot run code; trust=True lifts
+    that for checkpoints that also pickle other python objects.
+    """
+    if _is_torchscript(path):
+        raise ExportError(f"checkpoint {path} is a TorchScript archive (an exported model?), "
+                          "not a training checkpoint")
+    try:
+        obj = _torch_load(path, trust)
+    except FileNotFoundError:
+        raise ExportError(f"checkpoint {path}: no such file") from None
+    except IsADirectoryError:
+        raise ExportError(f"checkpoint {path}: is a directory") from None
+    except PermissionError:
+        raise ExportError(f"checkpoint {path}: permission denied") from None
+    except _RefusedGlobal as e:
+        raise ExportError(f"checkpoint {path} pickles the python object {e} besides tensors, which could "
+                          "run code when loaded; if you trust the file, add --trust-checkpoint") from None
+    except Exception as e:  # torch.load raises many types for foreign files
+        raise ExportError(f"checkpoint {path} is not a PyTorch checkpoint ({_first_line(e)})") from None
+
+    sd = obj
+    for key in WRAPPER_KEYS:
+        if isinstance(sd, Mapping) and key in sd:
+            sd = sd[key]
+    if not isinstance(sd, Mapping):
+        raise ExportError(f"checkpoint {path} holds a {type(sd).__name__}, not a state_dict")
+    out: Dict[str, Tensor] = {}
+    for k, v in sd.items():
+        if not isinstance(k, str):
+            raise ExportError(f"checkpoint {path}: state_dict key {k!r} is not a string")
+        if not isinstance(v, Tensor):
+            raise ExportError(f"checkpoint {path}: state_dict entry {k!r} is a {type(v).__name__}, "
+                              "not a tensor (not a model state_dict?)")
+        name = k[len("module."):] if k.startswith("module.") else k
+        if name in out:
+            raise ExportError(f"checkpoint {path}: key {name!r} appears twice (with and without module.)")
+        out[name] = v
+    if not out:
+        raise ExportError(f"checkpoint {path} holds an empty state_dict")
+    return out
+
+
+def _shape(t: Tensor) -> List[int]:
+    return list(t.shape)
+
+
+def _few(items: List[str], n: int = 3) -> str:
+    s = ", ".join(items[:n])
+    return s + (", …" if len(items) > n else "")
+
+
+def load_state_dict_into(net: nn.Module, sd: Mapping[str, Tensor], source: str = "checkpoint",
+                         config: str = "config") -> None:
+    """Copy sd into net after checking keys and shapes; errors name what differs.
+
+    BatchNorm's num_batches_tracked is optional (checkpoints from before
+    torch 0.4.1 lack it and inference never reads it).
+    """
+    want = net.state_dict()
+    sd = dict(sd)
+    for k in want:
+        if k.endswith(".num_batches_tracked") and k not in sd:
+            sd[k] = want[k]
+    missing = [k for k in want if k not in sd]
+    unexpected = [k for k in sd if k not in want]
+    mismatched = [k for k in want if k in sd and tuple(sd[k].shape) != tuple(want[k].shape)]
+    if missing or unexpected or mismatched:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} of {len(want)} keys missing ({_few(missing)})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected keys ({_few(unexpected)})")
+        if mismatched:
+            shown = "; ".join(f"{k} is {_shape(sd[k])} in the checkpoint, {_shape(want[k])} for the config"
+                              for k in mismatched[:3])
+            parts.append(f"{len(mismatched)} shape mismatches ({shown}{'; …' if len(mismatched) > 3 else ''})")
+        hint = _hint(net, sd, want, missing, unexpected, mismatched)
+        raise ExportError(f"{source} does not fit {config}: " + ", ".join(parts) + hint)
+    for k, v in sd.items():
+        if want[k].is_floating_point() and not v.is_floating_point():
+            raise ExportError(f"{source}: tensor {k} has dtype {v.dtype}, expected a floating point tensor")
+    net.load_state_dict(sd, strict=True)
+
+
+def _hint(net, sd, want, missing, unexpected, mismatched) -> str:
+    if missing and len(unexpected) == len(sd):
+        return " — not a TFC-TDF v3 (MDX23C) checkpoint?"
+    if mismatched == ["final_conv.2.weight"] and not missing and not unexpected:
+        got, exp = sd["final_conv.2.weight"].shape[0], want["final_conv.2.weight"].shape[0]
+        per = exp // net.num_targets
+        if got % per == 0:
+            return (f" — the checkpoint outputs {got // per} stems, the config "
+                    f"{net.num_targets} (training.instruments / target_instrument)")
+    if any(".tfc1.0." in k for k in missing + unexpected):
+        return " — check model.norm"
+    if mismatched:
+        return " — check the model and audio sections (num_channels, growth, dim_f, num_subbands, …)"
+    return ""
+
+
+def load_checkpoint(path: str, net: nn.Module, config: str = "config", trust: bool = False) -> None:
+    """Read the checkpoint at path into net (see read_state_dict, load_state_dict_into)."""
+    sd = read_state_dict(path, trust=trust)
+    load_state_dict_into(net, sd, source=f"checkpoint {path}", config=config)
+
+
+__all__ = ["WRAPPER_KEYS", "read_state_dict", "load_state_dict_into", "load_checkpoint"]

@@ -1,0 +1,148 @@
+"""Writing drumsplit's exported model archive (docs/ARCHITECTURE.md).
+
+The archive is a TorchScript module saved with torch.jit.save, holding the
+metadata as the extra file drumsplit.json. torch.jit.script (not trace) is
+used: the scripted module keeps the batch size, the chunk length and the
+stem count generic, and the tests check it against the eager module for
+several configs, batch sizes and both methods.
+"""
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+from collections import OrderedDict
+from typing import Any, Dict, Optional
+
+import torch
+from torch import nn
+
+from .checkpoint import load_checkpoint
+from .config import ExportError, ModelConfig, load_config
+from .net import BatchNorm, Conv2d, ConvTranspose2d, GroupNorm, InstanceNorm, Linear, TFCTDFNet
+
+FORMAT = "drumsplit-model"
+FORMAT_VERSION = 1
+METADATA_FILE = "drumsplit.json"
+PRECISIONS = ("fp32", "fp16")
+
+
+def sha256_file(path: str) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def build_metadata(cfg: ModelConfig, name: str, precision: str, checkpoint_sha256: str,
+                   architecture: str = "tfc_tdf_v3") -> Dict[str, Any]:
+    """The drumsplit.json content for a model of cfg."""
+    if precision not in PRECISIONS:
+        raise ExportError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+    return OrderedDict([
+        ("format", FORMAT),
+        ("format_version", FORMAT_VERSION),
+        ("architecture", architecture),
+        ("sample_rate", cfg.sample_rate),
+        ("channels", cfg.audio_channels),
+        ("n_fft", cfg.n_fft),
+        ("hop_length", cfg.hop_length),
+        ("dim_f", cfg.dim_f),
+        ("chunk_size", cfg.chunk_size),
+        ("frames_multiple", cfg.frames_multiple),
+        ("stems", cfg.stems),
+        ("num_overlap", cfg.num_overlap),
+        ("batch_size", cfg.batch_size),
+        ("precision", precision),
+        ("checkpoint_sha256", checkpoint_sha256),
+        ("torch_version", torch.__version__),
+        ("name", name),
+        ("config", cfg.raw),
+    ])
+
+
+def half_weights(net: nn.Module) -> nn.Module:
+    """Store the conv, transposed conv and linear weights in float16 and keep the
+    norm parameters in float32: exactly the operands autocast gives those ops."""
+    for m in net.modules():
+        if isinstance(m, (Conv2d, ConvTranspose2d, Linear)):
+            m.to(torch.float16)
+    return net
+
+
+def export_module(module: nn.Module, meta: Dict[str, Any], out: str) -> int:
+    """Script module, save it with meta as extra/drumsplit.json to out
+    (atomically: a temporary file renamed into place). Returns the file size."""
+    module.eval()
+    try:
+        scripted = torch.jit.script(module)
+    except Exception as e:  # a bug of ours, not the user's; keep the message short
+        raise ExportError(f"torch.jit.script failed: {str(e).strip().splitlines()[0]}") from None
+    buf = io.BytesIO()
+    # Saving to a buffer names the archive's top folder "archive" whatever the
+    # output file is called, which keeps fixture files reproducible.
+    torch.jit.save(scripted, buf, _extra_files={METADATA_FILE: json.dumps(meta, indent=2) + "\n"})
+    data = buf.getvalue()
+    out_dir = os.path.dirname(os.path.abspath(out))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".drumsplit-export-", dir=out_dir)
+    except OSError as e:
+        raise ExportError(f"cannot write {out}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise ExportError(f"cannot write {out}: {e.strerror or e}") from None
+    return len(data)
+
+
+def export_model(checkpoint: str, config: str, out: str, precision: str = "fp32",
+                 name: Optional[str] = None, trust: bool = False) -> Dict[str, Any]:
+    """Export checkpoint + MSST yaml config to drumsplit's archive at out; returns the metadata."""
+    if precision not in PRECISIONS:
+        raise ExportError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+    cfg = load_config(config)
+    net = TFCTDFNet(cfg)
+    load_checkpoint(checkpoint, net, config=f"config {config}", trust=trust)
+    net.eval()
+    if precision == "fp16":
+        half_weights(net)
+    if not name:
+        name = os.path.splitext(os.path.basename(checkpoint))[0]
+    meta = build_metadata(cfg, name, precision, sha256_file(checkpoint))
+    export_module(net, meta, out)
+    return meta
+
+
+def random_state_dict(cfg: ModelConfig, seed: int = 0) -> "OrderedDict[str, torch.Tensor]":
+    """Random weights for cfg with MSST's key names: torch's default init for
+    convs and linears, and non-trivial norm parameters and running statistics
+    (so tests notice a norm that is skipped or gets the wrong tensors)."""
+    gen_state = torch.random.get_rng_state()
+    try:
+        torch.manual_seed(seed)
+        net = TFCTDFNet(cfg)
+        with torch.no_grad():
+            for m in net.modules():
+                if isinstance(m, (InstanceNorm, BatchNorm, GroupNorm)):
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.normal_(0.0, 0.1)
+                if isinstance(m, BatchNorm):
+                    m.running_mean.normal_(0.0, 0.1)
+                    m.running_var.uniform_(0.5, 2.0)
+                    m.num_batches_tracked.fill_(1000)
+        return net.state_dict()
+    finally:
+        torch.random.set_rng_state(gen_state)
+

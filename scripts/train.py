@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Train drumsplit's TFC-TDF v3 (MDX23C) on drums rendered by `drumsplit render`.
+
+    train.py --data DIR --config configs/drumsplit_small.yaml --out runs/small \
+             [--minutes M | --steps N] [--batch B] [--lr LR] [--seed S] [--resume]
+
+DIR holds renders in drumsplit's layout: DIR/train/<track>/<stem>.wav and
+DIR/valid/<track>/<stem>.wav (stems as in the config's training.instruments;
+the mixture is the sum of the stems, so mixture.wav is not read). Render them
+with the training kits only, e.g.
+
+    drumsplit render --out DIR --split train --tracks 200 --seconds 12 --seed 1
+    drumsplit render --out DIR --split valid --tracks 12 --seconds 12 --seed 2
+
+(`drumsplit render` leaves out the held-out kits The Black Pearl 1.0 and
+ForzeeStereo unless they are asked for by name; never train on them.)
+
+What it does, MSST-style:
+- random chunks of audio.chunk_size samples; with probability --remix each
+  stem is taken from another track and offset (StemGMD-style remixing), each
+  stem gets a random gain, channels are swapped at random; the mixture is the
+  sum of the stems, so targets always add up to the input;
+- loss: MSST's masked MSE on the waveforms (per example and stem, the losses
+  at or above the training.q quantile over the stems are masked out), or
+  --loss mse for the plain mean;
+- Adam, a short warm-up and a cosine decay over the time or step budget;
+- validation: whole valid tracks separated with MSST's demix (overlap 2),
+  simple SDR per stem (MSST's, eps 1e-8), logged and kept in metrics.jsonl;
+- checkpoints: OUT/last.ckpt (model, optimiser, step, elapsed time, RNG
+  states: --resume continues from it) and OUT/best.ckpt (a raw state_dict,
+  like MSST's checkpoints, of the best validation mean SDR), which
+  scripts/export_model.py exports.
+
+Runs on CUDA when available (--device), else on the CPU with the same code.
+"""
+
+import argparse
+import glob
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import soundfile as sf
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from drumsplit_model import TFCTDFNet, load_config  # noqa: E402
+from msst_reference import demix_msst  # noqa: E402
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def load_split(root, stems, max_tracks=0):
+    """Every track of a split as a float32 array (stems, 2, L)."""
+    tracks = []
+    for d in sorted(glob.glob(os.path.join(root, "*"))):
+        if not os.path.isdir(d):
+            continue
+        parts = []
+        for s in stems:
+            p = os.path.join(d, s + ".wav")
+            if not os.path.exists(p):
+                raise SystemExit(f"train: {p} is missing (render with the model's stems)")
+            x, _ = sf.read(p, dtype="float32", always_2d=True)
+            if x.shape[1] == 1:
+                x = np.repeat(x, 2, axis=1)
+            parts.append(x[:, :2].T)
+        n = min(p.shape[1] for p in parts)
+        tracks.append((os.path.basename(d), np.stack([p[:, :n] for p in parts])))
+        if max_tracks and len(tracks) >= max_tracks:
+            break
+    return tracks
+
+
+class ChunkSampler:
+    """Random training examples: (mix (2, C), stems (S, 2, C))."""
+
+    def __init__(self, tracks, chunk, remix, rng):
+        self.tracks = [t for _, t in tracks if t.shape[-1] >= chunk]
+        if not self.tracks:
+            raise SystemExit(f"train: no training track is as long as one chunk ({chunk} samples)")
+        self.chunk = chunk
+        self.remix = remix
+        self.rng = rng
+
+    def _crop(self, track):
+        off = self.rng.randrange(0, track.shape[-1] - self.chunk + 1)
+        return track[..., off:off + self.chunk]
+
+    def example(self):
+        base = self._crop(self.tracks[self.rng.randrange(len(self.tracks))])
+        stems = np.empty_like(base)
+        for s in range(base.shape[0]):
+            src = base
+            if self.rng.random() < self.remix:
+                src = self._crop(self.tracks[self.rng.randrange(len(self.tracks))])
+            stems[s] = src[s] * self.rng.uniform(0.5, 1.5)
+        if self.rng.random() < 0.5:
+            stems = stems[:, ::-1]
+        peak = np.abs(stems.sum(0)).max()
+        if peak > 1.0:  # keep the mixture in range, as a real recording is
+            stems = stems / peak
+        return stems.sum(0), stems
+
+    def batch(self, n):
+        mixes, targets = zip(*(self.example() for _ in range(n)))
+        return (torch.from_numpy(np.ascontiguousarray(np.stack(mixes))),
+                torch.from_numpy(np.ascontiguousarray(np.stack(targets))))
+
+
+def masked_mse(est, ref, q):
+    """MSST's masked loss (coarse): MSE per (example, stem), the largest losses
+    (at or above the q quantile over the stems) masked out."""
+    loss = ((est - ref) ** 2).mean(dim=(-1, -2))  # (B, S)
+    quantile = torch.quantile(loss.detach(), q, dim=1, keepdim=True)
+    mask = loss.detach() < quantile
+    return (loss * mask).mean()
+
+
+def sdr(ref, est, eps=1e-8):
+    """MSST's simple SDR over a whole track (all channels)."""
+    num = np.sum(ref.astype(np.float64) ** 2) + eps
+    den = np.sum((ref.astype(np.float64) - est) ** 2) + eps
+    return 10 * math.log10(num / den)
+
+
+def validate(net, tracks, cfg, device, stems):
+    net.eval()
+    per_stem = {s: [] for s in stems}
+    with torch.no_grad():
+        for _, t in tracks:
+            est = demix_msst(net, t.sum(0), cfg.chunk_size, 2, 4, len(stems), device=device)
+            for i, s in enumerate(stems):
+                per_stem[s].append(sdr(t[i], est[i]))
+    net.train()
+    means = {s: float(np.mean(v)) for s, v in per_stem.items()}
+    return float(np.mean(list(means.values()))), means
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="train", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--minutes", type=float, default=0, help="wall-clock budget (0: use --steps)")
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=0, help="default: training.batch_size")
+    ap.add_argument("--lr", type=float, default=0, help="default: training.lr")
+    ap.add_argument("--loss", choices=["masked", "mse"], default="masked")
+    ap.add_argument("--remix", type=float, default=0.5)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--valid-every", type=float, default=5, help="minutes between validations")
+    ap.add_argument("--valid-tracks", type=int, default=8)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args()
+
+    cfg = load_config(args.config)
+    raw = cfg.raw if hasattr(cfg, "raw") else {}
+    tcfg = raw.get("training", {}) if isinstance(raw, dict) else {}
+    batch = args.batch or int(tcfg.get("batch_size", 4))
+    lr = args.lr or float(tcfg.get("lr", 5e-4))
+    q = float(tcfg.get("q", 0.95))
+    stems = cfg.stems
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = args.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    os.makedirs(args.out, exist_ok=True)
+
+    rng = random.Random(args.seed)
+    torch.manual_seed(args.seed)
+    train = load_split(os.path.join(args.data, "train"), stems)
+    valid = load_split(os.path.join(args.data, "valid"), stems, args.valid_tracks)
+    log(f"{len(train)} training tracks, {len(valid)} validation tracks, device {device}, "
+        f"batch {batch}, lr {lr}, threads {torch.get_num_threads()}")
+    sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng)
+
+    net = TFCTDFNet(cfg).to(device)
+    log(f"model: {sum(p.numel() for p in net.parameters()):,} parameters")
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    step, elapsed, best = 0, 0.0, -math.inf
+    last_path = os.path.join(args.out, "last.ckpt")
+    if args.resume and os.path.exists(last_path):
+        ck = torch.load(last_path, map_location="cpu")
+        net.load_state_dict(ck["model_state_dict"])
+        opt.load_state_dict(ck["optimizer_state_dict"])
+        step, elapsed, best = ck["step"], ck["elapsed"], ck["best"]
+        rng.setstate(ck["python_rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        log(f"resumed at step {step} ({elapsed / 60:.1f} min, best SDR {best:.2f} dB)")
+
+    budget = args.minutes * 60
+    warmup = 50
+
+    def progress():
+        return elapsed / budget if budget else step / args.steps
+
+    def save_last():
+        torch.save({"model_state_dict": net.state_dict(), "optimizer_state_dict": opt.state_dict(),
+                    "step": step, "elapsed": elapsed, "best": best,
+                    "python_rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
+                    "config": args.config}, last_path + ".tmp")
+        os.replace(last_path + ".tmp", last_path)
+
+    def do_validate():
+        nonlocal best
+        mean, per = validate(net, valid, cfg, device, stems)
+        rec = {"step": step, "minutes": round(elapsed / 60, 2), "valid_sdr": mean, "per_stem": per}
+        with open(os.path.join(args.out, "metrics.jsonl"), "a") as f:
+            f.write(json.dumps(rec) + "\n")
+        log(f"step {step}: valid SDR {mean:.2f} dB " +
+            " ".join(f"{s} {v:.2f}" for s, v in per.items()))
+        if mean > best:
+            best = mean
+            torch.save(net.state_dict(), os.path.join(args.out, "best.ckpt"))
+        save_last()
+
+    net.train()
+    next_valid = elapsed + args.valid_every * 60
+    run_loss = None
+    while progress() < 1.0:
+        t0 = time.time()
+        frac = min(progress(), 1.0)
+        cur = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = cur
+        mix, ref = sampler.batch(batch)
+        mix, ref = mix.to(device), ref.to(device)
+        est = net(mix)
+        loss = masked_mse(est, ref, q) if args.loss == "masked" else ((est - ref) ** 2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        opt.step()
+        step += 1
+        elapsed += time.time() - t0
+        run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
+        if step % 20 == 0:
+            log(f"step {step}  loss {run_loss:.3e}  lr {cur:.2e}  {elapsed / 60:.1f} min")
+        if elapsed >= next_valid:
+            do_validate()
+            next_valid = elapsed + args.valid_every * 60
+    do_validate()
+    log(f"done: {step} steps in {elapsed / 60:.1f} min, best valid SDR {best:.2f} dB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+package separator
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/drumsplit/drumsplit/torch"
+	"github.com/sirupsen/logrus"
+)
+
+// chooseDevice resolves opt ("auto", "cpu", "cuda", "cuda:N", "mps") to an
+// available device. An unavailable explicit device falls back along auto's
+// order (MPS → CUDA → CPU, starting after the requested kind) with a
+// warning, or is an error when strict.
+func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device, error) {
+	versions, err := torch.Versions()
+	if err != nil {
+		return torch.Device{}, err
+	}
+	if opt == "auto" {
+		dev, why, err := torch.AutoDevice()
+		if err != nil {
+			return torch.Device{}, err
+		}
+		logDevice(log, dev, "auto: "+why, versions)
+		if dev.Type == torch.CPU {
+			if hint := containerGPUHint(); hint != "" {
+				log.Info(hint)
+			}
+		}
+		return dev, nil
+	}
+	want, err := torch.ParseDevice(opt)
+	if err != nil {
+		return torch.Device{}, err
+	}
+	if torch.Available(want) {
+		logDevice(log, want, "requested", versions)
+		return want, nil
+	}
+	why := unavailableReason(want, versions)
+	if strict {
+		return torch.Device{}, fmt.Errorf("device %s: %s: %w", want, why, torch.ErrDeviceUnavailable)
+	}
+	next := torch.Device{Type: torch.CPU}
+	if want.Type == torch.MPS && torch.Available(torch.Device{Type: torch.CUDA}) {
+		next = torch.Device{Type: torch.CUDA}
+	}
+	log.Warnf("device %s is not available (%s); using %s instead", want, why, next)
+	logDevice(log, next, "fallback from "+want.String(), versions)
+	return next, nil
+}
+
+// unavailableReason says in words why d cannot be used.
+func unavailableReason(d torch.Device, v torch.VersionInfo) string {
+	switch d.Type {
+	case torch.CUDA:
+		n := 0
+		if infos, err := torch.Devices(); err == nil {
+			for _, i := range infos {
+				if i.Device.Type == torch.CUDA {
+					n++
+				}
+			}
+		}
+		switch {
+		case n > 0:
+			return fmt.Sprintf("only %d CUDA device(s) visible (cuda:0 to cuda:%d)", n, n-1)
+		case !strings.Contains(strings.ToLower(v.Libtorch), "cuda"):
+			return fmt.Sprintf("libtorch %s was built without CUDA", v.Libtorch)
+		}
+		if hint := containerGPUHint(); hint != "" {
+			return "no CUDA device is visible; " + hint
+		}
+		return "no CUDA device is visible (check the NVIDIA driver and CUDA_VISIBLE_DEVICES)"
+	case torch.MPS:
+		if runtime.GOOS != "darwin" {
+			return "MPS exists only on macOS"
+		}
+		return "MPS is not available (needs Apple silicon or an AMD GPU, macOS 12.3+, and a libtorch with MPS)"
+	}
+	return "not available"
+}
+
+// logDevice reports the device in use and why, at Info level.
+func logDevice(log logrus.FieldLogger, d torch.Device, why string, v torch.VersionInfo) {
+	f := logrus.Fields{"device": d.String(), "reason": why, "libtorch": v.Libtorch}
+	if infos, err := torch.Devices(); err == nil {
+		for _, i := range infos {
+			if i.Device == d {
+				if i.Name != "" {
+					f["name"] = i.Name
+				}
+				if i.TotalMemory > 0 {
+					f["memory"] = fmt.Sprintf("%.1f GiB (%.1f GiB free)", float64(i.TotalMemory)/(1<<30), float64(i.FreeMemory)/(1<<30))
+				}
+			}
+		}
+	}
+	if d.Type == torch.CPU {
+		if n, err := torch.Threads(); err == nil {
+			f["threads"] = n
+		}
+	}
+	log.WithFields(f).Info("compute device")
+}
+
+// containerGPUHint returns advice when the process runs in a Linux container
+// that sees no NVIDIA GPU, or "" otherwise.
+func containerGPUHint() string {
+	if runtime.GOOS != "linux" || !inContainer() {
+		return ""
+	}
+	if _, err := os.Stat("/dev/nvidia0"); err == nil {
+		return "" // a GPU device node is there: the problem lies elsewhere
+	}
+	return "running in a container without a visible GPU: start it with `docker run --gpus all` " +
+		"(or `gpus: all` / deploy.resources.reservations.devices in compose) and install the " +
+		"NVIDIA Container Toolkit on the host"
+}
+
+// inContainer guesses whether this process runs in a Docker/Podman/
+// Kubernetes container.
+func inContainer() bool {
+	for _, f := range []string{"/.dockerenv", "/run/.containerenv"} {
+		if _, err := os.Stat(f); err == nil {
+			return true
+		}
+	}
+	b, err := os.ReadFile("/proc/1/cgroup")
+	if err != nil {
+		return false
+	}
+	for _, s := range []string{"docker", "kubepods", "containerd", "libpod", "lxc"} {
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// choosePrecision resolves the precision for a device: auto is fp16 on
+// CUDA (what MSST's autocast gives) and fp32 elsewhere. fp16 on the CPU is
+// not supported by libtorch's convolutions, so it falls back to fp32 with a
+// warning (the device itself may be a fallback from a GPU).
+func choosePrecision(p Precision, d torch.Device, log logrus.FieldLogger) Precision {
+	if p == PrecisionAuto {
+		if d.Type == torch.CUDA {
+			return FP16
+		}
+		return FP32
+	}
+	if p == FP16 && d.Type == torch.CPU {
+		log.Warn("fp16 is not supported on the CPU; using fp32")
+		return FP32
+	}
+	return p
+}
+
+func (p Precision) dtype() torch.DType {
+	switch p {
+	case FP16:
+		return torch.Float16
+	case BF16:
+		return torch.BFloat16
+	}
+	return torch.Float32
+}

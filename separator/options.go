@@ -1,0 +1,130 @@
+package separator
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Mode selects the chunking and overlap-add algorithm.
+type Mode string
+
+const (
+	// ModeMSST is Music-Source-Separation-Training's demix (the default):
+	// reflect padding, linear fades of chunk/10, weighted average. With a
+	// batch size of 1 the numbers are MSST's; other batch sizes give the same
+	// result (MSST itself differs there, see the package documentation).
+	ModeMSST Mode = "msst"
+	// ModeUVR is Ultimate Vocal Remover's (and python-audio-separator's)
+	// demix: zero padding and a plain average of overlapping chunks.
+	ModeUVR Mode = "uvr"
+)
+
+// STFTPlacement says where the spectrogram is computed.
+type STFTPlacement string
+
+const (
+	// STFTAuto uses the Go STFT on MPS, whose FFT support varies between
+	// torch releases, and the model's own STFT elsewhere.
+	STFTAuto STFTPlacement = "auto"
+	// STFTModel runs the model's forward method, STFT included.
+	STFTModel STFTPlacement = "model"
+	// STFTGo computes the STFT and iSTFT in Go and runs the model's
+	// forward_spec method on spectrograms.
+	STFTGo STFTPlacement = "go"
+)
+
+// Precision is the element type the network computes in. Inputs, outputs
+// and the STFT are float32 whatever the precision.
+type Precision string
+
+const (
+	// PrecisionAuto is fp16 on CUDA (as MSST's autocast), fp32 on MPS and CPU.
+	PrecisionAuto Precision = "auto"
+	FP32          Precision = "fp32" // float32
+	FP16          Precision = "fp16" // float16: CUDA and MPS only
+	BF16          Precision = "bf16" // bfloat16
+)
+
+// Options configure Open. The zero value picks every default.
+type Options struct {
+	// Device is "auto" (or ""), "cpu", "cuda", "cuda:N" or "mps". Auto
+	// prefers MPS, then CUDA device 0, then the CPU.
+	Device string
+	// StrictDevice makes Open fail when Device is unavailable instead of
+	// falling back to the next device in auto's order (with a warning).
+	StrictDevice bool
+	// Precision defaults to PrecisionAuto.
+	Precision Precision
+	// STFT defaults to STFTAuto.
+	STFT STFTPlacement
+	// Mode defaults to ModeMSST.
+	Mode Mode
+	// Overlap is the number of chunks covering each sample (MSST's
+	// num_overlap, UVR's overlap); 0 takes the model's num_overlap.
+	Overlap int
+	// ChunkSize overrides the model's chunk_size (0 keeps it). It must be a
+	// multiple of the model's hop length, and chunk/hop+1 must suit the
+	// network (divisible by 2^num_scales for TFC-TDF v3).
+	ChunkSize int
+	// BatchSize is the number of chunks run at once; 0 takes the model's
+	// batch_size. On an out-of-memory error the batch is halved.
+	BatchSize int
+	// Threads sets libtorch's CPU thread count (0 keeps libtorch's default).
+	Threads int
+	// Progress, when set, is called after every batch from the goroutine
+	// that called Separate.
+	Progress func(Progress)
+	// Logger receives the device choice and warnings (Info and Warn
+	// levels); nil means logrus's standard logger.
+	Logger logrus.FieldLogger
+}
+
+// withDefaults fills the empty fields and checks the rest.
+func (o Options) withDefaults() (Options, error) {
+	if o.Device == "" {
+		o.Device = "auto"
+	}
+	o.Device = strings.ToLower(strings.TrimSpace(o.Device))
+	if o.Precision == "" {
+		o.Precision = PrecisionAuto
+	}
+	switch o.Precision {
+	case PrecisionAuto, FP32, FP16, BF16:
+	default:
+		return o, fmt.Errorf("unknown precision %q (want auto, fp32, fp16 or bf16)", o.Precision)
+	}
+	if o.STFT == "" {
+		o.STFT = STFTAuto
+	}
+	switch o.STFT {
+	case STFTAuto, STFTModel, STFTGo:
+	default:
+		return o, fmt.Errorf("unknown STFT placement %q (want auto, model or go)", o.STFT)
+	}
+	if o.Mode == "" {
+		o.Mode = ModeMSST
+	}
+	switch o.Mode {
+	case ModeMSST, ModeUVR:
+	default:
+		return o, fmt.Errorf("unknown mode %q (want msst or uvr)", o.Mode)
+	}
+	if o.Overlap < 0 {
+		return o, fmt.Errorf("overlap %d: must not be negative", o.Overlap)
+	}
+	if o.BatchSize < 0 {
+		return o, fmt.Errorf("batch size %d: must not be negative", o.BatchSize)
+	}
+	if o.ChunkSize < 0 {
+		return o, fmt.Errorf("chunk size %d: must not be negative", o.ChunkSize)
+	}
+	if o.Threads < 0 {
+		return o, fmt.Errorf("threads %d: must not be negative", o.Threads)
+	}
+	if o.Logger == nil {
+		o.Logger = logrus.StandardLogger()
+	}
+	return o, nil
+}

@@ -1,0 +1,301 @@
+package separator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/drumsplit/drumsplit/torch"
+	"github.com/sirupsen/logrus"
+)
+
+// Separator splits tracks into stems with one exported model on one device.
+// Its methods are safe for concurrent use; separations run one at a time.
+type Separator struct {
+	mu     sync.Mutex
+	info   modelInfo
+	path   string
+	opts   Options
+	dev    torch.Device
+	prec   Precision
+	stft   STFTPlacement
+	geo    geometry
+	mod    *torch.Module
+	eng    engine
+	pipe   *pipeline
+	closed bool
+}
+
+// Open loads the exported model at path (see docs/ARCHITECTURE.md) onto the
+// device opts ask for, converts it to the precision, and runs one warm-up
+// batch. It fails with an error matching torch.ErrNoLibtorch when the native
+// library is missing.
+func Open(path string, opts Options) (*Separator, error) {
+	s, err := open(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("separator: %w", err)
+	}
+	return s, nil
+}
+
+func open(path string, opts Options) (*Separator, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if err := torch.Loaded(); err != nil {
+		return nil, err
+	}
+	if opts.Threads > 0 {
+		if err := torch.SetThreads(opts.Threads); err != nil {
+			return nil, err
+		}
+	}
+	dev, err := chooseDevice(opts.Device, opts.StrictDevice, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Separator{path: path, opts: opts, dev: dev}
+	if err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load loads the module and builds the engine and pipeline; on a failure of
+// a reduced precision it retries once in fp32.
+func (s *Separator) load() error {
+	log := s.opts.Logger
+	mod, err := torch.Load(s.path, s.dev)
+	if err != nil {
+		return err
+	}
+	info, err := readModelInfo(mod)
+	if err != nil {
+		mod.Close()
+		return err
+	}
+	s.info = info
+	if err := s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log)); err != nil {
+		mod.Close()
+		if s.prec == FP32 || !isDTypeFailure(err) {
+			return err
+		}
+		log.WithError(err).Warnf("%s does not work on %s; using fp32", s.prec, s.dev)
+		if mod, err = torch.Load(s.path, s.dev); err != nil {
+			return err
+		}
+		if err := s.configure(mod, FP32); err != nil {
+			mod.Close()
+			return err
+		}
+	}
+	log.WithFields(logrus.Fields{
+		"model": s.info.Name, "stems": s.info.Stems, "sample_rate": s.info.SampleRate,
+		"mode": s.geo.mode, "chunk": s.geo.chunk, "overlap": s.geo.overlap,
+		"batch": s.pipe.batch.Load(), "precision": s.prec, "stft": s.stft,
+	}).Info("model ready")
+	return nil
+}
+
+// isDTypeFailure reports whether err could come from running the network in
+// a reduced precision the device does not support (rather than from a
+// broken model or a lack of memory).
+func isDTypeFailure(err error) bool {
+	var te *torch.Error
+	return errors.As(err, &te) && (te.Status == torch.StatusTorch || te.Status == torch.StatusUnsupported)
+}
+
+// configure sets up the module for precision prec, builds the engine and
+// the pipeline and runs the warm-up batch. On failure s.prec says which
+// precision failed.
+func (s *Separator) configure(mod *torch.Module, prec Precision) error {
+	s.prec = prec
+	o, info := s.opts, s.info
+	chunk := o.ChunkSize
+	if chunk == 0 {
+		chunk = info.ChunkSize
+	}
+	if chunk%info.HopLength != 0 {
+		return fmt.Errorf("chunk size %d is not a multiple of the model's hop length %d", chunk, info.HopLength)
+	}
+	if m := info.FramesMultiple; m > 1 && (chunk/info.HopLength+1)%m != 0 {
+		return fmt.Errorf("chunk size %d gives %d STFT frames; the model needs a multiple of %d (e.g. chunk %d)",
+			chunk, chunk/info.HopLength+1, m, (m-1)*info.HopLength)
+	}
+	overlap := o.Overlap
+	if overlap == 0 {
+		overlap = max(info.NumOverlap, 1)
+	}
+	batch := o.BatchSize
+	if batch == 0 {
+		batch = max(info.BatchSize, 1)
+	}
+	g, err := newGeometry(o.Mode, chunk, overlap)
+	if err != nil {
+		return err
+	}
+	s.geo = g
+
+	s.stft = o.STFT
+	if s.stft == STFTAuto {
+		// MPS FFT support varies between torch releases (and MSST's copy
+		// of the network has no fallback); the Go STFT avoids it.
+		s.stft = STFTModel
+		if s.dev.Type == torch.MPS {
+			s.stft = STFTGo
+		}
+	}
+	if s.stft == STFTGo && !mod.HasMethod("forward_spec") {
+		if o.STFT == STFTGo {
+			return fmt.Errorf("model %s has no forward_spec method, needed for the Go STFT", s.path)
+		}
+		s.opts.Logger.Warn("model has no forward_spec method; running its in-graph STFT")
+		s.stft = STFTModel
+	}
+
+	if want := prec.dtype(); want != info.dtype() {
+		if err := mod.SetDType(want); err != nil {
+			return err
+		}
+	}
+
+	S := len(info.Stems)
+	var eng engine
+	if s.stft == STFTGo {
+		eng, err = newSpecEngine(mod, s.dev, S, chunk, info.NFFT, info.HopLength, info.DimF)
+		if err != nil {
+			return err
+		}
+	} else {
+		eng = &graphEngine{mod: mod, dev: s.dev, S: S, C: chunk}
+	}
+	p, err := newPipeline(g, eng, batch, s.opts.Logger)
+	if err != nil {
+		eng.close()
+		return err
+	}
+	p.progress = o.Progress
+	if err := p.warmUp(); err != nil {
+		eng.close()
+		return fmt.Errorf("warm-up batch: %w", err)
+	}
+	s.mod, s.eng, s.pipe = mod, eng, p
+	return nil
+}
+
+// modelInfo is the part of the model's metadata the separator needs.
+type modelInfo struct {
+	Name           string   `json:"name"`
+	SampleRate     int      `json:"sample_rate"`
+	Channels       int      `json:"channels"`
+	NFFT           int      `json:"n_fft"`
+	HopLength      int      `json:"hop_length"`
+	DimF           int      `json:"dim_f"`
+	ChunkSize      int      `json:"chunk_size"`
+	FramesMultiple int      `json:"frames_multiple"`
+	Stems          []string `json:"stems"`
+	NumOverlap     int      `json:"num_overlap"`
+	BatchSize      int      `json:"batch_size"`
+	Precision      string   `json:"precision"`
+}
+
+func (m modelInfo) dtype() torch.DType {
+	if d, err := torch.ParseDType(m.Precision); err == nil {
+		return d
+	}
+	return torch.Float32
+}
+
+// readModelInfo reads and checks extra/drumsplit.json of a loaded module.
+func readModelInfo(mod *torch.Module) (modelInfo, error) {
+	var m modelInfo
+	b, err := mod.Metadata("drumsplit.json")
+	if err != nil {
+		return m, fmt.Errorf("%s: not a drumsplit model (no drumsplit.json): %w", mod.Path(), err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%s: bad drumsplit.json: %v", mod.Path(), err)
+	}
+	switch {
+	case m.SampleRate <= 0, m.NFFT <= 0, m.HopLength <= 0, m.DimF <= 0, m.ChunkSize <= 0, len(m.Stems) == 0:
+		return m, fmt.Errorf("%s: drumsplit.json lacks sample_rate, n_fft, hop_length, dim_f, chunk_size or stems", mod.Path())
+	case m.Channels != 0 && m.Channels != 2:
+		return m, fmt.Errorf("%s: model has %d channels; only stereo models are supported", mod.Path(), m.Channels)
+	}
+	return m, nil
+}
+
+// Stems returns the stem names in the order of Separate's output.
+func (s *Separator) Stems() []string { return append([]string(nil), s.info.Stems...) }
+
+// SampleRate returns the model's sample rate: sources must be at this rate.
+func (s *Separator) SampleRate() int { return s.info.SampleRate }
+
+// Device returns the device in use, e.g. "cuda:0".
+func (s *Separator) Device() string { return s.dev.String() }
+
+// Precision returns the precision the network runs in.
+func (s *Separator) Precision() Precision { return s.prec }
+
+// STFT returns where the STFT runs: STFTModel or STFTGo.
+func (s *Separator) STFT() STFTPlacement { return s.stft }
+
+// Mode returns the overlap-add algorithm.
+func (s *Separator) Mode() Mode { return s.geo.mode }
+
+// ChunkSize returns the samples per chunk.
+func (s *Separator) ChunkSize() int { return s.geo.chunk }
+
+// Overlap returns the number of chunks covering each sample.
+func (s *Separator) Overlap() int { return s.geo.overlap }
+
+// BatchSize returns the current batch size (smaller than asked for after an
+// out-of-memory error).
+func (s *Separator) BatchSize() int { return int(s.pipe.batch.Load()) }
+
+// Separate reads the whole source and writes every stem to dst as soon as
+// it is final. Memory use does not grow with the track's length: a few
+// batches of chunks plus accumulators of about one chunk. Cancelling ctx
+// stops it within one batch.
+func (s *Separator) Separate(ctx context.Context, src Source, dst Sink) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("separator: closed")
+	}
+	if err := s.pipe.run(ctx, src, dst); err != nil {
+		return fmt.Errorf("separator: %w", err)
+	}
+	return nil
+}
+
+// SeparateBuffer separates stereo samples held in memory (stereo[ch][i],
+// two channels of equal length at SampleRate) and returns stems[s][ch][i],
+// each as long as the input.
+func (s *Separator) SeparateBuffer(ctx context.Context, stereo [][]float32) ([][][]float32, error) {
+	src, err := BufferSource(stereo)
+	if err != nil {
+		return nil, err
+	}
+	sink := newBufferSink(len(s.info.Stems), len(stereo[0]))
+	if err := s.Separate(ctx, src, sink); err != nil {
+		return nil, err
+	}
+	return sink.stems, nil
+}
+
+// Close frees the model. A Separator cannot be used after Close.
+func (s *Separator) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	s.eng.close()
+	return s.mod.Close()
+}

@@ -1,0 +1,499 @@
+// drumsplit_torch.cpp implements the C ABI of drumsplit_torch.h over libtorch.
+//
+// One translation unit on purpose: every libtorch header costs tens of
+// seconds to compile, so the whole library is compiled once.
+//
+// Portability: this file compiles against the CPU-only libtorch 1.13 of
+// Debian 12 as well as torch 2.x with CUDA or MPS. Anything newer than 1.13
+// is guarded by TORCH_VERSION_MAJOR; anything CUDA-specific by
+// DRUMSPLIT_WITH_CUDA, which CMakeLists.txt defines when libtorch has CUDA.
+
+#include "drumsplit_torch.h"
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <c10/util/Exception.h>
+#include <caffe2/serialize/inline_container.h>
+#include <torch/cuda.h>
+#include <torch/script.h>
+#include <torch/version.h>
+
+// MPS calls beyond at::hasMPS() need torch 2.1 or newer, and only exist
+// where MPS can: macOS.
+#if defined(__APPLE__) && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1))
+#define DS_MPS_API 1
+#include <torch/mps.h>
+#endif
+
+#ifdef DRUMSPLIT_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
+#endif
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <new>
+#include <string>
+#include <vector>
+
+#ifndef DRUMSPLIT_TORCH_VERSION
+#define DRUMSPLIT_TORCH_VERSION "0.0.0"
+#endif
+
+struct ds_module {
+  torch::jit::Module mod;
+  torch::jit::ExtraFilesMap extra;  // every extra/ file of the archive
+  at::Device device{at::kCPU};
+  at::ScalarType dtype = at::kFloat;
+};
+
+struct ds_result {
+  std::vector<at::Tensor> outputs;  // still on the module's device
+};
+
+namespace {
+
+// An error raised inside this file with a status of its own.
+struct ds_error : std::runtime_error {
+  ds_status status;
+  ds_error(ds_status s, const std::string &msg) : std::runtime_error(msg), status(s) {}
+};
+
+// one_line turns a libtorch message into a single readable line. TorchScript
+// interpreter errors carry a serialized-code traceback whose last line holds
+// the actual error ("RuntimeError: ..."); everything else is joined.
+std::string one_line(const std::string &msg) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= msg.size()) {
+    size_t end = msg.find('\n', start);
+    if (end == std::string::npos) end = msg.size();
+    std::string line = msg.substr(start, end - start);
+    size_t a = line.find_first_not_of(" \t\r");
+    size_t b = line.find_last_not_of(" \t\r");
+    if (a != std::string::npos) lines.push_back(line.substr(a, b - a + 1));
+    start = end + 1;
+  }
+  if (lines.empty()) return "unknown error";
+  if (msg.find("The following operation failed in the TorchScript interpreter") != std::string::npos) {
+    return lines.back();
+  }
+  std::string out;
+  for (const auto &l : lines) {
+    if (!out.empty()) out += ' ';
+    out += l;
+  }
+  return out;
+}
+
+void set_err(char *err, size_t errlen, const std::string &msg) {
+  if (err == nullptr || errlen == 0) return;
+  size_t n = std::min(msg.size(), errlen - 1);
+  std::memcpy(err, msg.data(), n);
+  err[n] = '\0';
+}
+
+bool looks_oom(const std::string &msg) {
+  return msg.find("out of memory") != std::string::npos || msg.find("Out of memory") != std::string::npos ||
+         msg.find("OutOfMemory") != std::string::npos;
+}
+
+// guard runs fn, turning every exception into a status and an error message
+// prefixed with op. It is the only place exceptions are caught.
+template <typename F>
+ds_status guard(const char *op, char *err, size_t errlen, F &&fn) {
+  set_err(err, errlen, "");
+  try {
+    fn();
+    return DS_OK;
+  } catch (const ds_error &e) {
+    set_err(err, errlen, std::string(op) + ": " + e.what());
+    return e.status;
+  } catch (const c10::OutOfMemoryError &e) {
+    set_err(err, errlen, std::string(op) + ": out of memory: " + one_line(e.what_without_backtrace()));
+    return DS_ERR_OOM;
+  } catch (const c10::Error &e) {
+    std::string msg = one_line(e.what_without_backtrace());
+    set_err(err, errlen, std::string(op) + ": " + msg);
+    return looks_oom(msg) ? DS_ERR_OOM : DS_ERR_TORCH;
+  } catch (const std::bad_alloc &) {
+    set_err(err, errlen, std::string(op) + ": out of memory");
+    return DS_ERR_OOM;
+  } catch (const std::exception &e) {
+    std::string msg = one_line(e.what());
+    set_err(err, errlen, std::string(op) + ": " + msg);
+    return looks_oom(msg) ? DS_ERR_OOM : DS_ERR_TORCH;
+  } catch (...) {
+    set_err(err, errlen, std::string(op) + ": unknown C++ exception");
+    return DS_ERR_TORCH;
+  }
+}
+
+// device_of validates a (type, index) pair against this build and machine.
+at::Device device_of(int type, int index) {
+  switch (type) {
+    case DS_CPU:
+      return at::Device(at::kCPU);
+    case DS_CUDA: {
+      int n = static_cast<int>(torch::cuda::device_count());
+      if (n == 0) throw ds_error(DS_ERR_DEVICE, "CUDA is not available (libtorch without CUDA, or no GPU visible)");
+      if (index < 0 || index >= n) {
+        throw ds_error(DS_ERR_DEVICE,
+                       "no CUDA device " + std::to_string(index) + " (" + std::to_string(n) + " visible)");
+      }
+      return at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index));
+    }
+    case DS_MPS:
+      if (!at::hasMPS()) throw ds_error(DS_ERR_DEVICE, "MPS is not available");
+      return at::Device(at::kMPS);
+    default:
+      throw ds_error(DS_ERR_INVALID, "unknown device type " + std::to_string(type));
+  }
+}
+
+at::ScalarType scalar_of(int dtype) {
+  switch (dtype) {
+    case DS_FLOAT32:
+      return at::kFloat;
+    case DS_FLOAT16:
+      return at::kHalf;
+    case DS_BFLOAT16:
+      return at::kBFloat16;
+    default:
+      throw ds_error(DS_ERR_INVALID, "unknown dtype " + std::to_string(dtype));
+  }
+}
+
+std::string shape_string(at::IntArrayRef s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); i++) {
+    if (i) out += ", ";
+    out += std::to_string(s[i]);
+  }
+  return out + "]";
+}
+
+// collect flattens a method's return value into tensors.
+void collect(const c10::IValue &v, std::vector<at::Tensor> &out) {
+  if (v.isTensor()) {
+    out.push_back(v.toTensor());
+    return;
+  }
+  if (v.isTuple() || v.isList()) {
+    std::vector<c10::IValue> elems;
+    if (v.isTuple()) {
+      for (const auto &e : v.toTupleRef().elements()) elems.push_back(e);
+    } else {
+      for (const auto &e : v.toListRef()) elems.push_back(e);
+    }
+    for (size_t i = 0; i < elems.size(); i++) {
+      if (!elems[i].isTensor()) {
+        throw ds_error(DS_ERR_TORCH, "output " + std::to_string(i) + " is " + elems[i].tagKind() +
+                                         ", want a tensor");
+      }
+      out.push_back(elems[i].toTensor());
+    }
+    return;
+  }
+  throw ds_error(DS_ERR_TORCH, std::string("method returned ") + v.tagKind() + ", want a tensor or a tuple of tensors");
+}
+
+}  // namespace
+
+extern "C" {
+
+int ds_abi_version(void) { return DS_ABI_VERSION; }
+
+const char *ds_version(void) { return DRUMSPLIT_TORCH_VERSION; }
+
+const char *ds_torch_version(void) {
+#ifdef DRUMSPLIT_WITH_CUDA
+  static const std::string v = std::string(TORCH_VERSION) + "+cuda" + std::to_string(CUDART_VERSION / 1000) + "." +
+                               std::to_string((CUDART_VERSION % 1000) / 10);
+  return v.c_str();
+#else
+  return TORCH_VERSION;
+#endif
+}
+
+int ds_get_num_threads(void) {
+  try {
+    return at::get_num_threads();
+  } catch (...) {
+    return 1;
+  }
+}
+
+ds_status ds_set_num_threads(int n, char *err, size_t errlen) {
+  return guard("set threads", err, errlen, [&] {
+    if (n < 1) throw ds_error(DS_ERR_INVALID, "thread count must be at least 1, got " + std::to_string(n));
+    at::set_num_threads(n);
+  });
+}
+
+int ds_cuda_device_count(void) {
+  try {
+    return static_cast<int>(torch::cuda::device_count());
+  } catch (...) {
+    return 0;
+  }
+}
+
+ds_status ds_cuda_device_info(int index, char *name, size_t namelen, int64_t *total_bytes, int64_t *free_bytes,
+                              char *err, size_t errlen) {
+  return guard("cuda device info", err, errlen, [&] {
+    at::Device dev = device_of(DS_CUDA, index);
+#ifdef DRUMSPLIT_WITH_CUDA
+    cudaDeviceProp prop;
+    cudaError_t rc = cudaGetDeviceProperties(&prop, dev.index());
+    if (rc != cudaSuccess) throw ds_error(DS_ERR_DEVICE, cudaGetErrorString(rc));
+    c10::cuda::CUDAGuard g(dev.index());
+    size_t fr = 0, tot = 0;
+    rc = cudaMemGetInfo(&fr, &tot);
+    if (rc != cudaSuccess) throw ds_error(DS_ERR_DEVICE, cudaGetErrorString(rc));
+    set_err(name, namelen, prop.name);
+    if (total_bytes) *total_bytes = static_cast<int64_t>(tot);
+    if (free_bytes) *free_bytes = static_cast<int64_t>(fr);
+#else
+    (void)dev;
+    (void)name;
+    (void)namelen;
+    (void)total_bytes;
+    (void)free_bytes;
+    throw ds_error(DS_ERR_UNSUPPORTED, "library built without CUDA support");
+#endif
+  });
+}
+
+int ds_mps_available(void) {
+  try {
+    return at::hasMPS() ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+ds_status ds_synchronize(int device_type, int index, char *err, size_t errlen) {
+  return guard("synchronize", err, errlen, [&] {
+    at::Device dev = device_of(device_type, index);
+    if (dev.is_cuda()) {
+#ifdef DRUMSPLIT_WITH_CUDA
+      c10::cuda::CUDAGuard g(dev.index());
+      cudaError_t rc = cudaDeviceSynchronize();
+      if (rc != cudaSuccess) throw ds_error(DS_ERR_DEVICE, cudaGetErrorString(rc));
+#else
+      throw ds_error(DS_ERR_UNSUPPORTED, "library built without CUDA support");
+#endif
+    } else if (dev.is_mps()) {
+#ifdef DS_MPS_API
+      torch::mps::synchronize();
+#else
+      throw ds_error(DS_ERR_UNSUPPORTED, "MPS synchronize needs libtorch 2.1 or newer");
+#endif
+    }
+    // CPU work is synchronous: nothing to wait for.
+  });
+}
+
+ds_status ds_empty_cache(int device_type, int index, char *err, size_t errlen) {
+  return guard("empty cache", err, errlen, [&] {
+    at::Device dev = device_of(device_type, index);
+    if (dev.is_cuda()) {
+#ifdef DRUMSPLIT_WITH_CUDA
+      c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+    } else if (dev.is_mps()) {
+#ifdef DS_MPS_API
+      at::detail::getMPSHooks().emptyCache();
+#endif
+    }
+    // The CPU allocator keeps no cache of its own.
+  });
+}
+
+ds_status ds_peak_memory(int device_type, int index, int64_t *bytes, char *err, size_t errlen) {
+  return guard("peak memory", err, errlen, [&] {
+    at::Device dev = device_of(device_type, index);
+    if (bytes == nullptr) throw ds_error(DS_ERR_INVALID, "bytes is NULL");
+#ifdef DRUMSPLIT_WITH_CUDA
+    if (dev.is_cuda()) {
+      // Index 0 of every StatArray is StatType::AGGREGATE in all releases.
+      auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(dev.index());
+      *bytes = stats.allocated_bytes[0].peak;
+      return;
+    }
+#endif
+    throw ds_error(DS_ERR_UNSUPPORTED, "not tracked for " + dev.str());
+  });
+}
+
+ds_status ds_reset_peak_memory(int device_type, int index, char *err, size_t errlen) {
+  return guard("reset peak memory", err, errlen, [&] {
+    at::Device dev = device_of(device_type, index);
+#ifdef DRUMSPLIT_WITH_CUDA
+    if (dev.is_cuda()) {
+      c10::cuda::CUDACachingAllocator::resetPeakStats(dev.index());
+      return;
+    }
+#endif
+    throw ds_error(DS_ERR_UNSUPPORTED, "not tracked for " + dev.str());
+  });
+}
+
+ds_status ds_module_load(const char *path, int device_type, int index, ds_module **out, char *err, size_t errlen) {
+  return guard("load", err, errlen, [&] {
+    if (path == nullptr || out == nullptr) throw ds_error(DS_ERR_INVALID, "path or out is NULL");
+    at::Device dev = device_of(device_type, index);
+    {
+      std::ifstream f(path, std::ios::binary);
+      if (!f) throw ds_error(DS_ERR_IO, std::string(path) + ": " + std::strerror(errno));
+    }
+    // List the archive's extra files first so that torch::jit::load fills
+    // them all in: it only reads the names already present in the map.
+    torch::jit::ExtraFilesMap extra;
+    try {
+      caffe2::serialize::PyTorchStreamReader reader(path);
+      const std::string prefix = "extra/";
+      for (const auto &rec : reader.getAllRecords()) {
+        if (rec.compare(0, prefix.size(), prefix) == 0 && rec.size() > prefix.size()) {
+          extra[rec.substr(prefix.size())] = "";
+        }
+      }
+    } catch (const c10::Error &e) {
+      throw ds_error(DS_ERR_IO,
+                     std::string(path) + ": not a TorchScript archive (" + one_line(e.what_without_backtrace()) + ")");
+    }
+    // Load on the CPU, then move: loading straight onto MPS fails before 2.x,
+    // and the CPU copy lets us convert dtypes before touching the device.
+    auto m = std::make_unique<ds_module>();
+    {
+      torch::NoGradGuard no_grad;
+      m->mod = torch::jit::load(path, at::Device(at::kCPU), extra);
+      m->mod.eval();
+      if (!dev.is_cpu()) m->mod.to(dev);
+    }
+    m->extra = std::move(extra);
+    m->device = dev;
+    *out = m.release();
+  });
+}
+
+void ds_module_free(ds_module *m) {
+  try {
+    delete m;
+  } catch (...) {
+  }
+}
+
+ds_status ds_module_extra_file(const ds_module *m, const char *name, void *buf, size_t buflen, size_t *size,
+                               char *err, size_t errlen) {
+  return guard("extra file", err, errlen, [&] {
+    if (m == nullptr || name == nullptr) throw ds_error(DS_ERR_INVALID, "module or name is NULL");
+    auto it = m->extra.find(name);
+    if (it == m->extra.end()) throw ds_error(DS_ERR_NOT_FOUND, std::string("no extra file \"") + name + "\" in the archive");
+    if (size) *size = it->second.size();
+    if (buf == nullptr && buflen == 0) return;
+    if (buflen < it->second.size()) {
+      throw ds_error(DS_ERR_INVALID, "buffer of " + std::to_string(buflen) + " bytes too small for " +
+                                         std::to_string(it->second.size()));
+    }
+    std::memcpy(buf, it->second.data(), it->second.size());
+  });
+}
+
+int ds_module_has_method(const ds_module *m, const char *method) {
+  try {
+    if (m == nullptr || method == nullptr) return 0;
+    return m->mod.find_method(method).has_value() ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) {
+  return guard("convert", err, errlen, [&] {
+    if (m == nullptr) throw ds_error(DS_ERR_INVALID, "module is NULL");
+    at::ScalarType st = scalar_of(dtype);
+    torch::NoGradGuard no_grad;
+    m->mod.to(st);
+    m->dtype = st;
+  });
+}
+
+ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes,
+                        const size_t *ndims, const float *const *data, int flags, ds_result **out, char *err,
+                        size_t errlen) {
+  std::string op = std::string("run ") + (method ? method : "(null)");
+  return guard(op.c_str(), err, errlen, [&] {
+    if (m == nullptr || method == nullptr || out == nullptr) throw ds_error(DS_ERR_INVALID, "module, method or out is NULL");
+    if (n_inputs > 0 && (shapes == nullptr || ndims == nullptr || data == nullptr)) {
+      throw ds_error(DS_ERR_INVALID, "inputs are NULL");
+    }
+    auto fn = m->mod.find_method(method);
+    if (!fn) throw ds_error(DS_ERR_NOT_FOUND, "the module has no method \"" + std::string(method) + "\"");
+
+    c10::InferenceMode inference;
+    const bool cast = (flags & DS_RUN_CAST_INPUTS) && m->dtype != at::kFloat;
+    std::vector<c10::IValue> args;
+    args.reserve(n_inputs);
+    for (size_t i = 0; i < n_inputs; i++) {
+      if (ndims[i] < 1 || ndims[i] > DS_MAX_DIMS) {
+        throw ds_error(DS_ERR_INVALID, "input " + std::to_string(i) + " has rank " + std::to_string(ndims[i]) +
+                                           ", want 1 to " + std::to_string(DS_MAX_DIMS));
+      }
+      std::vector<int64_t> shape(shapes[i], shapes[i] + ndims[i]);
+      for (int64_t d : shape) {
+        if (d < 0) throw ds_error(DS_ERR_INVALID, "input " + std::to_string(i) + " has negative dimension");
+      }
+      // from_blob aliases the caller's memory; the copy below (copy=true even
+      // on the CPU) guarantees no output can alias it after we return.
+      at::Tensor host = torch::from_blob(const_cast<float *>(data[i]), shape, at::kFloat);
+      args.emplace_back(host.to(m->device, cast ? m->dtype : at::kFloat, /*non_blocking=*/false, /*copy=*/true));
+    }
+    c10::IValue ret = (*fn)(std::move(args));
+    auto r = std::make_unique<ds_result>();
+    collect(ret, r->outputs);
+    *out = r.release();
+  });
+}
+
+size_t ds_result_count(const ds_result *r) { return r ? r->outputs.size() : 0; }
+
+size_t ds_result_shape(const ds_result *r, size_t i, int64_t *dims, size_t maxdims) {
+  if (r == nullptr || i >= r->outputs.size()) return 0;
+  auto s = r->outputs[i].sizes();
+  for (size_t k = 0; k < s.size() && k < maxdims; k++) dims[k] = s[k];
+  return s.size();
+}
+
+ds_status ds_result_copy(const ds_result *r, size_t i, float *dst, size_t n, char *err, size_t errlen) {
+  return guard("copy output", err, errlen, [&] {
+    if (r == nullptr || i >= r->outputs.size()) throw ds_error(DS_ERR_INVALID, "no output " + std::to_string(i));
+    const at::Tensor &t = r->outputs[i];
+    if (static_cast<size_t>(t.numel()) != n) {
+      throw ds_error(DS_ERR_INVALID, "output " + std::to_string(i) + " has shape " + shape_string(t.sizes()) +
+                                         " (" + std::to_string(t.numel()) + " values), destination holds " +
+                                         std::to_string(n));
+    }
+    if (n == 0) return;
+    if (dst == nullptr) throw ds_error(DS_ERR_INVALID, "dst is NULL");
+    c10::InferenceMode inference;
+    // copy_ converts dtype, gathers non-contiguous data and copies from the
+    // device straight into the caller's buffer, with no temporary on the host.
+    torch::from_blob(dst, t.sizes(), at::kFloat).copy_(t);
+  });
+}
+
+void ds_result_free(ds_result *r) {
+  try {
+    delete r;
+  } catch (...) {
+  }
+}
+
+}  // extern "C"

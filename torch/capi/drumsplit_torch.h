@@ -1,0 +1,164 @@
+/*
+ * drumsplit_torch.h: the C ABI of libdrumsplit_torch, drumsplit's thin layer
+ * over libtorch.
+ *
+ * Plain C so that any language (the Go package drumsplit/torch above all)
+ * can call it through dlopen/dlsym or LoadLibrary/GetProcAddress.
+ *
+ * Conventions:
+ *   - Every fallible function returns a ds_status and writes a NUL-terminated,
+ *     one-line message into the caller's buffer err[0..errlen) on failure
+ *     (err may be NULL when errlen is 0). There is no hidden "last error".
+ *   - No C++ exception ever leaves the library: c10::Error, std::exception and
+ *     anything else are caught and turned into a status.
+ *   - Handles are opaque. A ds_module may be used from any thread but not from
+ *     two threads at once; callers serialise calls on one module.
+ *   - Tensors cross the boundary as float32, C-contiguous, little-endian host
+ *     memory. The library never keeps a pointer to caller memory after a call
+ *     returns.
+ *   - Devices are named by (type, index); index is ignored for CPU and MPS.
+ */
+#ifndef DRUMSPLIT_TORCH_H
+#define DRUMSPLIT_TORCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define DS_API __declspec(dllexport)
+#else
+#define DS_API __attribute__((visibility("default")))
+#endif
+
+/* DS_ABI_VERSION changes whenever a signature or a meaning changes. */
+#define DS_ABI_VERSION 1
+
+/* Status codes. Values are part of the ABI. */
+typedef enum ds_status {
+    DS_OK = 0,
+    DS_ERR_INVALID = 1,     /* bad argument: NULL pointer, bad shape, wrong size, buffer too small */
+    DS_ERR_TORCH = 2,       /* libtorch raised an error (model, shape, dtype mismatch, ...) */
+    DS_ERR_OOM = 3,         /* a device or host allocation failed */
+    DS_ERR_DEVICE = 4,      /* the requested device is not available in this build or machine */
+    DS_ERR_NOT_FOUND = 5,   /* no such method or extra file */
+    DS_ERR_UNSUPPORTED = 6, /* the operation does not exist for this device or libtorch */
+    DS_ERR_IO = 7           /* the model file cannot be read or is not a TorchScript archive */
+} ds_status;
+
+/* Device types. Values are part of the ABI. */
+typedef enum ds_device_type {
+    DS_CPU = 0,
+    DS_CUDA = 1,
+    DS_MPS = 2
+} ds_device_type;
+
+/* Element types a module can be converted to. Values are part of the ABI. */
+typedef enum ds_dtype {
+    DS_FLOAT32 = 0,
+    DS_FLOAT16 = 1,
+    DS_BFLOAT16 = 2
+} ds_dtype;
+
+/* Flags for ds_module_run. */
+#define DS_RUN_CAST_INPUTS 1 /* cast float32 inputs to the module's dtype on the device */
+
+/* Maximum rank of a tensor crossing the boundary. */
+#define DS_MAX_DIMS 8
+
+typedef struct ds_module ds_module; /* a loaded TorchScript module */
+typedef struct ds_result ds_result; /* the outputs of one ds_module_run */
+
+/* ---- library ---------------------------------------------------------- */
+
+/* ds_abi_version returns DS_ABI_VERSION as compiled into the library. */
+DS_API int ds_abi_version(void);
+/* ds_version returns the library version, e.g. "0.1.0". Static storage. */
+DS_API const char *ds_version(void);
+/* ds_torch_version returns the libtorch version the library was built
+ * against, e.g. "1.13.0", or "2.4.1+cuda12.4" for a CUDA build. Static
+ * storage. */
+DS_API const char *ds_torch_version(void);
+
+/* ds_get_num_threads returns libtorch's intra-op thread count. */
+DS_API int ds_get_num_threads(void);
+/* ds_set_num_threads sets libtorch's intra-op thread count (n >= 1). */
+DS_API ds_status ds_set_num_threads(int n, char *err, size_t errlen);
+
+/* ---- devices ---------------------------------------------------------- */
+
+/* ds_cuda_device_count returns the number of usable CUDA devices (0 when
+ * libtorch has no CUDA or no GPU is visible). */
+DS_API int ds_cuda_device_count(void);
+/* ds_cuda_device_info fills name (NUL-terminated, truncated to namelen),
+ * total and free memory in bytes for CUDA device index. Needs a CUDA
+ * build (DS_ERR_UNSUPPORTED otherwise). */
+DS_API ds_status ds_cuda_device_info(int index, char *name, size_t namelen, int64_t *total_bytes,
+                                     int64_t *free_bytes, char *err, size_t errlen);
+/* ds_mps_available reports whether Apple's Metal (MPS) device can be used. */
+DS_API int ds_mps_available(void);
+
+/* ds_synchronize waits until all queued work on the device has finished. */
+DS_API ds_status ds_synchronize(int device_type, int index, char *err, size_t errlen);
+/* ds_empty_cache returns cached, unused device memory to the driver. */
+DS_API ds_status ds_empty_cache(int device_type, int index, char *err, size_t errlen);
+/* ds_peak_memory stores the peak number of bytes allocated by libtorch on the
+ * device since the last ds_reset_peak_memory (CUDA only; DS_ERR_UNSUPPORTED
+ * elsewhere). */
+DS_API ds_status ds_peak_memory(int device_type, int index, int64_t *bytes, char *err, size_t errlen);
+/* ds_reset_peak_memory restarts peak tracking (CUDA only). */
+DS_API ds_status ds_reset_peak_memory(int device_type, int index, char *err, size_t errlen);
+
+/* ---- modules ---------------------------------------------------------- */
+
+/* ds_module_load reads the TorchScript archive at path onto the CPU, keeps
+ * every extra file of the archive (see ds_module_extra_file), puts the module
+ * in eval mode and moves it to the device. *out is set on success only. */
+DS_API ds_status ds_module_load(const char *path, int device_type, int index, ds_module **out, char *err,
+                                size_t errlen);
+/* ds_module_free releases a module; NULL is a no-op. */
+DS_API void ds_module_free(ds_module *m);
+
+/* ds_module_extra_file copies the extra file name (as saved by
+ * torch.jit.save(_extra_files={name: ...})) into buf. *size always receives
+ * the full size; pass buf NULL / buflen 0 to query it first. Fails with
+ * DS_ERR_NOT_FOUND if the archive has no such file, DS_ERR_INVALID if buflen is
+ * too small. */
+DS_API ds_status ds_module_extra_file(const ds_module *m, const char *name, void *buf, size_t buflen,
+                                      size_t *size, char *err, size_t errlen);
+/* ds_module_has_method returns 1 if the module has the method, else 0. */
+DS_API int ds_module_has_method(const ds_module *m, const char *method);
+/* ds_module_to_dtype converts the module's floating-point parameters and
+ * buffers to dtype (a ds_dtype) on its device. */
+DS_API ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen);
+
+/* ds_module_run calls method on n_inputs float32 tensors; input i has
+ * ndims[i] dimensions (1..DS_MAX_DIMS) given by shapes[i][0..ndims[i]) and its
+ * data at data[i]. Inputs are copied to the module's device (and cast to the
+ * module's dtype when flags has DS_RUN_CAST_INPUTS). The method must return a
+ * tensor, or a tuple or list of tensors. On success *out holds the outputs,
+ * still on the device; read them with ds_result_* and free with
+ * ds_result_free. Out-of-memory is reported as DS_ERR_OOM. */
+DS_API ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes,
+                               const size_t *ndims, const float *const *data, int flags, ds_result **out,
+                               char *err, size_t errlen);
+
+/* ds_result_count returns the number of output tensors. */
+DS_API size_t ds_result_count(const ds_result *r);
+/* ds_result_shape returns the rank of output i and writes up to maxdims of its
+ * dimensions into dims; it returns 0 if i is out of range. */
+DS_API size_t ds_result_shape(const ds_result *r, size_t i, int64_t *dims, size_t maxdims);
+/* ds_result_copy converts output i to float32 and copies it, C-contiguous,
+ * into dst, which must hold exactly n elements (the product of its shape). */
+DS_API ds_status ds_result_copy(const ds_result *r, size_t i, float *dst, size_t n, char *err, size_t errlen);
+/* ds_result_free releases the outputs; NULL is a no-op. */
+DS_API void ds_result_free(ds_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DRUMSPLIT_TORCH_H */
