@@ -131,7 +131,9 @@ func trimPrefix(err error) string {
 }
 
 // Write appends src (src[ch] for each channel, equal lengths) to the file.
-// After an error the Writer is aborted and every later call fails.
+// A src of the wrong shape is refused and the Writer stays usable; any other
+// error aborts the Writer (the temporary file is removed) and every later
+// call fails.
 func (w *Writer) Write(src [][]float32) error {
 	if w.err != nil {
 		return w.err

@@ -126,14 +126,18 @@ func BenchmarkRealFFT(b *testing.B) {
 		fft  realFFT
 	}{{"pow2", newPow2FFT(benchNFFT)}, {"gonum", newGonumFFT(benchNFFT)}} {
 		b.Run(f.name+"/forward", func(b *testing.B) {
+			cpu0 := cpuNanos()
 			for b.Loop() {
 				f.fft.forward(spec, 1, len(spec), x, win)
 			}
+			b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 		b.Run(f.name+"/inverse", func(b *testing.B) {
+			cpu0 := cpuNanos()
 			for b.Loop() {
 				f.fft.inverse(acc, win, spec, 1)
 			}
+			b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

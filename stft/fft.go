@@ -270,7 +270,8 @@ func radix4(blk []complex128, tw []twiddle, h int) {
 	q3 := blk[3*h : 4*h]
 	tw = tw[:len(q0)]
 	q1, q2, q3 = q1[:len(q0)], q2[:len(q0)], q3[:len(q0)]
-	for k, w := range tw {
+	for k := range tw {
+		w := &tw[k]
 		a := q0[k]
 		c := w.w2 * q1[k]
 		b := w.w1 * q2[k]

@@ -50,11 +50,18 @@ func runBinary(t *testing.T, exe string, env []string, args ...string) (string, 
 	return stdout.String(), stderr.String(), code
 }
 
-// TestNoNativeLibrary checks the binary without its native library: it
+// TestBinaryNativeLibrary builds drumsplit once and runs it without and
+// with its native library.
+func TestBinaryNativeLibrary(t *testing.T) {
+	exe := buildBinary(t)
+	t.Run("without", func(t *testing.T) { testNoNativeLibrary(t, exe) })
+	t.Run("with", func(t *testing.T) { testDevicesJSON(t, exe) })
+}
+
+// testNoNativeLibrary checks the binary without its native library: it
 // starts, `devices` fails with one line of its own (no dynamic-loader
 // message) and `version` and `--help` still work.
-func TestNoNativeLibrary(t *testing.T) {
-	exe := buildBinary(t)
+func testNoNativeLibrary(t *testing.T, exe string) {
 	if runtime.GOOS == "linux" {
 		f, err := elf.Open(exe)
 		if err != nil {
@@ -92,10 +99,10 @@ func TestNoNativeLibrary(t *testing.T) {
 	}
 }
 
-// TestDevicesJSON runs `devices --json` with the library DRUMSPLIT_LIB
-// names (make test sets it); without one it is skipped, unless
-// DRUMSPLIT_REQUIRE_TORCH=1.
-func TestDevicesJSON(t *testing.T) {
+// testDevicesJSON runs `devices --json` with the library DRUMSPLIT_LIB
+// names (make test sets it) or <repo>/bin's; without one it is skipped,
+// unless DRUMSPLIT_REQUIRE_TORCH=1.
+func testDevicesJSON(t *testing.T, exe string) {
 	lib := os.Getenv("DRUMSPLIT_LIB")
 	if lib == "" {
 		if p, err := filepath.Abs(filepath.Join("..", "..", "bin", "libdrumsplit_torch.so")); err == nil {
@@ -110,7 +117,6 @@ func TestDevicesJSON(t *testing.T) {
 		}
 		t.Skip("native library not built (make lib)")
 	}
-	exe := buildBinary(t)
 	stdout, stderr, code := runBinary(t, exe, []string{"DRUMSPLIT_LIB=" + lib}, "devices", "--json")
 	if code != 0 {
 		t.Fatalf("devices --json: exit %d: %s", code, stderr)

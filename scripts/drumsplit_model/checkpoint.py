@@ -7,8 +7,8 @@ releases) or wrapped under `state`, `state_dict` or `model_state_dict`
 
 import codecs
 import inspect
+import io
 import pickle
-import types
 import zipfile
 from collections import OrderedDict
 from typing import Dict, List, Mapping
@@ -38,19 +38,27 @@ def _is_torchscript(path: str) -> bool:
 
 
 class _RefusedGlobal(pickle.UnpicklingError):
-    pass
+    """The pickle names a python object outside the allowlist."""
 
 
-def _restricted_pickle_module() -> types.ModuleType:
-    """A pickle module for torch.load that builds only tensors and plain data.
+class _NotVerifiable(Exception):
+    """A pickle file whose globals we cannot check (not torch's zip format)."""
 
-    torch 1.13's weights_only unpickler refuses even floats (pickle's BINFLOAT),
-    which MSST ≥ 2025 checkpoints hold next to the weights (metrics, optimizer
-    settings). This unpickler supports every pickle opcode but resolves only
-    the globals torch's weights_only mode allows (tensor rebuilders, storages,
-    dtypes, OrderedDict), so loading still cannot run arbitrary code.
-    """
-    allowed = {}
+
+class _Stub:
+    """Stands for tensors, parameters and storages during the dry run."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+
+def _allowed_globals() -> Dict[str, object]:
+    """What torch's weights_only mode lets a checkpoint name (tensor rebuilders,
+    storages, dtypes, OrderedDict), plus codecs.encode (protocol-2 bytes)."""
+    allowed: Dict[str, object] = {}
     try:
         from torch import _weights_only_unpickler as w
         allowed.update(w._get_allowed_globals())
@@ -58,48 +66,88 @@ def _restricted_pickle_module() -> types.ModuleType:
         pass
     allowed.update({
         "collections.OrderedDict": OrderedDict,
-        "torch._utils._rebuild_tensor": torch._utils._rebuild_tensor,
-        "torch._utils._rebuild_tensor_v2": torch._utils._rebuild_tensor_v2,
-        "torch._utils._rebuild_parameter": torch._utils._rebuild_parameter,
+        "torch._utils._rebuild_tensor": None,
+        "torch._utils._rebuild_tensor_v2": None,
+        "torch._utils._rebuild_parameter": None,
+        "torch._utils._rebuild_parameter_with_state": None,
         "torch.Size": torch.Size,
-        "_codecs.encode": codecs.encode,  # how protocol-2 pickles store bytes
+        "_codecs.encode": codecs.encode,
     })
     for name in dir(torch):
         if isinstance(getattr(torch, name, None), torch.dtype):
             allowed[f"torch.{name}"] = getattr(torch, name)
+    return allowed
 
-    class Unpickler(pickle.Unpickler):
-        def find_class(self, module, name):
-            key = f"{module}.{name}"
-            if key in allowed:
-                return allowed[key]
+
+class _DryUnpickler(pickle.Unpickler):
+    """Unpickles a checkpoint's data.pkl resolving only allowlisted globals, with
+    stubs in place of every function that would build a tensor or storage.
+    Running it proves that torch.load of the same bytes names nothing else."""
+
+    _allowed = None
+
+    def find_class(self, module, name):
+        if _DryUnpickler._allowed is None:
+            _DryUnpickler._allowed = _allowed_globals()
+        if module == "torch.tensor":  # torch.load's own renaming
+            module = "torch._tensor"
+        key = f"{module}.{name}"
+        if module == "torch" and "Storage" in name and hasattr(torch, name):
+            return _Stub
+        if key not in self._allowed:
             raise _RefusedGlobal(key)
+        target = self._allowed[key]
+        if target is None or key.startswith("torch._utils.") or key.startswith("torch.nn.parameter"):
+            return _Stub
+        return target
 
-    mod = types.ModuleType("drumsplit_restricted_pickle")
-    mod.Unpickler = Unpickler
-    mod.load = lambda f, **kw: Unpickler(f, **kw).load()
-    return mod
+    def persistent_load(self, pid):
+        return _Stub()
+
+
+def _verify_zip_checkpoint(path: str) -> None:
+    with zipfile.ZipFile(path) as z:
+        pkls = [n for n in z.namelist() if n.endswith("/data.pkl") and n.count("/") == 1]
+        if len(pkls) != 1:
+            raise pickle.UnpicklingError("zip archive without a data.pkl")
+        data = z.read(pkls[0])
+    _DryUnpickler(io.BytesIO(data), encoding="utf-8").load()
 
 
 def _torch_load(path: str, trust: bool):
+    no_restriction = {"weights_only": False} if _HAS_WEIGHTS_ONLY else {}
     if trust:
-        return torch.load(path, map_location="cpu")
+        return torch.load(path, map_location="cpu", **no_restriction)
     if _HAS_WEIGHTS_ONLY:
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as e:
+            # torch 1.13's weights_only refuses even floats, which MSST ≥ 2025
+            # checkpoints hold next to the weights (metrics, optimizer settings).
             if "Weights only load failed" not in str(e):
                 raise
-    return torch.load(path, map_location="cpu", pickle_module=_restricted_pickle_module())
+            first_error = e
+    else:
+        first_error = None
+    if zipfile.is_zipfile(path):
+        _verify_zip_checkpoint(path)
+        return torch.load(path, map_location="cpu", **no_restriction)
+    with open(path, "rb") as f:
+        head = f.read(2)
+    if head == b"\x80\x02" and first_error is not None:
+        raise _NotVerifiable(_first_line(first_error).split("WeightsUnpickler error: ")[-1])
+    raise pickle.UnpicklingError(_first_line(first_error) if first_error else "not torch's zip format")
 
 
 def read_state_dict(path: str, trust: bool = False) -> Dict[str, Tensor]:
     """Load a checkpoint file and return its model state_dict (keys without `module.`).
 
     The file is unpickled with weights_only=True where the installed torch
-    supports it (≥ 1.13), or else with an unpickler that likewise builds only
-    tensors and plain data, so a checkpoint cannot run code; trust=True lifts
-    that for checkpoints that also pickle other python objects.
+    supports it (≥ 1.13). Where that refuses the file (1.13 refuses floats) or
+    is missing, a dry run of the checkpoint's pickle first proves it names no
+    python object beyond tensors, storages, dtypes and plain data; only then
+    does torch.load run without restriction. So a checkpoint cannot run code;
+    trust=True lifts that for checkpoints that pickle other python objects.
     """
     if _is_torchscript(path):
         raise ExportError(f"checkpoint {path} is a TorchScript archive (an exported model?), "
@@ -115,6 +163,10 @@ def read_state_dict(path: str, trust: bool = False) -> Dict[str, Tensor]:
     except _RefusedGlobal as e:
         raise ExportError(f"checkpoint {path} pickles the python object {e} besides tensors, which could "
                           "run code when loaded; if you trust the file, add --trust-checkpoint") from None
+    except _NotVerifiable as e:
+        raise ExportError(f"checkpoint {path} is not a PyTorch checkpoint, or one in the pre-1.6 format "
+                          f"holding python objects that cannot be loaded safely ({e}); if you trust the "
+                          "file, add --trust-checkpoint") from None
     except Exception as e:  # torch.load raises many types for foreign files
         raise ExportError(f"checkpoint {path} is not a PyTorch checkpoint ({_first_line(e)})") from None
 
