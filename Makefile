@@ -8,8 +8,10 @@ PYTHON    ?= $(shell for p in python3 /usr/bin/python3 python; do \
 		(cd / && $$p -c 'import torch' >/dev/null 2>&1) && { echo $$p; exit 0; }; done; echo python3)
 BUILD_DIR ?= build
 BIN_DIR   ?= bin
+LIBEXT    := $(if $(filter Darwin,$(shell uname -s)),dylib,so)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all build lib test test-go test-python fixtures fixtures-torch fixtures-stft clean
+.PHONY: all deps build lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models clean
 
 all: build
 
@@ -19,9 +21,14 @@ build: lib $(BIN_DIR)/drumsplit
 
 $(BIN_DIR)/drumsplit: FORCE
 	@mkdir -p $(BIN_DIR)
-	$(GO) build -trimpath -ldflags "-X main.Commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" -o $@ ./cmd/drumsplit
+	$(GO) build -trimpath -ldflags "-X main.Commit=$(COMMIT)" -o $@ ./cmd/drumsplit
 
 FORCE:
+
+# deps: install the Debian/Ubuntu packages that are missing (apt; sudo when
+# not root). Does nothing when everything is there.
+deps:
+	@scripts/install_deps.sh
 
 # lib: the C ABI library bin/libdrumsplit_torch.so. scripts/find_libtorch.sh
 # picks libtorch ($LIBTORCH, then the Python torch of $PYTHON, then the
@@ -43,12 +50,20 @@ fixtures-torch:
 fixtures-stft:
 	$(PYTHON) -W ignore::UserWarning scripts/make_stft_fixtures.py --out stft/testdata
 
+# fixtures-models: tiny exported models with inputs and eager PyTorch outputs,
+# and the identity models, in testdata/models (needs python3-torch).
+fixtures-models:
+	$(PYTHON) scripts/make_model_fixtures.py --out testdata/models
+
+# fixtures: every fixtures-* target.
+fixtures: fixtures-torch fixtures-stft fixtures-models
+
 # test: everything CI checks. DRUMSPLIT_REQUIRE_TORCH=1 turns "library not
 # built" from a skip into a failure, so a broken native build cannot hide.
-test: build test-go test-python
+test: deps build test-go test-python
 
 test-go:
-	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.so $(GO) test ./...
+	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.$(LIBEXT) $(GO) test ./...
 
 test-python:
 	$(PYTHON) -m pytest -q scripts/tests

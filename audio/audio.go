@@ -231,6 +231,7 @@ type Error struct {
 	Err  error  // the cause; may be nil
 }
 
+// Error returns the message as one line.
 func (e *Error) Error() string {
 	s := "audio: " + e.Name
 	if e.Msg != "" {

@@ -101,14 +101,48 @@ func FuzzDecodeFLAC(f *testing.F) {
 	f.Fuzz(fuzzDecode)
 }
 
+// mp3FrameSpan returns n whole MPEG frames of b starting with frame first
+// (frame 0 is the first after any ID3v2 tag), or nil.
+func mp3FrameSpan(b []byte, first, n int) []byte {
+	pos := 0
+	if len(b) >= 10 && string(b[:3]) == "ID3" {
+		pos = 10 + (int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9]))
+	}
+	start := -1
+	for k := 0; k < first+n; k++ {
+		h, ok := parseMP3Header(b[min(pos, len(b)):])
+		if !ok || pos+h.length > len(b) {
+			return nil
+		}
+		if k == first {
+			start = pos
+		}
+		pos += h.length
+	}
+	return b[start:pos]
+}
+
 func FuzzDecodeMP3(f *testing.F) {
+	// Small whole streams keep each execution fast (go-mp3 scans every
+	// frame at open), so the fuzzer gets many more tries per second.
 	for _, name := range []string{"tones-mpeg1-id3.mp3", "mono-mpeg2.mp3"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
-		f.Add(b[:1500])
+		if s := mp3FrameSpan(b, 1, 4); s != nil { // no Xing frame: plain frames
+			f.Add(append([]byte(nil), s...))
+		} else {
+			f.Fatalf("%s: cannot find frames", name)
+		}
+		if s := mp3FrameSpan(b, 0, 3); s != nil { // Xing frame first (claims more frames)
+			f.Add(append([]byte(nil), s...))
+		}
 	}
+	tagged, err := os.ReadFile(filepath.Join("testdata", "tones-mpeg1-id3.mp3"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(tagged[:128+313*2]) // ID3v2 tag, then cut short
 	f.Fuzz(fuzzDecode)
 }

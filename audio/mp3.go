@@ -169,25 +169,39 @@ func mp3TagsEnd(rs io.ReadSeeker, off, end int64) int64 {
 
 // section presents bytes [off, end) of rs as a whole io.ReadSeeker, so that
 // go-mp3 sees neither the tags before the audio nor anything past the end.
+// It buffers: go-mp3 reads a few bytes at a time.
 type section struct {
 	rs       io.ReadSeeker
 	off, end int64
-	pos      int64 // relative to off
+	pos      int64  // relative to off
+	buf      []byte // bytes from bufAt (relative to off)
+	bufAt    int64
 }
 
 func (s *section) Read(p []byte) (int, error) {
 	if s.pos >= s.end-s.off {
 		return 0, io.EOF
 	}
-	if int64(len(p)) > s.end-s.off-s.pos {
-		p = p[:s.end-s.off-s.pos]
+	if s.pos < s.bufAt || s.pos >= s.bufAt+int64(len(s.buf)) {
+		n := min(64<<10, s.end-s.off-s.pos)
+		if int64(cap(s.buf)) < n {
+			s.buf = make([]byte, n)
+		}
+		if _, err := s.rs.Seek(s.off+s.pos, io.SeekStart); err != nil {
+			return 0, err
+		}
+		got, err := io.ReadFull(s.rs, s.buf[:n])
+		s.buf, s.bufAt = s.buf[:got], s.pos
+		if got == 0 {
+			if err == nil || err == io.ErrUnexpectedEOF {
+				err = io.EOF
+			}
+			return 0, err
+		}
 	}
-	if _, err := s.rs.Seek(s.off+s.pos, io.SeekStart); err != nil {
-		return 0, err
-	}
-	n, err := s.rs.Read(p)
+	n := copy(p, s.buf[s.pos-s.bufAt:])
 	s.pos += int64(n)
-	return n, err
+	return n, nil
 }
 
 func (s *section) Seek(offset int64, whence int) (int64, error) {

@@ -334,22 +334,28 @@ func (g *gen) plan(nbars, whole int) []section {
 	return secs
 }
 
-// dedupe drops a second stroke of the same piece within 5 ms of the first
-// (a pattern and a fill writing the same step).
+// minGap is the shortest time between two strokes in one stem: closer
+// strokes (a pattern and a fill writing the same step, the foot closing the
+// hi-hat as the stick strikes it, two crashes on one downbeat) are heard as
+// one, so only the first is kept, at the louder velocity.
+const minGap = 0.03
+
+// dedupe applies minGap per stem and sorts the hits by time.
 func dedupe(hits []Hit) []Hit {
 	sort.SliceStable(hits, func(i, j int) bool {
-		if hits[i].Piece != hits[j].Piece {
-			return hits[i].Piece < hits[j].Piece
+		if si, sj := hits[i].Piece.Stem(), hits[j].Piece.Stem(); si != sj {
+			return si < sj
 		}
 		return hits[i].Time < hits[j].Time
 	})
 	out := hits[:0]
 	for i, h := range hits {
-		if i > 0 && out[len(out)-1].Piece == h.Piece && h.Time-out[len(out)-1].Time < 0.005 {
-			if h.Velocity > out[len(out)-1].Velocity {
-				out[len(out)-1].Velocity = h.Velocity
+		if i > 0 {
+			prev := &out[len(out)-1]
+			if prev.Piece.Stem() == h.Piece.Stem() && h.Time-prev.Time < minGap {
+				prev.Velocity = math.Max(prev.Velocity, h.Velocity)
+				continue
 			}
-			continue
 		}
 		out = append(out, h)
 	}

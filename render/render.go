@@ -20,15 +20,13 @@ type Options struct {
 	// Augment is off; 0 means -1 dBFS. With Augment on it is drawn from
 	// [-12, -1] dBFS.
 	PeakDB float64
-	// ChokeFade is how long a choked hi-hat (or mute-group member) takes to
-	// fall silent, in seconds; 0 means 5 ms.
+	// ChokeFade is how long a cut voice (a drum struck again, a hi-hat
+	// closed, a mute-group member) takes to fall silent, in seconds; 0
+	// means 5 ms.
 	ChokeFade float64
 }
 
-// chokeDelay is how long after the choking stroke's onset the choked sound
-// starts to fade: closing hats damp the ring as the stroke's attack sounds,
-// not before it.
-const chokeDelay = SampleRate * 2 / 1000
+
 
 // Track is a rendered drum track.
 type Track struct {
@@ -278,70 +276,84 @@ func Render(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Trac
 	return tr, nil
 }
 
-// chokes sets each voice's cut frame. Hi-hat instruments form one implicit
-// group — a hi-hat stroke stops the sound of a different hi-hat instrument
-// (the open hat closed by the pedal or a closed stroke) — and Hydrogen mute
-// groups work the same way. Strokes of one instrument overlap freely, as
-// they do in Hydrogen.
+// chokes sets each voice's cut frame: where a later stroke has silenced it.
+// A voice fades out over the fadeN frames that end riseWindow (2 ms) before
+// the onset of the stroke that cuts it — while that stroke's sample leads
+// into its attack, as a stick or closing hi-hats damp the ring — so no
+// earlier sound of the same drum blurs the new stroke's onset. Who cuts
+// whom:
+//
+//   - drums are monophonic: a kick, snare (snare, rimshot or side stick on
+//     the same instrument) or tom stroke cuts the previous one of the same
+//     instrument;
+//   - hi-hats form one group: any hi-hat stroke (open, closed, pedal) cuts
+//     the hi-hat still sounding, whatever instrument plays it;
+//   - instruments in a Hydrogen mute group cut each other;
+//   - cymbals (ride, crash) ring on under new strokes, as they do.
 func chokes(vs []voice) {
-	group := func(v *voice) int {
-		if v.inst.Piece.Stem() == HiHat || v.inst.IsHihat {
-			return -2
-		}
-		return v.inst.MuteGroup
+	type key struct {
+		inst  *Instrument
+		group int
 	}
-	lastOf := map[int][]int{} // group → voices still sounding
+	keyOf := func(v *voice) (key, bool) {
+		switch {
+		case v.inst.Piece.Stem() == HiHat || v.inst.IsHihat:
+			return key{group: -2}, true
+		case v.inst.MuteGroup >= 0:
+			return key{group: v.inst.MuteGroup}, true
+		}
+		switch v.inst.Piece.Stem() {
+		case Kick, Snare, Toms:
+			return key{inst: v.inst, group: -3}, true
+		}
+		return key{}, false
+	}
+	sounding := map[key][]int{}
 	for i := range vs {
-		g := group(&vs[i])
-		if g == -1 {
+		k, ok := keyOf(&vs[i])
+		if !ok {
 			continue
 		}
-		keep := lastOf[g][:0]
-		for _, j := range lastOf[g] {
-			if vs[j].inst != vs[i].inst && vs[j].onset < vs[i].onset {
-				vs[j].cut = vs[i].onset + chokeDelay
+		keep := sounding[k][:0]
+		for _, j := range sounding[k] {
+			if vs[j].onset < vs[i].onset {
+				vs[j].cut = max(vs[j].onset, vs[i].onset-riseWindow)
 				continue
 			}
-			keep = append(keep, j)
+			keep = append(keep, j) // struck together: both sound
 		}
-		lastOf[g] = append(keep, i)
+		sounding[k] = append(keep, i)
 	}
 }
 
-// mixVoice adds the voice into the stem, fading it out from its cut frame.
+// mixVoice adds the voice into the stem; a cut voice fades out over the
+// fadeN frames before its cut frame.
 func mixVoice(dst [][]float32, v *voice, fadeN int) {
 	frames := len(dst[0])
-	// The sample's frames [from, to) land on the stem's [v.start+from, …).
+	// Sample frame i lands on stem frame v.start+i; play [from, to).
 	from := max(0, -v.start)
 	to := min(v.smp.frames(), frames-v.start)
 	plain := to
 	if v.cut >= 0 {
-		plain = min(to, v.cut-v.start)
-		to = min(to, v.cut-v.start+fadeN)
+		to = min(to, v.cut-v.start)
+		plain = min(to, v.cut-v.start-fadeN)
 	}
-	if to <= from {
-		return
-	}
+	plain = max(plain, from)
 	l := v.smp.data[0]
 	r := l
 	if len(v.smp.data) > 1 {
 		r = v.smp.data[1]
 	}
-	dl, dr := dst[0][v.start:], dst[1][v.start:] // indexed from the sample's frame 0
-	if v.start < 0 {
-		dl, dr = dst[0], dst[1]
-		l, r = l[from:], r[from:]
-		plain, to, from = plain-from, to-from, 0
-	}
-	plain = max(plain, from)
 	for i := from; i < plain; i++ {
-		dl[i] += v.gl * l[i]
-		dr[i] += v.gr * r[i]
+		dst[0][v.start+i] += v.gl * l[i]
+		dst[1][v.start+i] += v.gr * r[i]
 	}
+	// The fade's gain falls linearly to zero at the cut frame.
+	end := v.cut - v.start
 	for i := plain; i < to; i++ {
-		f := float32(fadeN-(i-plain)) / float32(fadeN+1)
-		dl[i] += f * v.gl * l[i]
-		dr[i] += f * v.gr * r[i]
+		f := float32(end-i) / float32(fadeN+1)
+		dst[0][v.start+i] += f * v.gl * l[i]
+		dst[1][v.start+i] += f * v.gr * r[i]
 	}
 }
 

@@ -19,18 +19,21 @@ const SampleRate = 44100
 //
 //   - its start, where it first reaches silenceThreshold of its peak
 //     (−40 dB); everything before is dropped;
-//   - its attack, where it first reaches attackThreshold of its peak. A
-//     stroke is placed so that its attack falls on the stroke's time, and
-//     that time is the annotated onset: the point where the stem's energy
-//     rises, which is what a listener and an onset detector call the onset
-//     (a ride's or a pedal hi-hat's sound takes up to 25 ms to build up).
+//   - its attack: within attackSearch of the start, the frame where the
+//     sample's energy rises most — the energy of the riseWindow frames from
+//     it minus that of the riseWindow frames before it is largest. A stroke
+//     is placed so that its attack falls on the stroke's time, and that time
+//     is the annotated onset: the point where the stem's energy rises, which
+//     is what a listener or an onset detector calls the onset (a kick's body
+//     or a ride's ping comes a few milliseconds after the first sound).
 //
 // At most maxPreroll of sound precedes the attack; an earlier start is
 // trimmed.
-var (
+const (
 	silenceThreshold = 0.01
-	attackThreshold  = 0.3
-	maxPreroll       = int(0.010 * SampleRate)
+	riseWindow       = SampleRate * 2 / 1000  // 2 ms
+	attackSearch     = SampleRate * 15 / 1000 // 15 ms
+	maxPreroll       = SampleRate * 10 / 1000 // 10 ms
 )
 
 // sample is a decoded kit sample: 1 or 2 channels at SampleRate, its leading
@@ -115,17 +118,17 @@ func loadSample(path string) (*sample, error) {
 	if peak == 0 {
 		return nil, fmt.Errorf("kit sample %s: silent", path)
 	}
-	first := func(thr float64) int {
-		for i := range buf.Data[0] {
-			for _, ch := range buf.Data {
-				if math.Abs(float64(ch[i])) >= thr*float64(peak) {
-					return i
-				}
+	start := 0
+search:
+	for i := range buf.Data[0] {
+		for _, ch := range buf.Data {
+			if math.Abs(float64(ch[i])) >= silenceThreshold*float64(peak) {
+				start = i
+				break search
 			}
 		}
-		return 0
 	}
-	start, attack := first(silenceThreshold), first(attackThreshold)
+	attack := findAttack(buf.Data, start)
 	if attack-start > maxPreroll {
 		start = attack - maxPreroll
 	}
@@ -134,4 +137,38 @@ func loadSample(path string) (*sample, error) {
 		s.data[c] = ch[start:]
 	}
 	return s, nil
+}
+
+// findAttack returns the frame in [start, start+attackSearch] where the
+// energy of the next riseWindow frames exceeds that of the previous
+// riseWindow frames by the most.
+func findAttack(data [][]float32, start int) int {
+	n := len(data[0])
+	e := func(i int) float64 { // energy of frame i, 0 outside the sample
+		if i < 0 || i >= n {
+			return 0
+		}
+		var s float64
+		for _, ch := range data {
+			s += float64(ch[i]) * float64(ch[i])
+		}
+		return s
+	}
+	var before, after float64
+	for i := start - riseWindow; i < start; i++ {
+		before += e(i)
+	}
+	for i := start; i < start+riseWindow; i++ {
+		after += e(i)
+	}
+	best, bestRise := start, after-before
+	for i := start + 1; i <= start+attackSearch && i < n; i++ {
+		// Slide both windows one frame.
+		before += e(i-1) - e(i-1-riseWindow)
+		after += e(i-1+riseWindow) - e(i-1)
+		if r := after - before; r > bestRise {
+			best, bestRise = i, r
+		}
+	}
+	return best
 }

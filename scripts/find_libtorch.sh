@@ -56,6 +56,11 @@ if s is not None and s.origin and s.origin.endswith("__init__.py"):
 	if [ -n "$pkg" ] && [ -f "$pkg/share/cmake/Torch/TorchConfig.cmake" ]; then
 		found "$pkg/share/cmake/Torch" "Python torch of $PYTHON"
 	fi
+	# conda-forge's libtorch moves torch/share to $CONDA_PREFIX/share.
+	prefix=$("$PYTHON" -c 'import sys; print(sys.prefix)' 2>/dev/null) || prefix=""
+	if [ -n "$pkg" ] && [ -n "$prefix" ] && [ -f "$prefix/share/cmake/Torch/TorchConfig.cmake" ]; then
+		found "$prefix/share/cmake/Torch" "Python torch of $PYTHON (conda prefix)"
+	fi
 	# Debian's python3-torch ships no CMake files; it shares its libraries
 	# with libtorch-dev, which step 3 finds.
 fi

@@ -66,11 +66,11 @@ type fakeEngine struct {
 	S, C  int
 	// oomAbove makes compute fail with errOutOfMemory for batches larger
 	// than this (0: never).
-	oomAbove int
-	mu       sync.Mutex
-	shapes   []int // hi−lo of every successful compute call
-	released int
-	computed int // chunks computed
+	oomAbove  int
+	mu        sync.Mutex
+	shapes    []int // hi−lo of every successful compute call
+	released  int
+	computed  int // chunks computed
 	onCompute func()
 }
 

@@ -221,8 +221,15 @@ func (w *rows) extend(to int64) {
 	if n <= 0 {
 		return
 	}
-	for i := range w.r {
-		w.r[i] = append(w.r[i], make([]float32, n)...)
+	for i, r := range w.r {
+		l := len(r)
+		if cap(r)-l >= int(n) {
+			r = r[:l+int(n)]
+			clear(r[l:])
+		} else {
+			r = append(r, make([]float32, n)...)
+		}
+		w.r[i] = r
 	}
 }
 

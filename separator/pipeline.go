@@ -53,6 +53,9 @@ type pipeline struct {
 	batch    *atomic.Int64 // current batch size; shrinks on out-of-memory
 	progress func(Progress)
 	jobs     []*job // reused across runs; len = pipeline depth
+	// stats of the current or last run; each field is written by one
+	// goroutine only and read after the run.
+	stats Stats
 }
 
 // depth is the number of jobs in flight: one being filled, one on the device,
@@ -74,6 +77,9 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	fail := func(err error) { cancel(err) }
+	p.stats = Stats{}
+	runStart := time.Now()
+	defer func() { p.stats.Wall = time.Since(runStart) }()
 
 	free := make(chan *job, depth)
 	for _, j := range p.jobs {
@@ -119,7 +125,10 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 			// Zero chunks pad the batch to its fixed shape, so libtorch never
 			// sees a new input size; their outputs are ignored.
 			clear(j.audio[j.n*2*C : j.b*2*C])
-			if err := p.eng.prepare(j); err != nil {
+			t0 := time.Now()
+			err := p.eng.prepare(j)
+			p.stats.Prepare += time.Since(t0)
+			if err != nil {
 				fail(err)
 				return
 			}
@@ -160,11 +169,13 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 		if ctx.Err() != nil {
 			continue
 		}
-		if err := p.eng.finish(j); err != nil {
+		t0 := time.Now()
+		err := p.eng.finish(j)
+		p.stats.Finish += time.Since(t0)
+		if err != nil {
 			fail(err)
 			continue
 		}
-		var err error
 		for k, c := range j.chunks {
 			if err = acc.add(c, j.out[k*S*2*C:(k+1)*S*2*C]); err != nil {
 				break
@@ -178,6 +189,7 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 			continue
 		}
 		chunksDone += int64(j.n)
+		p.stats.Chunks = chunksDone
 		free <- j
 		if p.progress != nil {
 			p.progress(makeProgress(p.g, acc.written, total, chunksDone, time.Since(start)))
@@ -213,8 +225,12 @@ func (p *pipeline) compute(j *job) error {
 	b := min(j.b, int(p.batch.Load()))
 	for lo := 0; lo < j.n; {
 		hi := min(lo+b, j.b)
+		t0 := time.Now()
 		err := p.eng.compute(j, lo, hi)
+		p.stats.Compute += time.Since(t0)
+		p.stats.Batches++
 		if err == nil {
+			p.stats.Computed += int64(hi - lo)
 			lo = hi
 			continue
 		}

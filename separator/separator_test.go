@@ -110,66 +110,82 @@ func relDiff(t testing.TB, a, b [][2][]float32) float64 {
 // TestIdentityModel runs testdata/models/identity.pt (DrumSep's geometry:
 // 44.1 kHz, chunk 130560, six stems) through its forward method in both
 // modes. The full overlap × batch × length grid runs on the pure-Go identity
-// engine (TestIdentityGrid); here every overlap runs at batch 1 and 4, every
-// batch at overlap 4, with every length, and the long lengths at a sample
-// of those.
+// engine (TestIdentityGrid); here every overlap runs at batch 1 and 4 with
+// the lengths (0.3 s, C−1, C, C+1, 2·border±1, 10 s), every other
+// batch size at overlap 4 with a few of them, and 61 s at a sample.
 func TestIdentityModel(t *testing.T) {
 	s := openT(t, "identity.pt", Options{STFT: STFTModel})
 	C, sr := s.ChunkSize(), s.SampleRate()
-	type combo struct{ n, b int }
-	var combos []combo
-	for n := 1; n <= 8; n++ {
-		combos = append(combos, combo{n, 1}, combo{n, 4})
+	lengths := func(n int) []int {
+		b := C - C/n
+		return []int{3 * sr / 10, C - 1, C, C + 1, 2*b - 1, 2*b + 1, 10 * sr}
 	}
-	for b := 2; b <= 8; b++ {
-		if b != 4 {
-			combos = append(combos, combo{4, b})
+	type run struct{ n, b, L int }
+	var runs []run
+	for n := 1; n <= 8; n++ {
+		for _, b := range []int{1, 4} {
+			for _, L := range lengths(n) {
+				if L >= 0 && (L != 10*sr || b == 4) {
+					runs = append(runs, run{n, b, L})
+				}
+			}
 		}
 	}
+	for _, b := range []int{2, 3, 5, 6, 7, 8} {
+		for _, L := range []int{C + 1, 2*(C-C/4) + 1, 10 * sr} {
+			runs = append(runs, run{4, b, L})
+		}
+	}
+	runs = append(runs, run{4, 4, 61 * sr}, run{8, 8, 61 * sr}, run{1, 1, 61 * sr})
 	for _, mode := range []Mode{ModeMSST, ModeUVR} {
-		for _, c := range combos {
-			for _, L := range testLengths(C, c.n, sr) {
-				switch {
-				case L == 61*sr && !(c.b == 4 && (c.n == 4 || c.n == 8) || c.b == 1 && c.n == 1):
-					continue
-				case L == 10*sr && c.b != 4 && c.n != 4:
-					continue
+		for _, r := range runs {
+			sep := reconfigure(t, s, mode, r.n, r.b)
+			x := noise(r.L, uint64(r.L+r.n))
+			got := sepBuffer(t, sep, x)
+			var ref [][2][]float32
+			if mode == ModeMSST && r.n == 1 {
+				ref = refMSST(x, C, r.n, 1, len(got), identityModel)
+			} else if mode == ModeMSST {
+				ref = make([][2][]float32, len(got))
+				for i := range ref {
+					ref[i] = x // overlap ≥ 2: no zero weights
 				}
-				sep := reconfigure(t, s, mode, c.n, c.b)
-				x := noise(L, uint64(L+c.n))
-				got := sepBuffer(t, sep, x)
-				var ref [][2][]float32
-				if mode == ModeMSST && c.n == 1 {
-					ref = refMSST(x, C, c.n, 1, len(got), identityModel)
-				} else if mode == ModeMSST {
-					ref = make([][2][]float32, len(got))
-					for i := range ref {
-						ref[i] = x // no zero weights
-					}
-				}
-				checkIdentity(t, fmt.Sprintf("identity.pt %s N=%d batch=%d L=%d", mode, c.n, c.b, L), mode, x, got, ref, C, c.n)
 			}
+			checkIdentity(t, fmt.Sprintf("identity.pt %s N=%d batch=%d L=%d", mode, r.n, r.b, r.L), mode, x, got, ref, C, r.n)
 		}
 	}
 }
 
 // reconfigure returns a Separator sharing s's module with another mode,
 // overlap and batch size (re-opening the model for each combination would
-// dominate the test's time).
+// dominate the test's time). Pipelines, whose job buffers depend only on
+// the batch size, are cached per engine and batch size.
 func reconfigure(t testing.TB, s *Separator, mode Mode, overlap, batch int) *Separator {
 	t.Helper()
 	g, err := newGeometry(mode, s.geo.chunk, overlap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := newPipeline(g, s.eng, batch, quietLogger())
-	if err != nil {
-		t.Fatal(err)
+	key := pipeKey{s.eng, batch}
+	p := pipeCache[key]
+	if p == nil {
+		if p, err = newPipeline(g, s.eng, batch, quietLogger()); err != nil {
+			t.Fatal(err)
+		}
+		pipeCache[key] = p
+		t.Cleanup(func() { delete(pipeCache, key) })
 	}
-	c := &Separator{info: s.info, path: s.path, opts: s.opts, dev: s.dev, prec: s.prec, stft: s.stft,
+	p.g = g
+	return &Separator{info: s.info, path: s.path, opts: s.opts, dev: s.dev, prec: s.prec, stft: s.stft,
 		geo: g, mod: s.mod, eng: s.eng, pipe: p}
-	return c
 }
+
+type pipeKey struct {
+	eng   engine
+	batch int
+}
+
+var pipeCache = map[pipeKey]*pipeline{}
 
 // TestSpecRoundTrip: through forward_spec with the Go STFT, the identity
 // model gives torch's STFT → iSTFT round trip of each chunk, overlap-added.

@@ -123,7 +123,7 @@ func newCore(nfft, hop, workers int) *core {
 	c.scratch = make([]*scratch, workers)
 	for i := range c.scratch {
 		c.scratch[i] = &scratch{
-			fft:  newRealFFT(nfft),
+			fft:  newRealFFT(c.window, c.synth),
 			edge: make([]float32, nfft),
 			blk:  make([]complex64, c.bins*blockFrames),
 			acc:  make([]float64, 4*nfft),
@@ -326,7 +326,7 @@ func (c *core) forward(s *scratch, sig, t0, t1 int) {
 					seg[m] = x[i]
 				}
 			}
-			s.fft.forward(s.blk[b:], blockFrames, rows, seg, c.window)
+			s.fft.forward(s.blk[b:], blockFrames, rows, seg)
 		}
 		c.storeBlock(s.blk, sig, b0, nb)
 	}
@@ -415,7 +415,7 @@ func (c *core) inverse(s *scratch, sig, o0, o1 int) {
 			blk0 = t
 			c.loadBlock(s.blk, sig, t, min(blockFrames, tB+1-t))
 		}
-		s.fft.inverse(acc[off:off+nfft], c.synth, s.blk[t-blk0:], blockFrames)
+		s.fft.inverse(acc[off:off+nfft], s.blk[t-blk0:], blockFrames)
 	}
 	c.emit(y, acc, base, max(p0, base), p1, frames)
 }

@@ -12,43 +12,49 @@ import (
 // Implementations keep their own scratch, so one value must not be shared
 // between goroutines.
 type realFFT interface {
-	// forward computes the DFT of the windowed frame src[m]·win[m]
-	// (m < n) and stores bins 0..rows−1 at dst[k·stride].
-	forward(dst []complex64, stride, rows int, src []float32, win []float64)
-	// inverse computes n × the inverse real DFT x of the bins src[k·stride],
-	// k = 0..n/2 (as numpy's irfft, without its 1/n: the imaginary parts
-	// of the DC and, for even n, the Nyquist bin are ignored) and adds
-	// x[m]·win[m] to acc[m].
-	inverse(acc, win []float64, src []complex64, stride int)
+	// forward computes the DFT of the frame src (len n) times the analysis
+	// window and stores bins 0..rows−1 at dst[k·stride].
+	forward(dst []complex64, stride, rows int, src []float32)
+	// inverse computes the inverse real DFT x of the bins src[k·stride],
+	// k = 0..n/2 (as numpy's irfft: the imaginary parts of the DC and, for
+	// even n, the Nyquist bin are ignored) and adds x times the synthesis
+	// window to acc.
+	inverse(acc []float64, src []complex64, stride int)
 }
 
-// newRealFFT returns the fastest exact transform available for length n:
-// the power-of-two kernel below, or gonum's FFTPACK port for any other n.
-func newRealFFT(n int) realFFT {
-	if n >= 4 && n&(n-1) == 0 {
-		return newPow2FFT(n)
+// newRealFFT returns the fastest exact transform available for length n =
+// len(ana) = len(syn): the power-of-two kernel below, or gonum's FFTPACK
+// port for any other n. ana is the analysis window; syn the synthesis
+// window, which must include the 1/n of the inverse DFT.
+func newRealFFT(ana, syn []float64) realFFT {
+	if n := len(ana); n >= 4 && n&(n-1) == 0 {
+		return newPow2FFT(ana, syn)
 	}
-	return newGonumFFT(n)
+	return newGonumFFT(ana, syn)
 }
 
 // gonumFFT adapts gonum's real FFT (FFTPACK, any length) to realFFT.
 type gonumFFT struct {
-	fft   *fourier.FFT
-	frame []float64
-	spec  []complex128
+	fft      *fourier.FFT
+	ana, syn []float64
+	frame    []float64
+	spec     []complex128
 }
 
-func newGonumFFT(n int) *gonumFFT {
+func newGonumFFT(ana, syn []float64) *gonumFFT {
+	n := len(ana)
 	return &gonumFFT{
 		fft:   fourier.NewFFT(n),
+		ana:   ana,
+		syn:   syn,
 		frame: make([]float64, n),
 		spec:  make([]complex128, n/2+1),
 	}
 }
 
-func (g *gonumFFT) forward(dst []complex64, stride, rows int, src []float32, win []float64) {
+func (g *gonumFFT) forward(dst []complex64, stride, rows int, src []float32) {
 	frame := g.frame
-	src, win = src[:len(frame)], win[:len(frame)]
+	src, win := src[:len(frame)], g.ana[:len(frame)]
 	for m, v := range src {
 		frame[m] = float64(v) * win[m]
 	}
@@ -58,12 +64,12 @@ func (g *gonumFFT) forward(dst []complex64, stride, rows int, src []float32, win
 	}
 }
 
-func (g *gonumFFT) inverse(acc, win []float64, src []complex64, stride int) {
+func (g *gonumFFT) inverse(acc []float64, src []complex64, stride int) {
 	for k := range g.spec {
 		g.spec[k] = complex128(src[k*stride])
 	}
 	frame := g.fft.Sequence(g.frame, g.spec)
-	acc, win = acc[:len(frame)], win[:len(frame)]
+	acc, win := acc[:len(frame)], g.syn[:len(frame)]
 	for m, v := range frame {
 		acc[m] += v * win[m]
 	}
@@ -84,6 +90,8 @@ func (g *gonumFFT) inverse(acc, win []float64, src []complex64, stride int) {
 // documentation for the measurements.
 type pow2FFT struct {
 	n, m int
+	half []float64    // the analysis window / 2: unpackForward's halving, exact and free
+	syn  []float64    // the synthesis window
 	rev  []int32      // rev[j]: bit reversal of j within log2(m) bits
 	tw   []twiddle    // per radix-4 pass over length-h parts: k < h, W = exp(-2πi/4h)
 	post []complex128 // exp(-2πik/n) for k = 0..m/2
@@ -91,16 +99,22 @@ type pow2FFT struct {
 	odd  bool         // log2(m) is odd: a radix-2 pass comes first
 }
 
-func newPow2FFT(n int) *pow2FFT {
+func newPow2FFT(ana, syn []float64) *pow2FFT {
+	n := len(ana)
 	m := n / 2
 	p := &pow2FFT{
 		n:    n,
 		m:    m,
+		half: make([]float64, n),
+		syn:  syn,
 		rev:  make([]int32, m),
 		post: make([]complex128, m/2+1),
 		z:    make([]complex128, m),
 	}
 	logm := bits.TrailingZeros(uint(m))
+	for i, w := range ana {
+		p.half[i] = w / 2
+	}
 	for j := range p.rev {
 		if logm > 0 {
 			p.rev[j] = int32(bits.Reverse(uint(j)) >> (bits.UintSize - logm))
@@ -134,24 +148,47 @@ func expi(a float64) complex128 {
 	return complex(c, s)
 }
 
-func (p *pow2FFT) forward(dst []complex64, stride, rows int, src []float32, win []float64) {
-	pack(p, src, win)
-	p.cfft()
+func (p *pow2FFT) forward(dst []complex64, stride, rows int, src []float32) {
+	pack(p, src, p.half)
+	p.passes()
 	unpackForward(p, dst, stride, rows)
 }
 
-func (p *pow2FFT) inverse(acc, win []float64, src []complex64, stride int) {
+func (p *pow2FFT) inverse(acc []float64, src []complex64, stride int) {
 	packInverse(p, src, stride)
-	p.cfft()
-	unpackInverse(p, acc, win)
+	p.firstPass()
+	p.passes()
+	unpackInverse(p, acc, p.syn)
 }
 
-// pack loads z[j] = x[2j] + i·x[2j+1], x = src·win, in bit-reversed order.
+// pack loads z[j] = x[2j] + i·x[2j+1], x = src·win, in bit-reversed order
+// and runs the kernel's first, twiddle-free pass on it on the way (see
+// firstPass): position 4q+i holds input rev[4q] + (0, m/2, m/4, 3m/4)[i].
 func pack[S float32 | float64](p *pow2FFT, src []S, win []float64) {
-	z, rev := p.z, p.rev[:len(p.z)]
-	src, win = src[:2*len(z)], win[:2*len(z)]
-	for j, r := range rev {
-		z[r] = complex(float64(src[2*j])*win[2*j], float64(src[2*j+1])*win[2*j+1])
+	z, m := p.z, p.m
+	src, win = src[:2*m], win[:2*m]
+	in := func(j int) complex128 {
+		return complex(float64(src[2*j])*win[2*j], float64(src[2*j+1])*win[2*j+1])
+	}
+	if p.odd {
+		rev := p.rev[:m]
+		for q := 0; q+1 < m; q += 2 {
+			j := int(rev[q])
+			a, b := in(j), in(j+m/2)
+			z[q], z[q+1] = a+b, a-b
+		}
+		return
+	}
+	rev := p.rev[:m]
+	for q := 0; q+3 < m; q += 4 {
+		j := int(rev[q])
+		a, c, b, d := in(j), in(j+m/2), in(j+m/4), in(j+3*m/4)
+		blk := z[q : q+4 : q+4]
+		s0, s1, s2, s3 := a+c, a-c, b+d, b-d
+		blk[0] = s0 + s2
+		blk[1] = complex(real(s1)+imag(s3), imag(s1)-real(s3))
+		blk[2] = s0 - s2
+		blk[3] = complex(real(s1)-imag(s3), imag(s1)+real(s3))
 	}
 }
 
@@ -160,20 +197,22 @@ func pack[S float32 | float64](p *pow2FFT, src []S, win []float64) {
 func unpackForward[C complex64 | complex128](p *pow2FFT, dst []C, stride, rows int) {
 	z, m := p.z, p.m
 	z = z[:m]
+	// z holds half the transform (pack used win/2), which makes the
+	// halvings below free; scaling by 2 is exact, so nothing changes.
 	z0 := z[0]
-	dst[0] = C(complex(real(z0)+imag(z0), 0))
+	dst[0] = C(complex(2*(real(z0)+imag(z0)), 0))
 	if m < rows {
-		dst[m*stride] = C(complex(real(z0)-imag(z0), 0))
+		dst[m*stride] = C(complex(2*(real(z0)-imag(z0)), 0))
 	}
 	post := p.post[:m/2+1]
 	for k := 1; k <= m/2; k++ {
 		zk, zc := z[k], z[m-k]
 		// e = (zk + conj zc)/2, o = (zk − conj zc)/2i; X[k] = e + w^k·o and
 		// X[m−k] = conj(e − w^k·o).
-		er := 0.5 * (real(zk) + real(zc))
-		ei := 0.5 * (imag(zk) - imag(zc))
-		or := 0.5 * (imag(zk) + imag(zc))
-		oi := -0.5 * (real(zk) - real(zc))
+		er := real(zk) + real(zc)
+		ei := imag(zk) - imag(zc)
+		or := imag(zk) + imag(zc)
+		oi := real(zc) - real(zk)
 		w := post[k]
 		tr := real(w)*or - imag(w)*oi
 		ti := real(w)*oi + imag(w)*or
@@ -224,32 +263,40 @@ func unpackInverse(p *pow2FFT, acc, win []float64) {
 	}
 }
 
-// cfft transforms p.z in place (forward, unnormalised); p.z holds its input
-// in bit-reversed order and receives the output in natural order.
-func (p *pow2FFT) cfft() {
+// The complex FFT of p.z in place (forward, unnormalised) is firstPass
+// followed by passes: p.z holds its input in bit-reversed order and
+// receives the output in natural order.
+
+// firstPass combines transforms of length 1 into transforms of length 2
+// (log2 m odd) or 4, which needs no twiddle factors.
+func (p *pow2FFT) firstPass() {
 	z := p.z
 	m := len(z)
-	if m == 1 {
-		return
-	}
-	h := 1 // length of the sub-transforms being combined
 	if p.odd {
 		for j := 0; j+1 < m; j += 2 {
 			a, b := z[j], z[j+1]
 			z[j], z[j+1] = a+b, a-b
 		}
+		return
+	}
+	for j := 0; j+3 < m; j += 4 {
+		blk := z[j : j+4 : j+4]
+		a, c, b, d := blk[0], blk[1], blk[2], blk[3]
+		s0, s1, s2, s3 := a+c, a-c, b+d, b-d
+		blk[0] = s0 + s2
+		blk[1] = complex(real(s1)+imag(s3), imag(s1)-real(s3))
+		blk[2] = s0 - s2
+		blk[3] = complex(real(s1)-imag(s3), imag(s1)+real(s3))
+	}
+}
+
+// passes runs the radix-4 passes that follow firstPass.
+func (p *pow2FFT) passes() {
+	z := p.z
+	m := len(z)
+	h := 4 // length of the sub-transforms being combined
+	if p.odd {
 		h = 2
-	} else {
-		for j := 0; j+3 < m; j += 4 {
-			blk := z[j : j+4 : j+4]
-			a, c, b, d := blk[0], blk[1], blk[2], blk[3]
-			s0, s1, s2, s3 := a+c, a-c, b+d, b-d
-			blk[0] = s0 + s2
-			blk[1] = complex(real(s1)+imag(s3), imag(s1)-real(s3))
-			blk[2] = s0 - s2
-			blk[3] = complex(real(s1)-imag(s3), imag(s1)+real(s3))
-		}
-		h = 4
 	}
 	tw := p.tw
 	for ; h < m; h *= 4 {

@@ -134,9 +134,12 @@ def _torch_load(path: str, trust: bool):
         return torch.load(path, map_location="cpu", **no_restriction)
     with open(path, "rb") as f:
         head = f.read(2)
+    if not head.startswith(b"\x80"):
+        raise pickle.UnpicklingError("neither torch's zip format nor a pickle")
+    detail = _first_line(first_error).split("WeightsUnpickler error: ")[-1] if first_error else "legacy format"
     if head == b"\x80\x02" and first_error is not None:
-        raise _NotVerifiable(_first_line(first_error).split("WeightsUnpickler error: ")[-1])
-    raise pickle.UnpicklingError(_first_line(first_error) if first_error else "not torch's zip format")
+        raise _NotVerifiable(detail)
+    raise pickle.UnpicklingError(detail)
 
 
 def read_state_dict(path: str, trust: bool = False) -> Dict[str, Tensor]:

