@@ -11,7 +11,7 @@ BIN_DIR   ?= bin
 LIBEXT    := $(if $(filter Darwin,$(shell uname -s)),dylib,so)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all deps build lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models clean
+.PHONY: all deps build lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator clean
 
 all: build
 
@@ -55,8 +55,13 @@ fixtures-stft:
 fixtures-models:
 	$(PYTHON) scripts/make_model_fixtures.py --out testdata/models
 
+# fixtures-separator: stems of scripts/msst_reference.py (MSST's and UVR's
+# demix) on the tiny models, for the separator's parity tests.
+fixtures-separator: fixtures-models
+	$(PYTHON) scripts/make_separator_fixtures.py --out separator/testdata --models testdata/models
+
 # fixtures: every fixtures-* target.
-fixtures: fixtures-torch fixtures-stft fixtures-models
+fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator
 
 # test: everything CI checks. DRUMSPLIT_REQUIRE_TORCH=1 turns "library not
 # built" from a skip into a failure, so a broken native build cannot hide.

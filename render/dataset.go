@@ -145,6 +145,9 @@ func writeAtomic(path string, data []byte) error {
 		return err
 	}
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp makes the file private; data sets are shared
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

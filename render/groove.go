@@ -151,13 +151,13 @@ func Generate(opt GrooveOptions, rng *rand.Rand) (*Groove, error) {
 type hand uint8
 
 const (
-	handHat     hand = iota // closed hi-hat in the style's hand rhythm
-	handHat16               // closed hi-hat in 16ths
-	handHalf                // half-open ("washy") hi-hat
-	handRide                // ride, hi-hat pedal on the backbeat
-	handCrash               // crash-ride on the beat, hi-hat pedal on the backbeat
-	handOpen                // open hi-hat on the off-beats, closed on the beats (disco)
-	handRideBell            // ride bell
+	handHat      hand = iota // closed hi-hat in the style's hand rhythm
+	handHat16                // closed hi-hat in 16ths
+	handHalf                 // half-open ("washy") hi-hat
+	handRide                 // ride, hi-hat pedal on the backbeat
+	handCrash                // crash-ride on the beat, hi-hat pedal on the backbeat
+	handOpen                 // open hi-hat on the off-beats, closed on the beats (disco)
+	handRideBell             // ride bell
 )
 
 // section is a run of bars sharing a hand part and dynamics.
@@ -293,36 +293,51 @@ func (g *gen) plan(nbars, whole int) []section {
 	if !g.opt.AllStems || whole < 2 {
 		return secs
 	}
-	// Coverage: split a lone section so that one half can be on the ride.
-	if len(secs) == 1 && secs[0].bars >= 2 {
-		a := secs[0]
-		a.bars = secs[0].bars / 2
-		b := secs[0]
-		b.bars = secs[0].bars - a.bars
-		b.crash = true
-		secs = []section{a, b}
+	// Coverage. The ride goes into a later section that has a whole bar
+	// inside the track; split the first section to make one if needed.
+	start := func(i int) int {
+		n := 0
+		for _, s := range secs[:i] {
+			n += s.bars
+		}
+		return n
 	}
-	hasRide, hasCrash, hasToms := false, false, false
-	end := 0
-	lastWhole := -1 // the last section whose final bar fits in the track
+	rideAt := -1
+	for i := 1; i < len(secs); i++ {
+		if start(i) <= whole-1 {
+			rideAt = i
+		}
+	}
+	hasRide := st.alwaysRide
 	for i, s := range secs {
-		end += s.bars
-		hasRide = hasRide || s.hand == handRide || s.hand == handRideBell || st.alwaysRide
-		hasCrash = hasCrash || (s.crash && end-s.bars < whole) || s.hand == handCrash
-		if end <= whole {
+		if start(i) <= whole-1 && (s.hand == handRide || s.hand == handRideBell) {
+			hasRide = true
+		}
+	}
+	if !hasRide && rideAt < 0 && secs[0].bars >= 2 {
+		a := secs[0]
+		a.bars = max(1, min(secs[0].bars, whole)/2)
+		b := secs[0]
+		b.bars -= a.bars
+		b.crash = true
+		secs = append([]section{a, b}, secs[1:]...)
+		rideAt = 1
+	}
+	if !hasRide && rideAt >= 0 {
+		secs[rideAt].hand = handRide
+		if secs[rideAt].bars == 1 {
+			secs[rideAt].fill = math.Min(secs[rideAt].fill, 1)
+		}
+	}
+	// A crash on the first downbeat; a tom fill in the last section that
+	// ends inside the track.
+	secs[0].crash = true
+	lastWhole, hasToms := -1, false
+	for i, s := range secs {
+		if start(i)+s.bars <= whole {
 			lastWhole = i
 			hasToms = hasToms || (s.fill > 0 && s.tomFill)
 		}
-	}
-	if !hasRide {
-		i := len(secs) - 1
-		if len(secs) > 1 {
-			i = 1 + g.rng.IntN(len(secs)-1)
-		}
-		secs[i].hand = handRide
-	}
-	if !hasCrash {
-		secs[0].crash = true
 	}
 	if !hasToms && lastWhole >= 0 {
 		s := &secs[lastWhole]
@@ -567,6 +582,7 @@ func (b *bar) fill() {
 	for s := b.fillFrom; s < b.steps; s += every {
 		strokes = append(strokes, s)
 	}
+	tom := false
 	for i, s := range strokes {
 		frac := float64(i) / float64(max(1, len(strokes)-1))
 		vel := 0.6 + 0.35*frac
@@ -593,6 +609,10 @@ func (b *bar) fill() {
 		if s%b.perBeat == 0 {
 			vel = math.Min(1, vel+0.1)
 		}
+		if b.sec.tomFill && i == len(strokes)-1 && !tom {
+			p = PieceTomLow // the fill must reach the toms
+		}
+		tom = tom || p.Stem() == Toms
 		b.add(float64(s), p, vel)
 		if s%b.perBeat == 0 && g.rng.Float64() < 0.6 {
 			b.add(float64(s), PieceKick, 0.75)

@@ -30,6 +30,9 @@ type Kit struct {
 	License     string
 	Form        string // "hydrogen-0.9.7" (namespaced, midiOutNote), "hydrogen-old", or "hydrogen-components"
 	Instruments []*Instrument
+	// Missing lists sample files the kit names but does not ship (LoadKit
+	// drops their layers; Millo_MultiLayered2 lacks its cowbell).
+	Missing []string
 }
 
 // Instrument is one instrument of a kit.
@@ -99,14 +102,35 @@ type xmlLayer struct {
 	Pitch    string `xml:"pitch"`
 }
 
-// LoadKit reads dir/drumkit.xml.
+// LoadKit reads dir/drumkit.xml. Layers whose sample file does not exist
+// are dropped (and listed in Missing), then instruments left without a
+// layer.
 func LoadKit(dir string) (*Kit, error) {
 	f, err := os.Open(filepath.Join(dir, "drumkit.xml"))
 	if err != nil {
 		return nil, fmt.Errorf("load kit: %w", err)
 	}
 	defer f.Close()
-	return ParseKit(f, dir)
+	k, err := ParseKit(f, dir)
+	if err != nil {
+		return nil, err
+	}
+	kept := k.Instruments[:0]
+	for _, in := range k.Instruments {
+		layers := in.Layers[:0]
+		for _, l := range in.Layers {
+			if st, err := os.Stat(l.File); err != nil || st.IsDir() {
+				k.Missing = append(k.Missing, l.File)
+				continue
+			}
+			layers = append(layers, l)
+		}
+		if in.Layers = layers; len(layers) > 0 {
+			kept = append(kept, in)
+		}
+	}
+	k.Instruments = kept
+	return k, nil
 }
 
 // ParseKit parses a drumkit.xml; dir is the directory its sample paths are

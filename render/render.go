@@ -26,8 +26,6 @@ type Options struct {
 	ChokeFade float64
 }
 
-
-
 // Track is a rendered drum track.
 type Track struct {
 	// Names are the stem files in order: the layout's outputs, then "other"
@@ -72,8 +70,21 @@ type voice struct {
 	gl, gr float32
 	out    int // index into the track's outputs
 	inst   *Instrument
-	cut    int // frame where a choke starts fading the voice out; -1 for none
+	ramps  []ramp // gain changes from later strokes, in time order
 }
+
+// ramp is a gain change of a voice: its gain moves linearly over the fadeN
+// frames before end to level (relative to the voice's gain) and stays
+// there. Level 0 ends the voice.
+type ramp struct {
+	end   int
+	level float32
+}
+
+// cymbalDuck is the gain a ringing cymbal keeps when the same cymbal is
+// struck again: the stick's contact damps part of the ring while the new
+// stroke adds its own.
+const cymbalDuck = 0.5
 
 // fallbacks lists, per piece, the pieces whose instrument plays it when the
 // kit has none of its own. Fallbacks never cross a stem.
@@ -242,7 +253,7 @@ func Render(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Trac
 		}
 		gain := v * l.Gain * in.Gain * in.Volume * aug.gain(in)
 		gl, gr := gain*in.PanL, gain*in.PanR
-		voices = append(voices, voice{smp: smp, start: onset - smp.attack, onset: onset, gl: float32(gl), gr: float32(gr), out: out, inst: in, cut: -1})
+		voices = append(voices, voice{smp: smp, start: onset - smp.attack, onset: onset, gl: float32(gl), gr: float32(gr), out: out, inst: in})
 		tr.Instruments[h.Piece] = in.Name
 		tr.Played.Hits = append(tr.Played.Hits, Hit{Time: float64(onset) / SampleRate, Piece: h.Piece, Velocity: v})
 		tr.Onsets = append(tr.Onsets, Onset{Output: names[out], Piece: h.Piece, Instrument: in.Name, Frame: onset, Velocity: v})
@@ -276,12 +287,11 @@ func Render(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Trac
 	return tr, nil
 }
 
-// chokes sets each voice's cut frame: where a later stroke has silenced it.
-// A voice fades out over the fadeN frames that end riseWindow (2 ms) before
-// the onset of the stroke that cuts it — while that stroke's sample leads
-// into its attack, as a stick or closing hi-hats damp the ring — so no
-// earlier sound of the same drum blurs the new stroke's onset. Who cuts
-// whom:
+// chokes adds the gain ramps later strokes put on each voice. A ramp ends
+// riseWindow (2 ms) before the onset of the stroke that causes it — while
+// that stroke's sample leads into its attack, as a stick or closing hi-hats
+// damp the ring — so that no earlier sound of the same drum blurs the new
+// stroke's onset. Who damps whom:
 //
 //   - drums are monophonic: a kick, snare (snare, rimshot or side stick on
 //     the same instrument) or tom stroke cuts the previous one of the same
@@ -289,71 +299,77 @@ func Render(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Trac
 //   - hi-hats form one group: any hi-hat stroke (open, closed, pedal) cuts
 //     the hi-hat still sounding, whatever instrument plays it;
 //   - instruments in a Hydrogen mute group cut each other;
-//   - cymbals (ride, crash) ring on under new strokes, as they do.
+//   - a cymbal (ride, crash) rings on when struck again, at cymbalDuck of
+//     its level; other cymbals do not touch it.
 func chokes(vs []voice) {
 	type key struct {
 		inst  *Instrument
 		group int
 	}
-	keyOf := func(v *voice) (key, bool) {
+	keyOf := func(v *voice) (k key, level float32) {
 		switch {
 		case v.inst.Piece.Stem() == HiHat || v.inst.IsHihat:
-			return key{group: -2}, true
+			return key{group: -2}, 0
 		case v.inst.MuteGroup >= 0:
-			return key{group: v.inst.MuteGroup}, true
+			return key{group: v.inst.MuteGroup}, 0
 		}
 		switch v.inst.Piece.Stem() {
-		case Kick, Snare, Toms:
-			return key{inst: v.inst, group: -3}, true
+		case Ride, Crash:
+			return key{inst: v.inst, group: -3}, cymbalDuck
 		}
-		return key{}, false
+		return key{inst: v.inst, group: -3}, 0
 	}
 	sounding := map[key][]int{}
 	for i := range vs {
-		k, ok := keyOf(&vs[i])
-		if !ok {
-			continue
-		}
+		k, level := keyOf(&vs[i])
 		keep := sounding[k][:0]
 		for _, j := range sounding[k] {
-			if vs[j].onset < vs[i].onset {
-				vs[j].cut = max(vs[j].onset, vs[i].onset-riseWindow)
+			if vs[j].onset >= vs[i].onset {
+				keep = append(keep, j) // struck together: both sound
 				continue
 			}
-			keep = append(keep, j) // struck together: both sound
+			vs[j].ramps = append(vs[j].ramps, ramp{end: max(vs[j].onset, vs[i].onset-riseWindow), level: level})
+			if level > 0 && vs[j].start+vs[j].smp.frames() > vs[i].onset {
+				keep = append(keep, j)
+			}
 		}
 		sounding[k] = append(keep, i)
 	}
 }
 
-// mixVoice adds the voice into the stem; a cut voice fades out over the
-// fadeN frames before its cut frame.
+// mixVoice adds the voice into the stem, following its gain ramps.
 func mixVoice(dst [][]float32, v *voice, fadeN int) {
-	frames := len(dst[0])
-	// Sample frame i lands on stem frame v.start+i; play [from, to).
-	from := max(0, -v.start)
-	to := min(v.smp.frames(), frames-v.start)
-	plain := to
-	if v.cut >= 0 {
-		to = min(to, v.cut-v.start)
-		plain = min(to, v.cut-v.start-fadeN)
-	}
-	plain = max(plain, from)
+	// Sample frame i lands on stem frame v.start+i.
+	n := min(v.smp.frames(), len(dst[0])-v.start)
 	l := v.smp.data[0]
 	r := l
 	if len(v.smp.data) > 1 {
 		r = v.smp.data[1]
 	}
-	for i := from; i < plain; i++ {
-		dst[0][v.start+i] += v.gl * l[i]
-		dst[1][v.start+i] += v.gr * r[i]
+	dl, dr := dst[0], dst[1]
+	i := max(0, -v.start)
+	g := float32(1)
+	for _, rp := range v.ramps {
+		end := min(rp.end-v.start, n)
+		begin := max(i, end-fadeN)
+		gl, gr := g*v.gl, g*v.gr
+		for ; i < begin; i++ {
+			dl[v.start+i] += gl * l[i]
+			dr[v.start+i] += gr * r[i]
+		}
+		for ; i < end; i++ {
+			f := g + (rp.level-g)*float32(i-(end-fadeN)+1)/float32(fadeN+1)
+			dl[v.start+i] += f * v.gl * l[i]
+			dr[v.start+i] += f * v.gr * r[i]
+		}
+		if g = rp.level; g == 0 {
+			return
+		}
 	}
-	// The fade's gain falls linearly to zero at the cut frame.
-	end := v.cut - v.start
-	for i := plain; i < to; i++ {
-		f := float32(end-i) / float32(fadeN+1)
-		dst[0][v.start+i] += f * v.gl * l[i]
-		dst[1][v.start+i] += f * v.gr * r[i]
+	gl, gr := g*v.gl, g*v.gr
+	for ; i < n; i++ {
+		dl[v.start+i] += gl * l[i]
+		dr[v.start+i] += gr * r[i]
 	}
 }
 

@@ -161,6 +161,9 @@ var styles = []style{
 			if b.first {
 				b.put(0, PieceKick, 0.6)
 			}
+			if b.last {
+				b.put(9, PieceSnare, 0.6) // a comping accent closing the section
+			}
 		},
 	},
 	{

@@ -2,11 +2,11 @@ package separator
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 
+	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
 	"github.com/sirupsen/logrus"
 )
@@ -15,7 +15,7 @@ import (
 // Its methods are safe for concurrent use; separations run one at a time.
 type Separator struct {
 	mu     sync.Mutex
-	info   modelInfo
+	info   *model.Info
 	path   string
 	opts   Options
 	dev    torch.Device
@@ -30,8 +30,9 @@ type Separator struct {
 
 // Open loads the exported model at path (see docs/ARCHITECTURE.md) onto the
 // device opts ask for, converts it to the precision, and runs one warm-up
-// batch. It fails with an error matching torch.ErrNoLibtorch when the native
-// library is missing.
+// batch. A file that is not a drumsplit model gives an error matching the
+// model package's errors (model.ErrNotDrumsplit, …); a missing native
+// library one matching torch.ErrNoLibtorch.
 func Open(path string, opts Options) (*Separator, error) {
 	s, err := open(path, opts)
 	if err != nil {
@@ -46,6 +47,12 @@ func open(path string, opts Options) (*Separator, error) {
 		return nil, err
 	}
 	log := opts.Logger
+	// The metadata is checked before libtorch is touched: a wrong file gets
+	// a precise error even where libtorch is missing.
+	info, err := model.ReadInfo(path)
+	if err != nil {
+		return nil, err
+	}
 	if err := torch.Loaded(); err != nil {
 		return nil, err
 	}
@@ -58,7 +65,7 @@ func open(path string, opts Options) (*Separator, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Separator{path: path, opts: opts, dev: dev}
+	s := &Separator{path: path, opts: opts, dev: dev, info: info}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -73,12 +80,6 @@ func (s *Separator) load() error {
 	if err != nil {
 		return err
 	}
-	info, err := readModelInfo(mod)
-	if err != nil {
-		mod.Close()
-		return err
-	}
-	s.info = info
 	if err := s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log)); err != nil {
 		mod.Close()
 		if s.prec == FP32 || !isDTypeFailure(err) {
@@ -119,12 +120,8 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	if chunk == 0 {
 		chunk = info.ChunkSize
 	}
-	if chunk%info.HopLength != 0 {
-		return fmt.Errorf("chunk size %d is not a multiple of the model's hop length %d", chunk, info.HopLength)
-	}
-	if m := info.FramesMultiple; m > 1 && (chunk/info.HopLength+1)%m != 0 {
-		return fmt.Errorf("chunk size %d gives %d STFT frames; the model needs a multiple of %d (e.g. chunk %d)",
-			chunk, chunk/info.HopLength+1, m, (m-1)*info.HopLength)
+	if err := info.CheckChunk(chunk); err != nil {
+		return err
 	}
 	overlap := o.Overlap
 	if overlap == 0 {
@@ -157,7 +154,11 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 		s.stft = STFTModel
 	}
 
-	if want := prec.dtype(); want != info.dtype() {
+	stored := torch.Float32
+	if info.Precision == "fp16" {
+		stored = torch.Float16
+	}
+	if want := prec.dtype(); want != stored {
 		if err := mod.SetDType(want); err != nil {
 			return err
 		}
@@ -185,48 +186,6 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	}
 	s.mod, s.eng, s.pipe = mod, eng, p
 	return nil
-}
-
-// modelInfo is the part of the model's metadata the separator needs.
-type modelInfo struct {
-	Name           string   `json:"name"`
-	SampleRate     int      `json:"sample_rate"`
-	Channels       int      `json:"channels"`
-	NFFT           int      `json:"n_fft"`
-	HopLength      int      `json:"hop_length"`
-	DimF           int      `json:"dim_f"`
-	ChunkSize      int      `json:"chunk_size"`
-	FramesMultiple int      `json:"frames_multiple"`
-	Stems          []string `json:"stems"`
-	NumOverlap     int      `json:"num_overlap"`
-	BatchSize      int      `json:"batch_size"`
-	Precision      string   `json:"precision"`
-}
-
-func (m modelInfo) dtype() torch.DType {
-	if d, err := torch.ParseDType(m.Precision); err == nil {
-		return d
-	}
-	return torch.Float32
-}
-
-// readModelInfo reads and checks extra/drumsplit.json of a loaded module.
-func readModelInfo(mod *torch.Module) (modelInfo, error) {
-	var m modelInfo
-	b, err := mod.Metadata("drumsplit.json")
-	if err != nil {
-		return m, fmt.Errorf("%s: not a drumsplit model (no drumsplit.json): %w", mod.Path(), err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("%s: bad drumsplit.json: %v", mod.Path(), err)
-	}
-	switch {
-	case m.SampleRate <= 0, m.NFFT <= 0, m.HopLength <= 0, m.DimF <= 0, m.ChunkSize <= 0, len(m.Stems) == 0:
-		return m, fmt.Errorf("%s: drumsplit.json lacks sample_rate, n_fft, hop_length, dim_f, chunk_size or stems", mod.Path())
-	case m.Channels != 0 && m.Channels != 2:
-		return m, fmt.Errorf("%s: model has %d channels; only stereo models are supported", mod.Path(), m.Channels)
-	}
-	return m, nil
 }
 
 // Stems returns the stem names in the order of Separate's output.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
 	"github.com/sirupsen/logrus"
 	"github.com/sirupsen/logrus/hooks/test"
@@ -111,8 +112,9 @@ func relDiff(t testing.TB, a, b [][2][]float32) float64 {
 // 44.1 kHz, chunk 130560, six stems) through its forward method in both
 // modes. The full overlap × batch × length grid runs on the pure-Go identity
 // engine (TestIdentityGrid); here every overlap runs at batch 1 and 4 with
-// the lengths (0.3 s, C−1, C, C+1, 2·border±1, 10 s), every other
-// batch size at overlap 4 with a few of them, and 61 s at a sample.
+// the lengths (0.3 s, C−1, C, C+1, 2·border±1, 10 s at batch 4),
+// every other batch size at overlap 4 with C+1 and 2·border+1, and 61 s at
+// overlap 4 / batch 4 and overlap 8 / batch 8.
 func TestIdentityModel(t *testing.T) {
 	s := openT(t, "identity.pt", Options{STFT: STFTModel})
 	C, sr := s.ChunkSize(), s.SampleRate()
@@ -132,11 +134,11 @@ func TestIdentityModel(t *testing.T) {
 		}
 	}
 	for _, b := range []int{2, 3, 5, 6, 7, 8} {
-		for _, L := range []int{C + 1, 2*(C-C/4) + 1, 10 * sr} {
+		for _, L := range []int{C + 1, 2*(C-C/4) + 1} {
 			runs = append(runs, run{4, b, L})
 		}
 	}
-	runs = append(runs, run{4, 4, 61 * sr}, run{8, 8, 61 * sr}, run{1, 1, 61 * sr})
+	runs = append(runs, run{4, 4, 61 * sr}, run{8, 8, 61 * sr})
 	for _, mode := range []Mode{ModeMSST, ModeUVR} {
 		for _, r := range runs {
 			sep := reconfigure(t, s, mode, r.n, r.b)
@@ -435,7 +437,7 @@ func TestOpenOptions(t *testing.T) {
 		{Options{Mode: "demucs"}, "unknown mode"},
 		{Options{Precision: "fp8"}, "unknown precision"},
 		{Options{STFT: "gpu"}, "unknown STFT"},
-		{Options{ChunkSize: 1000}, "not a multiple of the model's hop"},
+		{Options{ChunkSize: 1000}, "not a multiple of the hop"},
 		{Options{ChunkSize: 64 * 10}, "multiple of 8"},
 		{Options{Overlap: -1}, "overlap"},
 		{Options{Device: "tpu"}, "unknown device"},
@@ -452,8 +454,7 @@ func TestOpenOptions(t *testing.T) {
 	if _, err := Open(filepath.Join(t.TempDir(), "missing.pt"), Options{Device: "cpu", Logger: log}); err == nil {
 		t.Error("missing file accepted")
 	}
-	if _, err := Open(filepath.Join("..", "torch", "testdata", "conv.pt"), Options{Device: "cpu", Logger: log}); err == nil ||
-		!strings.Contains(err.Error(), "drumsplit.json") {
+	if _, err := Open(filepath.Join("..", "torch", "testdata", "conv.pt"), Options{Device: "cpu", Logger: log}); !errors.Is(err, model.ErrNotDrumsplit) {
 		t.Errorf("plain TorchScript file: got %v", err)
 	}
 

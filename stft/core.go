@@ -35,10 +35,11 @@ type job struct {
 
 // blockFrames is how many frames move between the bin-major spectrogram
 // and a worker at once. Writing (or reading) one frame is a column of the
-// [bins, T] layout, one value per cache line; a block of 8 frames touches
-// each line once for 8 consecutive values instead (complex64: a whole
-// line), which measured several times faster than frame by frame.
-const blockFrames = 8
+// [bins, T] layout, one value per cache line; a block of 16 frames fills
+// whole 64-byte lines of a float32 plane (two of complex64) instead. On the
+// MDX23C batch, frame by frame took 1.75× as long; 16 was ~5% faster than
+// 8 and no slower than 32 or 64.
+const blockFrames = 16
 
 // scratch is one worker's memory; every field is sized at plan time.
 type scratch struct {
@@ -229,17 +230,20 @@ func (c *core) run(j job) error {
 	}
 	workers := len(c.scratch)
 	j.parts = 1
-	if j.nsig < workers {
-		j.parts = (workers + j.nsig - 1) / j.nsig
-		// Keep parts long enough that splitting costs little: the inverse
-		// recomputes the frames that straddle a cut.
-		var most int
+	if workers > 1 {
+		// Cut signals into parts when there are too few of them to keep
+		// the workers busy to the end (on a shared machine some workers
+		// finish late). Parts stay long enough that cutting costs little:
+		// the inverse recomputes the frames that straddle a cut.
+		var want, most int
 		if j.kind == forwardJob {
-			most = j.frames / 8
+			want, most = 4*workers, j.frames/8
 		} else {
-			most = j.sigLen / (8 * c.nfft)
+			want, most = 2*workers, j.sigLen/(8*c.nfft)
 		}
-		j.parts = max(1, min(j.parts, most))
+		if j.nsig < want {
+			j.parts = max(1, min((want+j.nsig-1)/j.nsig, most))
+		}
 	}
 	c.job = j
 	units := j.nsig * j.parts

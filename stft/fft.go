@@ -15,10 +15,10 @@ type realFFT interface {
 	// forward computes the DFT of the frame src (len n) times the analysis
 	// window and stores bins 0..rows−1 at dst[k·stride].
 	forward(dst []complex64, stride, rows int, src []float32)
-	// inverse computes the inverse real DFT x of the bins src[k·stride],
-	// k = 0..n/2 (as numpy's irfft: the imaginary parts of the DC and, for
-	// even n, the Nyquist bin are ignored) and adds x times the synthesis
-	// window to acc.
+	// inverse computes n·x, x the inverse real DFT of the bins
+	// src[k·stride], k = 0..n/2 (numpy's irfft: the imaginary parts of the
+	// DC and, for even n, the Nyquist bin are ignored), and adds n·x times
+	// the synthesis window, which carries the 1/n, to acc.
 	inverse(acc []float64, src []complex64, stride int)
 }
 
@@ -124,7 +124,7 @@ func newPow2FFT(ana, syn []float64) *pow2FFT {
 		p.post[k] = expi(-2 * math.Pi * float64(k) / float64(n))
 	}
 	p.odd = logm%2 == 1
-	// Twiddles for the radix-4 passes, in the order cfft runs them: each
+	// Twiddles for the radix-4 passes, in the order passes runs them: each
 	// combines four transforms of length h into one of length 4h.
 	h := 4
 	if p.odd {

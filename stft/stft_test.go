@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 // TestAgainstTorch checks every transform against torch 1.13 for each
@@ -264,9 +267,10 @@ func TestWorkersAgree(t *testing.T) {
 	}
 }
 
-// TestRoundTrip checks inverse(forward(x)) ≈ x, away from the content at
-// exactly Nyquist that a dropped bin would lose, for window/hop pairs
-// whose overlap-add is well conditioned.
+// TestRoundTrip checks inverse(forward(x)) ≈ x at the signal's own length
+// (every bin kept, so nothing is lost; the MDX layout's dropped Nyquist bin
+// would not round-trip) for geometries whose overlap-add is well
+// conditioned, and ErrNOLA for hop = n_fft.
 func TestRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, tc := range []struct{ nfft, hop, n int }{
@@ -275,7 +279,7 @@ func TestRoundTrip(t *testing.T) {
 		{4096, 1024, 20000},
 		{1023, 250, 9999},
 		{8, 2, 9},
-		{6, 6, 100}, // hop = n_fft is fine with odd... see below
+		{6, 6, 100}, // hop = n_fft: ErrNOLA, see below
 		{16, 1, 50},
 		{3, 1, 2},
 	} {
@@ -459,5 +463,45 @@ func TestZeroAllocs(t *testing.T) {
 		if a := testing.AllocsPerRun(20, f); a != 0 {
 			t.Errorf("%s: %v allocations per call", name, a)
 		}
+	}
+}
+
+// TestCloseStopsWorkers checks that Close, or the Plan becoming
+// unreachable, stops the worker goroutines.
+func TestCloseStopsWorkers(t *testing.T) {
+	waitHelpers(t, 0, "before the test") // plans of earlier tests
+	p, err := NewPlan(64, 16, Workers(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitHelpers(t, 4, "after NewPlan with 5 workers")
+	p.Close()
+	p.Close() // idempotent
+	waitHelpers(t, 0, "after Close")
+
+	for range 3 {
+		if _, err := NewPlan(64, 16, Workers(5)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitHelpers(t, 0, "after dropping three plans")
+}
+
+// helpers counts the goroutines running core.helper.
+func helpers() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "stft.(*core).helper(")
+}
+
+func waitHelpers(t *testing.T, want int, when string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for helpers() != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d helper goroutines, want %d", when, helpers(), want)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
 	}
 }

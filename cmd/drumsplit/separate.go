@@ -13,7 +13,6 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/drumsplit/drumsplit/audio"
 	"github.com/drumsplit/drumsplit/internal/tracks"
@@ -144,7 +143,7 @@ func separateCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ui := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, term.IsTerminal(int(os.Stderr.Fd())))
+	ui := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, stderrIsTerminal())
 	ui.installLogging()
 	defer ui.uninstallLogging()
 

@@ -75,7 +75,7 @@ func (r *runner) run(ctx context.Context, items []tracks.Item) int {
 		}
 		if it.Err != nil {
 			n.failed++
-			r.ui.fileError(it.Path, i+1, it.Err.Error())
+			r.ui.fileError(it.Path, i+1, errorLine(it.Err, it.Path))
 			continue
 		}
 		res, err := r.separateFile(ctx, it.Path, i+1, len(items))
@@ -86,7 +86,7 @@ func (r *runner) run(ctx context.Context, items []tracks.Item) int {
 			r.ui.fileError(it.Path, i+1, err.Error())
 		case err != nil:
 			n.failed++
-			r.ui.fileError(it.Path, i+1, err.Error())
+			r.ui.fileError(it.Path, i+1, errorLine(err, it.Path))
 		case res.skipped:
 			n.skipped++
 			r.ui.fileDone(it.Path, i+1, res)
@@ -205,10 +205,20 @@ func (r *runner) separateFile(ctx context.Context, path string, index, total int
 	}
 
 	sink := &stemSink{}
-	defer sink.abort() // does nothing after a successful close
+	var newDirs []string // folders made for this input, removed again on failure
+	defer func() {
+		if err != nil {
+			sink.abort()
+			for i := len(newDirs) - 1; i >= 0; i-- {
+				os.Remove(newDirs[i]) // only if empty
+			}
+		}
+	}()
 	for _, f := range files {
 		dir := filepath.Dir(f.path)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		made, err := mkdirs(dir)
+		newDirs = append(newDirs, made...)
+		if err != nil {
 			return res, fmt.Errorf("cannot create folder %s: %s", dir, causeOf(err))
 		}
 		w, err := audio.Create(f.path, rate, 2, r.cfg.enc)
@@ -229,7 +239,7 @@ func (r *runner) separateFile(ctx context.Context, path string, index, total int
 	r.cur = nil
 	r.ui.endProgress()
 	switch {
-	case ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		return res, errInterrupted
 	case err != nil:
 		return res, err
@@ -247,6 +257,32 @@ func (r *runner) separateFile(ctx context.Context, path string, index, total int
 	res.seconds = float64(sink.frames) / float64(rate)
 	res.elapsed = time.Since(start)
 	return res, nil
+}
+
+// mkdirs creates dir and its missing parents, like os.MkdirAll, and
+// returns the folders it created, outermost first.
+func mkdirs(dir string) ([]string, error) {
+	var missing []string
+	for d := filepath.Clean(dir); ; {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		missing = append(missing, d)
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	var made []string
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o755); err != nil && !os.IsExist(err) {
+			return made, err
+		} else if err == nil {
+			made = append(made, missing[i])
+		}
+	}
+	return made, nil
 }
 
 // progress receives the separator's progress reports.
@@ -323,16 +359,13 @@ func (s *stemSink) clipped() []int64 {
 // input's own name is not repeated, multi-line messages (libtorch's) are
 // cut to their first meaningful line, and package prefixes are dropped.
 func errorLine(err error, input string) string {
-	var ae *audio.Error
-	if errors.As(err, &ae) {
-		msg := strings.TrimPrefix(firstLine(ae.Error()), "audio: ")
-		if ae.Name == input {
-			return strings.TrimPrefix(msg, ae.Name+": ")
-		}
-		return msg
-	}
 	msg := firstLine(err.Error())
-	for _, p := range []string{"separator: ", "torch: "} {
+	// The audio package names files as "audio: <file>: …"; the part
+	// after the input's own name is the cause.
+	if i := strings.Index(msg, "audio: "+input+": "); i >= 0 {
+		return msg[i+len("audio: "+input+": "):]
+	}
+	for _, p := range []string{"separator: ", "torch: ", "audio: "} {
 		msg = strings.TrimPrefix(msg, p)
 	}
 	return msg

@@ -137,7 +137,7 @@ def _torch_load(path: str, trust: bool):
     if not head.startswith(b"\x80"):
         raise pickle.UnpicklingError("neither torch's zip format nor a pickle")
     detail = _first_line(first_error).split("WeightsUnpickler error: ")[-1] if first_error else "legacy format"
-    if head == b"\x80\x02" and first_error is not None:
+    if head == b"\x80\x02":  # torch's pre-1.6 format: several pickles and raw storages
         raise _NotVerifiable(detail)
     raise pickle.UnpicklingError(detail)
 

@@ -296,7 +296,7 @@ def test_cli_end_to_end(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "6 stems (kick, snare, toms, hh, ride, crash), fp16" in r.stdout
     with zipfile.ZipFile(out) as z:
-        meta = json.loads(z.read("archive/extra/drumsplit.json"))
+        meta = json.loads(z.read("drums/extra/drumsplit.json"))  # top folder named after the file
     assert meta["name"] == "My drums" and meta["precision"] == "fp16"
     assert meta["checkpoint_sha256"] == sha256_file(ck)
     assert meta["torch_version"] == torch.__version__

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/drumsplit/drumsplit/render"
+)
+
+var renderDescription = `Renders drum tracks whose stems are known, from Hydrogen drum kits (Debian's
+hydrogen-drumkits package installs 14 in ` + render.DefaultKitsDir + `), for
+training and evaluating separation models. Each track is written as
+
+   OUT/SPLIT/TRACK/mixture.wav    the mix, exactly the sum of the stem files
+   OUT/SPLIT/TRACK/STEM.wav       kick snare toms hh ride crash (--stems 5: cymbals
+                                  instead of ride and crash; --other adds other)
+   OUT/SPLIT/TRACK/onsets.json    kit, groove, augmentation and every stroke per stem
+                                  (time, sample frame, piece, GM note, velocity)
+   OUT/SPLIT/TRACK/groove.mid     the same strokes as a General MIDI drum file, one
+                                  track per stem
+
+WAV files are stereo 44.1 kHz 32-bit float. Tracks are named 00000, 00001, … (from
+--first); each has its own seed derived from --seed, --split and its number, which
+picks its kit, groove and augmentation: the same command gives the same files, and a
+set can be extended with --first.
+
+Grooves are generated (styles: ` + strings.Join(render.Styles(), ", ") + `),
+or read from --midi files (General MIDI drums on channel 10).
+
+Kits: every drum kit under --kits except those held out for evaluation
+(` + strings.Join(render.HeldOutKits, ", ") + `) and --kits-exclude; kits that are not drum
+kits (no kick, snare or hi-hat: circAfrique v4, Gimme A Hand 1.0) are always left out.
+--kits-include names the kits to use instead (directory or kit name). The held-out
+kits can only be rendered into a split other than train and valid:
+
+   drumsplit render --out data --tracks 1000 --seconds 30 --seed 1            # train
+   drumsplit render --out data --split valid --tracks 50 --seed 2
+   drumsplit render --out data --held-out --tracks 50 --seed 3                 # data/test
+
+--held-out is short for --split test --kits-include "` + strings.Join(render.HeldOutKits, ",") + `".
+--list-kits shows what every kit is mapped to and why a kit is left out.`
+
+func init() {
+	register(&cli.Command{
+		Name:        "render",
+		Usage:       "render drum tracks with known stems from Hydrogen drum kits",
+		Description: renderDescription,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "kits", Value: render.DefaultKitsDir, Usage: "folder of Hydrogen kits `DIR` (one kit per subfolder)"},
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "output folder `DIR`"},
+			&cli.IntFlag{Name: "tracks", Aliases: []string{"n"}, Value: 10, Usage: "number of generated tracks"},
+			&cli.Float64Flag{Name: "seconds", Aliases: []string{"s"}, Value: 30, Usage: "length of a generated track; with --midi, cut files longer than this (0: whole files)"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "seed of the set"},
+			&cli.StringFlag{Name: "split", Usage: "split `NAME`: train, valid, test, … (default train; test with --held-out)"},
+			&cli.IntFlag{Name: "first", Usage: "number of the first track, to extend a set"},
+			&cli.StringSliceFlag{Name: "kits-include", Usage: "use only these kits (comma-separated names)"},
+			&cli.StringSliceFlag{Name: "kits-exclude", Usage: "leave these kits out (comma-separated names)"},
+			&cli.BoolFlag{Name: "held-out", Usage: "render the evaluation set from the held-out kits (split test)"},
+			&cli.StringFlag{Name: "style", Usage: "groove style for every track (default: random per track)"},
+			&cli.StringSliceFlag{Name: "midi", Usage: "render these MIDI files or folders of .mid files instead of generated grooves"},
+			&cli.IntFlag{Name: "stems", Value: 6, Usage: "6 (kick snare toms hh ride crash) or 5 (… hh cymbals)"},
+			&cli.BoolFlag{Name: "other", Usage: "render claps, cowbells and percussion into other.wav instead of dropping them"},
+			&cli.BoolFlag{Name: "augment", Usage: "augment each track's kit: instrument gains, EQ tilt, room reverb, saturation, L/R swap, level"},
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.NumCPU(), Usage: "tracks rendered in parallel"},
+			&cli.BoolFlag{Name: "list-kits", Usage: "list the kits, their instruments' stems and whether they are used, then exit"},
+		},
+		Action: renderCmd,
+	})
+}
+
+func renderCmd(c *cli.Context) error {
+	if c.Args().Present() {
+		return usagef("render takes no arguments (got %q)", c.Args().First())
+	}
+	kits, err := render.FindKits(c.String("kits"))
+	if err != nil {
+		if len(kits) == 0 {
+			return err
+		}
+		logrus.Warnf("render: %v", err) // some kits did not parse; the others are usable
+	}
+	include, exclude := splitList(c.StringSlice("kits-include")), splitList(c.StringSlice("kits-exclude"))
+	split := c.String("split")
+	if c.Bool("held-out") {
+		if len(include) > 0 {
+			return usagef("render: --held-out and --kits-include cannot be used together")
+		}
+		include = render.HeldOutKits
+		if split == "" {
+			split = "test"
+		}
+	}
+	if split == "" {
+		split = "train"
+	}
+	if c.Bool("list-kits") {
+		return listKits(c, kits, include, exclude)
+	}
+	out := c.String("out")
+	if out == "" {
+		return usagef("render: --out is required")
+	}
+	var layout render.Layout
+	switch c.Int("stems") {
+	case 6:
+		layout = render.Layout6
+	case 5:
+		layout = render.Layout5
+	default:
+		return usagef("render: --stems must be 5 or 6, not %d", c.Int("stems"))
+	}
+	if s := c.String("style"); s != "" {
+		if _, err := render.Generate(render.GrooveOptions{Seconds: 1, Style: s}, render.NewRand(0)); err != nil {
+			return usagef("render: %v", err)
+		}
+	}
+	if c.Int("tracks") < 1 && len(c.StringSlice("midi")) == 0 {
+		return usagef("render: --tracks must be at least 1")
+	}
+	if c.Float64("seconds") < 0 || (c.Float64("seconds") == 0 && len(c.StringSlice("midi")) == 0) {
+		return usagef("render: --seconds must be positive")
+	}
+	if c.Int("first") < 0 {
+		return usagef("render: --first must not be negative")
+	}
+	selected, skipped, err := render.Select(kits, include, exclude)
+	for _, s := range skipped {
+		logrus.Infof("render: kit %s left out: %s", filepath.Base(s.Kit.Dir), s.Reason)
+	}
+	if err != nil {
+		return usagef("render: %v", err)
+	}
+	if err := render.CheckSplit(split, selected); err != nil {
+		return usagef("render: %v", err)
+	}
+	midi, err := midiFiles(c.StringSlice("midi"))
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, k := range selected {
+		names = append(names, filepath.Base(k.Dir))
+	}
+	logrus.Infof("render: kits %s", strings.Join(names, ", "))
+
+	quiet := c.Bool("quiet") || logrus.GetLevel() < logrus.WarnLevel
+	res, err := render.RenderSet(render.SetOptions{
+		Out: out, Split: split, Kits: selected,
+		Tracks: c.Int("tracks"), First: c.Int("first"), Seconds: c.Float64("seconds"),
+		Seed: c.Uint64("seed"), Style: c.String("style"), MIDI: midi,
+		Options: render.Options{Layout: layout, Other: c.Bool("other"), Augment: c.Bool("augment")},
+		Jobs:    c.Int("jobs"),
+		Progress: func(r render.TrackResult) {
+			if r.Err != nil {
+				fmt.Fprintf(os.Stderr, "drumsplit: render: %v\n", r.Err)
+				return
+			}
+			logrus.Debugf("render: %s/%s (%s, %.1f s) in %s; dropped %v", split, r.Name, r.Kit, r.Seconds, r.Elapsed, r.Dropped)
+		},
+	})
+	if !quiet || err != nil {
+		rt := 0.0
+		if res.Elapsed > 0 {
+			rt = res.Seconds / res.Elapsed.Seconds()
+		}
+		fmt.Fprintf(c.App.Writer, "rendered %d tracks (%.1f s of audio) into %s in %.1f s: %.0f× real time\n",
+			res.Tracks, res.Seconds, filepath.Join(out, split), res.Elapsed.Seconds(), rt)
+	}
+	if err != nil {
+		if res.Failed > 1 {
+			return fmt.Errorf("%d tracks failed; first: %w", res.Failed, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// splitList flattens comma-separated list flags, trimming blanks.
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// midiFiles expands folders into their .mid / .midi files, sorted.
+func midiFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range splitList(paths) {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, usagef("render: --midi: %v", err)
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			ext := strings.ToLower(filepath.Ext(path))
+			if !d.IsDir() && (ext == ".mid" || ext == ".midi") {
+				found = append(found, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("render: --midi: %w", err)
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	return files, nil
+}
+
+// listKits prints every kit, whether the selection uses it, and its
+// instruments' stems.
+func listKits(c *cli.Context, kits []*render.Kit, include, exclude []string) error {
+	_, skipped, err := render.Select(kits, include, exclude)
+	if err != nil && len(skipped) == 0 {
+		return usagef("render: %v", err)
+	}
+	why := map[*render.Kit]string{}
+	for _, s := range skipped {
+		why[s.Kit] = s.Reason
+	}
+	w := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+	for _, k := range kits {
+		status := "used"
+		if r, ok := why[k]; ok {
+			status = "left out: " + r
+		}
+		fmt.Fprintf(w, "%s\t(%s, %s)\t%s\n", filepath.Base(k.Dir), k.Form, k.License, status)
+		for _, in := range k.Instruments {
+			stem := in.Piece.Stem().String()
+			if in.Piece == render.NoPiece {
+				stem = "unused"
+			}
+			note := ""
+			if in.Variant {
+				note = " (variant)"
+			}
+			fmt.Fprintf(w, "\t%s\t%s / %s%s, %d layers\n", in.Name, stem, in.Piece, note, len(in.Layers))
+		}
+	}
+	return w.Flush()
+}
