@@ -68,7 +68,7 @@ fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator
 test: deps build test-go test-python
 
 test-go:
-	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.$(LIBEXT) $(GO) test ./...
+	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_REQUIRE_TOOLS=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.$(LIBEXT) $(GO) test ./...
 
 test-python:
 	$(PYTHON) -m pytest -q scripts/tests

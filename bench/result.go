@@ -162,7 +162,12 @@ type Result struct {
 	// the device waited for.
 	ModelSeconds float64 `json:"model_s"`
 	DeviceBusy   float64 `json:"device_busy"`
-	Error        string  `json:"error,omitempty"`
+	// CPUSeconds is the median CPU time (user + system, every thread) of
+	// the timed separations: steadier than wall time on a shared machine.
+	CPUSeconds float64 `json:"cpu_s"`
+	// Elapsed is the time the grid point took, loading and warm-up included.
+	Elapsed float64 `json:"elapsed_s"`
+	Error   string  `json:"error,omitempty"`
 }
 
 // NewFile returns an empty results file.

@@ -24,14 +24,22 @@ type Config struct {
 	Batches    []int
 	Precisions []string // empty: DefaultPrecisions per device
 	Runs       int      // timed separations per grid point (≥ 1)
-	Warmup     int      // untimed separations before them
+	// Warmup is the number of untimed separations of the input's first
+	// chunk before them: enough for TorchScript's profiling executor (its
+	// first two calls of a method are slow) and the allocators, since
+	// every batch has the same shape.
+	Warmup int
 	Threads    int      // libtorch CPU threads; 0 keeps libtorch's default
 	STFT       separator.STFTPlacement
 	Input      *Audio
 	// Tool is the ToolVersion recorded, e.g. "drumsplit 0.1.0 (commit abc)".
 	Tool string
-	// Progress, when set, receives each finished result.
-	Progress func(Result)
+	// Reference, when set, measures every grid point right after drumsplit
+	// does; its run is returned by Reference.Finish.
+	Reference *Reference
+	// Progress, when set, receives each finished result and the tool
+	// (ToolDrumsplit or ToolReference) that measured it.
+	Progress func(tool string, r Result)
 	Logger   logrus.FieldLogger
 }
 
@@ -115,7 +123,17 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 					res := measureOne(ctx, cfg, d, p, o, b, stft, log)
 					run.Results = append(run.Results, res)
 					if cfg.Progress != nil {
-						cfg.Progress(res)
+						cfg.Progress(ToolDrumsplit, res)
+					}
+					if cfg.Reference == nil {
+						continue
+					}
+					ref, err := cfg.Reference.Measure(res.Device, p, o, b)
+					if err != nil {
+						return nil, err
+					}
+					if cfg.Progress != nil {
+						cfg.Progress(ToolReference, ref)
 					}
 				}
 			}
@@ -129,8 +147,10 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 // measureOne opens the model for one grid point, warms up, and times
 // cfg.Runs separations.
 func measureOne(ctx context.Context, cfg Config, d torch.DeviceInfo, prec string, overlap, batch int,
-	stft separator.STFTPlacement, log logrus.FieldLogger) Result {
-	res := Result{Device: d.Device.String(), DeviceName: d.Name, Precision: prec, Overlap: overlap, Batch: batch}
+	stft separator.STFTPlacement, log logrus.FieldLogger) (res Result) {
+	res = Result{Device: d.Device.String(), DeviceName: d.Name, Precision: prec, Overlap: overlap, Batch: batch}
+	start := time.Now()
+	defer func() { res.Elapsed = time.Since(start).Seconds() }()
 	fail := func(err error) Result {
 		res.Error = oneLine(err)
 		log.WithError(err).Warnf("%s %s overlap %d batch %d failed", res.Device, prec, overlap, batch)
@@ -148,8 +168,10 @@ func measureOne(ctx context.Context, cfg Config, d torch.DeviceInfo, prec string
 	if got := string(sep.Precision()); got != prec {
 		return fail(fmt.Errorf("ran in %s instead of %s", got, prec))
 	}
+	n := min(sep.ChunkSize(), len(cfg.Input.Data[0]))
+	first := [][]float32{cfg.Input.Data[0][:n], cfg.Input.Data[1][:n]}
 	for i := 0; i < cfg.Warmup; i++ {
-		if _, err := sep.SeparateBuffer(ctx, cfg.Input.Data); err != nil {
+		if _, err := sep.SeparateBuffer(ctx, first); err != nil {
 			return fail(err)
 		}
 	}
@@ -158,16 +180,17 @@ func measureOne(ctx context.Context, cfg Config, d torch.DeviceInfo, prec string
 	res.Batch = sep.BatchSize()
 	rssReset := ResetPeakRSS()
 	_ = torch.ResetPeakMemory(d.Device)
-	var model []float64
+	var model, cpu []float64
 	for i := 0; i < cfg.Runs; i++ {
 		if err := torch.Synchronize(d.Device); err != nil {
 			return fail(err)
 		}
-		t0 := time.Now()
+		c0, t0 := ProcessCPU(), time.Now()
 		if _, err := sep.SeparateBuffer(ctx, cfg.Input.Data); err != nil {
 			return fail(err)
 		}
 		res.Times = append(res.Times, time.Since(t0).Seconds())
+		cpu = append(cpu, ProcessCPU()-c0)
 		st := sep.Stats()
 		model = append(model, st.Compute.Seconds())
 		res.Chunks, res.Computed, res.Batches = st.Chunks, st.Computed, st.Batches
@@ -177,6 +200,7 @@ func measureOne(ctx context.Context, cfg Config, d torch.DeviceInfo, prec string
 		res.PeakDevice = n
 	}
 	res.Median = Median(res.Times)
+	res.CPUSeconds = Median(cpu)
 	res.RTF = res.Median / cfg.Input.Info.Seconds
 	if res.Median > 0 {
 		res.ChunksPerSec = float64(res.Chunks) / res.Median

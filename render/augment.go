@@ -121,6 +121,9 @@ func tilt(x []float32, db, hz float64) {
 	var lp float64
 	for i, v := range x {
 		lp += k * (float64(v) - lp)
+		if lp < 1e-30 && lp > -1e-30 {
+			lp = 0 // no subnormals: they make the silent stretches of a stem 50× slower
+		}
 		x[i] = float32(lo*lp + hi*(float64(v)-lp))
 	}
 }
@@ -168,6 +171,9 @@ func comb(out, x []float32, d int, fb, damp float32) {
 	for i, v := range x {
 		y := buf[p]
 		lp = y*(1-damp) + lp*damp
+		if lp < 1e-20 && lp > -1e-20 {
+			lp = 0 // no subnormals (see tilt)
+		}
 		buf[p] = v + lp*fb
 		out[i] += y
 		if p++; p == d {
@@ -182,6 +188,9 @@ func allpass(x []float32, d int, g float32) {
 	p := 0
 	for i, v := range x {
 		b := buf[p]
+		if b < 1e-20 && b > -1e-20 {
+			b = 0 // no subnormals (see tilt)
+		}
 		y := -v + b
 		buf[p] = v + b*g
 		x[i] = y

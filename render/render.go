@@ -187,6 +187,26 @@ func pickLayer(in *Instrument, v float64, rng *rand.Rand) *Layer {
 // Everything random — instrument choice, overlapping layers, augmentation —
 // comes from rng.
 func Render(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track, error) {
+	tr, err := play(g, k, cache, opt, rng)
+	if err != nil {
+		return nil, err
+	}
+	peak := opt.PeakDB
+	if peak == 0 {
+		peak = -1
+	}
+	if opt.Augment {
+		tr.Augment.apply(tr.Stems)
+		peak = tr.Augment.PeakDB
+	}
+	normalize(tr.Stems, math.Pow(10, peak/20))
+	tr.Mixture = sumStems(tr.Stems)
+	return tr, nil
+}
+
+// play places the strokes into the stems, before augmentation and level;
+// it draws the augmentation settings (instrument gains apply here).
+func play(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track, error) {
 	layout := opt.Layout
 	if layout == nil {
 		layout = Layout6
@@ -271,18 +291,6 @@ func Render(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Trac
 			}
 		}
 	}
-	if opt.Augment {
-		aug.apply(tr.Stems)
-	}
-	peak := opt.PeakDB
-	if peak == 0 {
-		peak = -1
-	}
-	if opt.Augment {
-		peak = aug.PeakDB
-	}
-	normalize(tr.Stems, math.Pow(10, peak/20))
-	tr.Mixture = sumStems(tr.Stems)
 	sort.SliceStable(tr.Onsets, func(i, j int) bool { return tr.Onsets[i].Frame < tr.Onsets[j].Frame })
 	return tr, nil
 }

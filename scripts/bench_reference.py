@@ -4,14 +4,24 @@
     bench_reference.py --model model.pt --input input.wav -o reference.json
                        [--device cpu|cuda|cuda:N|mps] [--overlap 2,4,8] [--batch 1,2,4,8]
                        [--precision auto|fp32,fp16] [--runs 3] [--warmup 1] [--threads N]
+    bench_reference.py --serve --model model.pt --input input.wav [--runs 3] [--warmup 1] [--threads N]
 
 The model is a drumsplit export: its weights are loaded into the eager
 drumsplit_model.TFCTDFNet built from the config stored in the export, so both
 sides run the same network with the same weights. Each grid point runs
 msst_reference.demix_msst (MSST's demix, step for step: per-chunk slicing and
-padding in Python, one window per batch) on the input: --warmup untimed runs,
-then the median of --runs. fp16 on a GPU is MSST's default, torch's autocast
-(use_amp: true) over fp32 weights; fp32 is plain fp32.
+padding in Python, one window per batch) on the input: --warmup untimed
+separations of the input's first chunk (as `drumsplit bench` warms up), then
+the median of --runs separations of the whole input. fp16 on a GPU is MSST's
+default, torch's autocast (use_amp: true) over fp32 weights; fp32 is plain
+fp32.
+
+With --serve, `drumsplit bench --reference` drives the grid, so that the two
+tools take turns point by point and share whatever else loads the machine:
+the script prints {"ready": ...} once loaded, then reads one grid point per
+line on stdin ({"device", "precision", "overlap", "batch"}) and answers each
+with one result line; at the end of its input it prints the whole run as one
+line and exits.
 
 The JSON is a run in the schema of `drumsplit bench` (bench/result.go), for
 `drumsplit bench merge` and `drumsplit bench report`. The time inside the
@@ -286,25 +296,30 @@ def measure_one(timed, meta, mix, device, precision, overlap, batch, runs, warmu
     if device.type == "cuda":
         res["device_name"] = torch.cuda.get_device_name(device)
         res["autocast"] = precision == "fp16"
+    if precision not in ("fp32", "fp16") or precision == "fp16" and device.type != "cuda":
+        res["error"] = f"the reference runs fp32, and fp16 as CUDA autocast only, not {precision} on {device.type}"
+        return res
     chunk, stems = meta["chunk_size"], len(meta["stems"])
     use_amp = precision == "fp16"
 
-    def separate():
-        return msst_reference.demix_msst(timed, mix, chunk, overlap, batch, stems, device=device, use_amp=use_amp)
+    def separate(x):
+        return msst_reference.demix_msst(timed, x, chunk, overlap, batch, stems, device=device, use_amp=use_amp)
 
+    start = time.perf_counter()
     try:
         for _ in range(warmup):
-            separate()
+            separate(mix[:, :chunk])
         rss_reset = reset_peak_rss()
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
-        times, model = [], []
+        times, model, cpu = [], [], []
         for _ in range(runs):
             timed.reset()
             timed.sync()
-            t0 = time.perf_counter()
-            separate()
+            c0, t0 = time.process_time(), time.perf_counter()
+            separate(mix)
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             model.append(timed.seconds)
     except RuntimeError as e:
         msg = str(e).strip().splitlines()
@@ -317,6 +332,7 @@ def measure_one(timed, meta, mix, device, precision, overlap, batch, runs, warmu
         "chunks_per_s": timed.chunks / med if med > 0 else 0.0,
         "peak_rss_bytes": peak_rss(), "model_s": statistics.median(model),
         "device_busy": min(statistics.median(model) / med, 1.0) if med > 0 else 0.0,
+        "cpu_s": statistics.median(cpu), "elapsed_s": time.perf_counter() - start,
     })
     if not rss_reset:
         res["peak_rss_process"] = True
@@ -366,6 +382,8 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=1, help="untimed separations before them (default 1)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--serve", action="store_true",
+                   help="take grid points on stdin and answer on stdout (for drumsplit bench --reference)")
     args = p.parse_args(argv)
     if args.runs < 1:
         p.error("--runs must be at least 1")
@@ -397,44 +415,63 @@ def pick_devices(names):
     return out
 
 
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    start = time.time()
-    try:
+class Bench:
+    """The model, the input and the run being built."""
+
+    def __init__(self, args):
+        self.start = time.time()
+        self.args = args
         if args.threads:
             torch.set_num_threads(args.threads)
-        devices = pick_devices(args.device)
-        machine = describe_machine(devices)
-        mix = read_input(args.input)
-        net, meta, params = load_model(args.model, "cpu")
+        self.devices = pick_devices(args.device)
+        machine = describe_machine(self.devices)
+        self.mix = read_input(args.input)
+        self.net, self.meta, params = load_model(args.model, "cpu")
+        self.on = torch.device("cpu")
+        meta = self.meta
         sr = meta["sample_rate"]
-        seconds = mix.shape[1] / sr
-        config = meta.get("config") or {}
-        mcfg = config.get("model", {})
+        self.seconds = self.mix.shape[1] / sr
+        mcfg = (meta.get("config") or {}).get("model", {})
         shape = ""
         if mcfg.get("num_channels"):
             shape = (f"{mcfg.get('num_scales')} scales × {mcfg.get('num_blocks_per_scale')} blocks, "
                      f"{mcfg['num_channels']} ch +{mcfg.get('growth')}/scale")
-        run = {
+        self.run = {
             "tool": TOOL,
             "tool_version": f"MSST demix (scripts/msst_reference.py), eager torch {torch.__version__}, "
                             f"Python {platform.python_version()}",
-            "date": datetime.datetime.fromtimestamp(int(start), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "date": datetime.datetime.fromtimestamp(int(self.start), datetime.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"),
             "machine": machine,
             "model": {"name": meta.get("name", ""), "file": os.path.basename(args.model),
                       "size_bytes": os.path.getsize(args.model), "architecture": meta.get("architecture", ""),
                       "sample_rate": sr, "chunk_size": meta["chunk_size"], "stems": meta["stems"],
                       "params": params, "shape": shape,
                       "checkpoint_sha256": meta.get("checkpoint_sha256", "")},
-            "input": {"source": "file", "path": os.path.basename(args.input), "seconds": seconds,
-                      "frames": int(mix.shape[1]), "sample_rate": sr, "sha256": samples_sha256(mix)},
+            "input": {"source": "file", "path": os.path.basename(args.input), "seconds": self.seconds,
+                      "frames": int(self.mix.shape[1]), "sample_rate": sr, "sha256": samples_sha256(self.mix)},
             "settings": {"threads": torch.get_num_threads(), "runs": args.runs, "warmup": args.warmup,
                          "mode": "msst"},
             "results": [],
         }
-        for dev in devices:
-            net = net.to(dev)
-            timed = TimedModel(net, dev)
+
+    def point(self, device, precision, overlap, batch):
+        """Measure one grid point and add it to the run."""
+        dev = device if isinstance(device, torch.device) else pick_devices([device])[0]
+        if dev != self.on:
+            self.net = self.net.to(dev)
+            self.on = dev
+        res = measure_one(TimedModel(self.net, dev), self.meta, self.mix, dev, precision, overlap, batch,
+                          self.args.runs, self.args.warmup, self.seconds)
+        if dev.type == "cuda":
+            # Give the cached blocks back: drumsplit's process shares the GPU.
+            torch.cuda.empty_cache()
+        self.run["results"].append(res)
+        return res
+
+    def grid(self):
+        args = self.args
+        for dev in self.devices:
             precs = args.precision or (["fp32"] if dev.type == "cpu" else ["fp32", "fp16"])
             for prec in precs:
                 if prec == "fp16" and dev.type != "cuda":
@@ -442,24 +479,57 @@ def main(argv=None) -> int:
                     continue
                 for batch in args.batch:
                     for overlap in args.overlap:
-                        res = measure_one(timed, meta, mix, dev, prec, overlap, batch, args.runs, args.warmup,
-                                          seconds)
-                        run["results"].append(res)
+                        res = self.point(dev, prec, overlap, batch)
                         if not args.quiet:
                             print(progress_line(res), file=sys.stderr, flush=True)
-            net = net.to("cpu")
-        finish_machine(run["machine"])
-        run["elapsed_s"] = time.time() - start
-        text = json.dumps(run, indent=2) + "\n"
-        if args.output:
-            d = os.path.dirname(os.path.abspath(args.output))
-            os.makedirs(d, exist_ok=True)
-            tmp = args.output + ".tmp"
-            with open(tmp, "w") as f:
-                f.write(text)
-            os.replace(tmp, args.output)
+
+    def serve(self, rd, wr):
+        """The --serve protocol (see the module documentation)."""
+        wr.write(json.dumps({"ready": True, "threads": torch.get_num_threads()}) + "\n")
+        wr.flush()
+        for line in rd:
+            if not line.strip():
+                continue
+            try:
+                req = json.loads(line)
+                res = self.point(req["device"], req["precision"], int(req["overlap"]), int(req["batch"]))
+            except (ValueError, KeyError, TypeError) as e:
+                raise BenchError(f"bad request {line.strip()!r}: {e}") from None
+            wr.write(json.dumps(res) + "\n")
+            wr.flush()
+        wr.write(json.dumps(self.finish()) + "\n")
+        wr.flush()
+
+    def finish(self):
+        finish_machine(self.run["machine"])
+        self.run["elapsed_s"] = time.time() - self.start
+        return self.run
+
+
+def write_json(path, obj):
+    text = json.dumps(obj, indent=2) + "\n"
+    if not path:
+        sys.stdout.write(text)
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        b = Bench(args)
+        if args.serve:
+            # Only protocol lines go to stdout.
+            out = sys.stdout
+            sys.stdout = sys.stderr
+            b.serve(sys.stdin, out)
         else:
-            sys.stdout.write(text)
+            b.grid()
+            write_json(args.output, b.finish())
     except (BenchError, msst_reference.ReferenceError, OSError, RuntimeError) as e:
         msg = str(e).strip().splitlines()
         print(f"{PROG}: {msg[0] if msg else type(e).__name__}", file=sys.stderr)

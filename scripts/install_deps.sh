@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what drumsplit needs on Debian/Ubuntu and is missing: the C++
 # toolchain and CMake, libtorch (Debian's CPU build), Python torch for the
-# offline scripts and tests, sox/flac for the audio tests, and the open
+# offline scripts and tests, sox/flac/lame for the audio tests, and the open
 # Hydrogen drum kits. Used by `make deps` (and so `make demo`) and by .ci/run.
 # Go itself is not installed here: Debian's golang is too old (see
 # INSTALL_LINUX.md).
@@ -11,7 +11,7 @@ packages=(
   build-essential cmake git pkg-config
   libtorch-dev python3-torch python3-yaml python3-numpy python3-scipy
   python3-soundfile python3-pytest
-  sox flac hydrogen-drumkits
+  sox flac lame hydrogen-drumkits
   shellcheck docker-compose
 )
 

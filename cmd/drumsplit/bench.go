@@ -15,6 +15,7 @@ import (
 	"github.com/drumsplit/drumsplit/bench"
 	"github.com/drumsplit/drumsplit/render"
 	"github.com/drumsplit/drumsplit/separator"
+	"github.com/drumsplit/drumsplit/torch"
 )
 
 func init() {
@@ -41,6 +42,8 @@ func init() {
 			&cli.IntFlag{Name: "warmup", Value: 1, Usage: "untimed separations before them"},
 			&cli.IntFlag{Name: "threads", Usage: "libtorch CPU threads (default: libtorch's own choice)"},
 			&cli.StringFlag{Name: "stft", Value: "auto", Usage: "where the STFT runs: auto, model or go"},
+			&cli.StringFlag{Name: "reference", Usage: "also measure every grid point with the reference, this `COMMAND` " +
+				"(e.g. \"python3 scripts/bench_reference.py\"), taking turns point by point"},
 			&cli.BoolFlag{Name: "json", Usage: "print the results as JSON"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the results to `FILE`, or to DIR/<machine>-<date>.json for a directory (merging into it)"},
 		},
@@ -146,14 +149,22 @@ func benchCmd(c *cli.Context) error {
 	if errw == nil {
 		errw = os.Stderr
 	}
+	var ref *bench.Reference
+	if cmdline := strings.Fields(c.String("reference")); len(cmdline) > 0 {
+		if ref, err = startReference(c, cmdline, modelPath, in); err != nil {
+			return err
+		}
+		defer ref.Kill()
+	}
 	run, err := bench.Measure(c.Context, bench.Config{
 		Model: modelPath, Devices: devices, Overlaps: overlaps, Batches: batches, Precisions: precs,
 		Runs: c.Int("runs"), Warmup: c.Int("warmup"), Threads: c.Int("threads"), STFT: stft,
 		Input: in, Tool: fmt.Sprintf("drumsplit %s (commit %s)", Version, Commit),
-		Logger: logrus.StandardLogger(),
-		Progress: func(r bench.Result) {
+		Reference: ref,
+		Logger:    logrus.StandardLogger(),
+		Progress: func(tool string, r bench.Result) {
 			if !quiet {
-				fmt.Fprintln(errw, progressLine(r))
+				fmt.Fprintln(errw, progressLine(tool, r))
 			}
 		},
 	})
@@ -163,6 +174,13 @@ func benchCmd(c *cli.Context) error {
 	}
 	f := bench.NewFile()
 	f.Runs = []bench.Run{*run}
+	if ref != nil {
+		refRun, err := ref.Finish()
+		if err != nil {
+			return err
+		}
+		f.Runs = append(f.Runs, *refRun)
+	}
 	if out := c.String("output"); out != "" {
 		path, err := writeResults(out, f)
 		if err != nil {
@@ -181,14 +199,59 @@ func benchCmd(c *cli.Context) error {
 	return nil
 }
 
+// startReference starts the reference with the same model, input, runs,
+// warm-up and CPU threads as drumsplit. The input goes through a file:
+// --save-input's, or a temporary one.
+func startReference(c *cli.Context, cmdline []string, modelPath string, in *bench.Audio) (*bench.Reference, error) {
+	if c.Int("threads") > 0 {
+		if err := torch.SetThreads(c.Int("threads")); err != nil {
+			logLibraryDetail(err)
+			return nil, err
+		}
+	}
+	threads, err := torch.Threads()
+	if err != nil {
+		logLibraryDetail(err)
+		return nil, err
+	}
+	inputPath := c.String("save-input")
+	if inputPath == "" {
+		dir, err := os.MkdirTemp("", "drumsplit-bench-")
+		if err != nil {
+			return nil, err
+		}
+		// The reference reads the file before it says it is ready.
+		defer os.RemoveAll(dir)
+		inputPath = filepath.Join(dir, "input.wav")
+		if err := in.Save(inputPath); err != nil {
+			return nil, fmt.Errorf("save input: %w", err)
+		}
+	}
+	errw := c.App.ErrWriter
+	if errw == nil {
+		errw = os.Stderr
+	}
+	ref, err := bench.StartReference(c.Context, bench.ReferenceOptions{
+		Command: cmdline, Model: modelPath, Input: inputPath, Threads: threads,
+		Runs: c.Int("runs"), Warmup: c.Int("warmup"), Stderr: errw,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ref.Threads != threads {
+		logrus.Warnf("the reference runs %d CPU threads, drumsplit %d", ref.Threads, threads)
+	}
+	return ref, nil
+}
+
 // progressLine describes one finished grid point for the terminal.
-func progressLine(r bench.Result) string {
-	head := fmt.Sprintf("%-6s %-4s overlap %d batch %d:", r.Device, r.Precision, r.Overlap, r.Batch)
+func progressLine(tool string, r bench.Result) string {
+	head := fmt.Sprintf("%-9s %-6s %-4s overlap %d batch %d:", tool, r.Device, r.Precision, r.Overlap, r.Batch)
 	if r.Error != "" {
 		return head + " failed: " + r.Error
 	}
-	return fmt.Sprintf("%s %.2f s (RTF %.3f, %.2f chunks/s, device busy %.0f%%)",
-		head, r.Median, r.RTF, r.ChunksPerSec, 100*r.DeviceBusy)
+	return fmt.Sprintf("%s %.2f s (RTF %.3f, CPU %.2f s, %.2f chunks/s, device busy %.0f%%)",
+		head, r.Median, r.RTF, r.CPUSeconds, r.ChunksPerSec, 100*r.DeviceBusy)
 }
 
 func printTable(w io.Writer, run *bench.Run) error {

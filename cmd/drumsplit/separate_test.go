@@ -479,4 +479,3 @@ func TestSeparateClipping(t *testing.T) {
 		}
 	}
 }
-

@@ -28,8 +28,8 @@ type ui struct {
 	out    io.Writer // standard output (JSON events)
 	quiet  bool
 	json   bool
-	tty    bool // errw is a terminal: draw the progress bar
-	barOn  bool // a bar is drawn on the current line
+	tty    bool      // errw is a terminal: draw the progress bar
+	barOn  bool      // a bar is drawn on the current line
 	last   time.Time // last bar drawn
 	lastEv time.Time // last progress event
 	final  bool      // the file's last progress event is out

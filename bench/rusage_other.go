@@ -1,0 +1,9 @@
+//go:build !unix
+
+package bench
+
+// peakRSSOther is 0: there is no portable peak RSS here.
+func peakRSSOther() int64 { return 0 }
+
+// ProcessCPU is 0: there is no portable process CPU time here.
+func ProcessCPU() float64 { return 0 }

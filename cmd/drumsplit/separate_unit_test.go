@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sirupsen/logrus"
+	"github.com/urfave/cli/v2"
+
+	"github.com/drumsplit/drumsplit/separator"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+func TestFlagsFirst(t *testing.T) {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}},
+		&cli.IntFlag{Name: "overlap"},
+		&cli.BoolFlag{Name: "json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}},
+	}
+	for _, tc := range []struct {
+		in, want string // space-separated
+		moved    bool
+	}{
+		{"-o out a.wav", "-o out a.wav", false},
+		{"a.wav b.wav", "a.wav b.wav", false},
+		{"a.wav -o out", "-o out -- a.wav", true},
+		{"a.wav --json b.wav -q", "--json -q -- a.wav b.wav", true},
+		{"a.wav --overlap -1 b.wav", "--overlap -1 -- a.wav b.wav", true},
+		{"a.wav --out=x b.wav", "--out=x -- a.wav b.wav", true},
+		{"a.wav -- -o.wav", "-o out a.wav -- -o.wav", false}, // see below
+		{"a.wav -o x -- -q.wav", "-o x -- a.wav -q.wav", true},
+		{"- -q", "-q -- -", true},
+		{"a.wav --unknown b.wav", "--unknown -- a.wav b.wav", true},
+		{"a.wav -o", "-o -- a.wav", true},
+	} {
+		if tc.in == "a.wav -- -o.wav" {
+			// Nothing after "--" is a flag: nothing to move.
+			if _, moved := flagsFirst(flags, strings.Fields(tc.in)); moved {
+				t.Errorf("%q: moved flags after --", tc.in)
+			}
+			continue
+		}
+		got, moved := flagsFirst(flags, strings.Fields(tc.in))
+		if moved != tc.moved || strings.Join(got, " ") != tc.want {
+			t.Errorf("flagsFirst(%q) = %q, %v; want %q, %v", tc.in, strings.Join(got, " "), moved, tc.want, tc.moved)
+		}
+	}
+}
+
+func TestRenderBar(t *testing.T) {
+	for _, tc := range []struct {
+		label       string
+		done, total float64
+		eta         time.Duration
+		width       int
+		want        []string
+	}{
+		{"take1.wav", 13, 26, 4 * time.Second, 80, []string{"take1.wav", " 50% ", "13.0/26.0 s", "00:02<00:04"}},
+		{"take1.wav", 0, 26, 0, 80, []string{"  0% ", "<?"}},
+		{"take1.wav", 26, 26, 0, 80, []string{"100% ", "<00:00", strings.Repeat("█", 10)}},
+		{"take1.wav", 3, -1, 0, 80, []string{"take1.wav", "3.0 s"}},
+		{strings.Repeat("very-long-name-", 10) + ".wav", 1, 2, time.Second, 60, []string{"…", " 50% "}},
+		{"x.wav", 1, 2, time.Second, 30, []string{" 50% "}},
+	} {
+		got := renderBar(tc.label, tc.done, tc.total, 2*time.Second, tc.eta, tc.width)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("renderBar(%q, %g/%g) = %q, lacks %q", tc.label, tc.done, tc.total, got, w)
+			}
+		}
+		if n := utf8.RuneCountInString(got); n > max(tc.width, 60) {
+			t.Errorf("renderBar width %d: %d columns: %q", tc.width, n, got)
+		}
+	}
+	// The bar grows with the fraction, in eighths.
+	prev := -1
+	for i := 0; i <= 80; i++ {
+		b := bar(float64(i)/80, 10)
+		if utf8.RuneCountInString(b) != 10 {
+			t.Fatalf("bar(%d/80) = %q: not 10 cells", i, b)
+		}
+		filled := 0
+		for _, r := range b {
+			switch r {
+			case '█':
+				filled += 8
+			case ' ':
+			default:
+				filled += strings.IndexRune("▏▎▍▌▋▊▉", r)/len("▏") + 1
+			}
+		}
+		if filled != i || filled < prev {
+			t.Errorf("bar(%d/80) = %q fills %d eighths", i, b, filled)
+		}
+		prev = filled
+	}
+}
+
+func TestFirstLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"one line":      "one line",
+		"  padded \n\n": "padded",
+		"The following operation failed in the TorchScript interpreter.\nTraceback of TorchScript (most recent call last):\n  File \"code/__torch__.py\", line 10\nRuntimeError: shape '[2, 3]' is invalid\n": "RuntimeError: shape '[2, 3]' is invalid",
+		"\n\nfirst\nsecond": "first",
+	} {
+		if got := firstLine(in); got != want {
+			t.Errorf("firstLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := firstLine(strings.Repeat("x", 1000)); utf8.RuneCountInString(got) != 300 || !strings.HasSuffix(got, "…") {
+		t.Errorf("long line cut to %d runes", utf8.RuneCountInString(got))
+	}
+}
+
+func TestErrorLine(t *testing.T) {
+	for _, tc := range []struct {
+		err   error
+		input string
+		want  string
+	}{
+		{errors.New("audio: in.wav: truncated WAV data chunk"), "in.wav", "truncated WAV data chunk"},
+		{errors.New("separator: reading input: audio: in.wav: truncated FLAC stream"), "in.wav", "truncated FLAC stream"},
+		{errors.New("audio: out/kick.wav: create: permission denied"), "in.wav", "out/kick.wav: create: permission denied"},
+		{errors.New("separator: run forward: out of memory\nframe #0 ..."), "in.wav", "run forward: out of memory"},
+	} {
+		if got := errorLine(tc.err, tc.input); got != tc.want {
+			t.Errorf("errorLine(%q) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestSelectStems(t *testing.T) {
+	stems := []string{"kick", "snare", "toms", "hh"}
+	for flag, want := range map[string][]int{
+		"":                {0, 1, 2, 3},
+		"snare":           {1},
+		"HH, kick":        {0, 3},
+		"toms,toms,kick,": {0, 2},
+	} {
+		got, err := selectStems(flag, stems)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("selectStems(%q) = %v, %v; want %v", flag, got, err, want)
+		}
+	}
+	for _, flag := range []string{"bass", ",", "kick,ride"} {
+		if _, err := selectStems(flag, stems); !errors.As(err, new(usageError)) {
+			t.Errorf("selectStems(%q): %v, want a usage error", flag, err)
+		}
+	}
+}
+
+// TestLineFormatter: log entries become one "drumsplit: …" line.
+func TestLineFormatter(t *testing.T) {
+	var buf bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&buf)
+	log.SetFormatter(lineFormatter{})
+	log.Warn("device cuda:0 is not available\nsecond line")
+	log.WithFields(logrus.Fields{"b": 2, "a": "x"}).Error("failed")
+	want := "drumsplit: warning: device cuda:0 is not available\ndrumsplit: error: failed (a=x b=2)\n"
+	if buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+}
+
+// TestUIEvents: with --json, warnings logged before the start event follow
+// it, and progress events are thinned out but the last is always written.
+func TestUIEvents(t *testing.T) {
+	var out, errw bytes.Buffer
+	u := newUI(&errw, &out, false, true, true)
+	u.event(warningEvent{Event: "warning", Message: "early"})
+	u.event(startEvent{Event: "start"})
+	f := &fileState{path: "a.wav", index: 1, total: 1, rate: 100}
+	u.fileStart("a.wav", 1, 1, 10, 100)
+	for i := int64(0); i <= 1000; i += 10 {
+		u.progress(f, separator.Progress{SamplesDone: i, SamplesTotal: 1000, Elapsed: time.Millisecond})
+	}
+	u.progress(f, separator.Progress{SamplesDone: 1000, SamplesTotal: 1000}) // a repeated last report
+	evs := events(t, out.String())
+	kinds := []string{}
+	for _, e := range evs {
+		kinds = append(kinds, e.kind())
+	}
+	if want := []string{"start", "warning", "file_start", "progress", "progress"}; !slices.Equal(kinds, want) {
+		t.Errorf("events %v, want %v", kinds, want)
+	}
+	if last := evs[len(evs)-1]; last.num("fraction") != 1 || last.num("done") != 10 || last.num("total") != 10 {
+		t.Errorf("last progress %v: want done 10 of 10 s", last)
+	}
+	if errw.Len() != 0 {
+		t.Errorf("--json drew on stderr: %q", errw.String())
+	}
+}
+
+// TestSeparateHelp compares `separate --help` with a golden file
+// (go test -run TestSeparateHelp -update rewrites it).
+func TestSeparateHelp(t *testing.T) {
+	r := ds(t, t.TempDir(), nil, "separate", "--help")
+	wantCode(t, r, 0)
+	golden := filepath.Join("testdata", "separate-help.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -run TestSeparateHelp -update)", err)
+	}
+	if r.stdout != string(want) {
+		t.Errorf("separate --help differs from %s (go test -run TestSeparateHelp -update to accept):\n%s", golden, r.stdout)
+	}
+	for _, f := range []string{"--model", "-m", "--out", "-o", "--filename", "--format", "--bit-depth", "--overlap", "--batch",
+		"--device", "--precision", "--stft", "--mode", "--threads", "--stems", "--overwrite", "--skip-existing", "--json",
+		"--quiet", "-q", "--verbose", "-v", "Exit status", `"event":"summary"`} {
+		if !strings.Contains(r.stdout, f) {
+			t.Errorf("help lacks %s", f)
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/drumsplit/drumsplit/audio"
+)
+
+// testKits are two small Debian kits: Millo_MultiLayered3 (44.1 kHz FLAC,
+// old form, velocity layers) and rumpf_kit_z01_h2 (48 kHz 24-bit FLAC,
+// resampled).
+func testKits(t testing.TB) []*Kit {
+	kits := debianKits(t)
+	return []*Kit{kitNamed(t, kits, "Millo_MultiLayered3"), kitNamed(t, kits, "rumpf_kit_z01_h2")}
+}
+
+// readTrack decodes every WAV file of a rendered track.
+func readTrack(t *testing.T, dir string) map[string][][]float32 {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.wav"))
+	out := map[string][][]float32{}
+	for _, f := range files {
+		b, info, err := audio.DecodeFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.SampleRate != SampleRate || len(b.Data) != 2 || !info.Float || info.BitDepth != 32 {
+			t.Fatalf("%s: %+v", f, info)
+		}
+		out[filepath.Base(f[:len(f)-4])] = b.Data
+	}
+	return out
+}
+
+// checkSum checks that the stems add up to the mixture within 1e-6.
+func checkSum(t *testing.T, track string, wavs map[string][][]float32, stems []string) {
+	t.Helper()
+	mix := wavs["mixture"]
+	if mix == nil || len(wavs) != len(stems)+1 {
+		t.Fatalf("%s: files %d, want mixture + %q", track, len(wavs), stems)
+	}
+	var worst, peak float64
+	for c := range mix {
+		for i, m := range mix[c] {
+			var s float64
+			for _, n := range stems {
+				s += float64(wavs[n][c][i])
+			}
+			worst = math.Max(worst, math.Abs(s-float64(m)))
+			peak = math.Max(peak, math.Abs(float64(m)))
+		}
+	}
+	if worst > 1e-6 {
+		t.Errorf("%s: stems differ from the mixture by %g", track, worst)
+	}
+	if peak == 0 || peak > 1 {
+		t.Errorf("%s: mixture peak %g", track, peak)
+	}
+}
+
+// checkOnsets checks that at every ground-truth onset the stem's energy in
+// the 2 ms after it exceeds that in the 2 ms before it.
+func checkOnsets(t *testing.T, track string, wavs map[string][][]float32, info *TrackInfo) int {
+	t.Helper()
+	const w = SampleRate * 2 / 1000
+	n := 0
+	for stem, onsets := range info.Onsets {
+		x := wavs[stem]
+		for _, o := range onsets {
+			if o.Frame != int(math.Round(o.Time*SampleRate)) {
+				t.Errorf("%s %s: time %v and frame %d disagree", track, stem, o.Time, o.Frame)
+			}
+			var before, after float64
+			for i := o.Frame - w; i < o.Frame+w; i++ {
+				if i < 0 || i >= len(x[0]) {
+					continue
+				}
+				e := float64(x[0][i])*float64(x[0][i]) + float64(x[1][i])*float64(x[1][i])
+				if i < o.Frame {
+					before += e
+				} else {
+					after += e
+				}
+			}
+			if !(after > before) {
+				t.Errorf("%s %s: %s (%s) at %.4f s: energy %.3g in the 2 ms before, %.3g after", track, stem, o.Piece, o.Instrument, o.Time, before, after)
+			}
+			n++
+		}
+	}
+	return n
+}
+
+func readInfo(t *testing.T, dir string) *TrackInfo {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "onsets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info TrackInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		t.Fatal(err)
+	}
+	return &info
+}
+
+func TestRenderSet(t *testing.T) {
+	kits := testKits(t)
+	cache := NewCache()
+	opt := SetOptions{Split: "train", Kits: kits, Tracks: 4, Seconds: 6, Seed: 7, Jobs: 2, Cache: cache}
+	a, b := t.TempDir(), t.TempDir()
+	opt.Out = a
+	res, err := RenderSet(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tracks != 4 || res.Failed != 0 || math.Abs(res.Seconds-24) > 1e-9 {
+		t.Fatalf("result %+v", res)
+	}
+	// Same seed, one worker, a fresh cache: byte-identical files.
+	opt.Out, opt.Jobs, opt.Cache = b, 1, NewCache()
+	if _, err := RenderSet(opt); err != nil {
+		t.Fatal(err)
+	}
+	tracks, _ := filepath.Glob(filepath.Join(a, "train", "*"))
+	if len(tracks) != 4 {
+		t.Fatalf("tracks %q", tracks)
+	}
+	kitsUsed := map[string]bool{}
+	onsets := 0
+	for _, dir := range tracks {
+		name := filepath.Base(dir)
+		files, _ := os.ReadDir(dir)
+		var names []string
+		for _, f := range files {
+			names = append(names, f.Name())
+			x, err := os.ReadFile(filepath.Join(dir, f.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, err := os.ReadFile(filepath.Join(b, "train", name, f.Name()))
+			if err != nil || !bytes.Equal(x, y) {
+				t.Errorf("%s/%s differs between two renders with the same seed (%v)", name, f.Name(), err)
+			}
+		}
+		sort.Strings(names)
+		want := []string{"crash.wav", "groove.mid", "hh.wav", "kick.wav", "mixture.wav", "onsets.json", "ride.wav", "snare.wav", "toms.wav"}
+		if !equal(names, want) {
+			t.Errorf("%s holds %q, want %q", name, names, want)
+		}
+		info := readInfo(t, dir)
+		kitsUsed[info.KitDir] = true
+		wavs := readTrack(t, dir)
+		checkSum(t, name, wavs, info.Stems)
+		onsets += checkOnsets(t, name, wavs, info)
+		if info.Frames != 6*SampleRate || info.Track != name || info.Split != "train" || info.Seed != TrackSeed(7, "train", mustAtoi(name)) {
+			t.Errorf("%s: info %+v", name, info)
+		}
+		// groove.mid holds the same strokes.
+		f, err := os.Open(filepath.Join(dir, "groove.mid"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _, err := ReadMIDI(f, MIDIOptions{})
+		f.Close()
+		n := 0
+		for _, o := range info.Onsets {
+			n += len(o)
+		}
+		if err != nil || len(g.Hits) != n {
+			t.Errorf("%s: groove.mid has %d notes, onsets.json %d (%v)", name, len(g.Hits), n, err)
+		}
+	}
+	if len(kitsUsed) != 2 {
+		t.Errorf("kits used: %v", kitsUsed)
+	}
+	t.Logf("%d onsets checked", onsets)
+
+	// Extending the set with --first gives the tracks a longer render has.
+	opt.Out, opt.Tracks, opt.First = t.TempDir(), 1, 2
+	if _, err := RenderSet(opt); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := os.ReadFile(filepath.Join(opt.Out, "train", "00002", "mixture.wav"))
+	y, _ := os.ReadFile(filepath.Join(a, "train", "00002", "mixture.wav"))
+	if !bytes.Equal(x, y) {
+		t.Error("track 00002 rendered alone differs from the same track in a set")
+	}
+}
+
+func mustAtoi(s string) int { return atoi(s, -1) }
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRenderVariants covers the five-stem layout, the "other" stem, MIDI
+// input and augmentation: the stems still add up to the mixture.
+func TestRenderVariants(t *testing.T) {
+	kits := testKits(t)[:1]
+	dir := t.TempDir()
+	// A MIDI file with a cowbell, a clap and a crash.
+	g, err := Generate(GrooveOptions{Seconds: 5, Style: "funk", AllStems: true}, NewRand(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Hits = append(g.Hits, Hit{0.5, PieceCowbell, 0.8}, Hit{1.5, PieceClap, 0.9})
+	(g).sortHits()
+	var mid bytes.Buffer
+	if err := WriteMIDI(&mid, g); err != nil {
+		t.Fatal(err)
+	}
+	midi := filepath.Join(dir, "in.mid")
+	if err := os.WriteFile(midi, mid.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opt := SetOptions{
+		Out: dir, Split: "test", Kits: kits, Seed: 1, Seconds: 4, MIDI: []string{midi},
+		Options: Options{Layout: Layout5, Other: true, Augment: true},
+	}
+	if _, err := RenderSet(opt); err != nil {
+		t.Fatal(err)
+	}
+	track := filepath.Join(dir, "test", "00000-in")
+	info := readInfo(t, track)
+	if !equal(info.Stems, []string{"kick", "snare", "toms", "hh", "cymbals", "other"}) {
+		t.Errorf("stems %q", info.Stems)
+	}
+	if info.Frames != 4*SampleRate || info.Source != "in.mid" || info.Augment == nil || info.Style != "midi" {
+		t.Errorf("info %+v", info)
+	}
+	// Millo_MultiLayered3 has a cowbell but no clap.
+	if len(info.Onsets["other"]) != 1 || info.Onsets["other"][0].Piece != "cowbell" || info.Dropped["clap"] != 1 {
+		t.Errorf("other = %+v, dropped %v", info.Onsets["other"], info.Dropped)
+	}
+	for _, o := range info.Onsets["cymbals"] {
+		if o.Piece != "ride" && o.Piece != "ride_bell" && o.Piece != "crash" && o.Piece != "crash2" && o.Piece != "splash" && o.Piece != "china" {
+			t.Errorf("cymbals onset %+v", o)
+		}
+	}
+	checkSum(t, "variants", readTrack(t, track), info.Stems)
+}
+
+// TestRenderChoke checks who silences whom: a closed or pedal hi-hat the
+// open one, a drum its previous stroke, a cymbal struck again keeps
+// cymbalDuck of its ring, different drums leave each other alone. The cut
+// (a 5 ms fade) ends 2 ms before the new stroke's onset.
+func TestRenderChoke(t *testing.T) {
+	k := testKits(t)[0]
+	at := func(sec float64) int { return int(sec * SampleRate) }
+	energy := func(x [][]float32, from, to int) float64 {
+		var e float64
+		for _, ch := range x {
+			for _, v := range ch[from:to] {
+				e += float64(v) * float64(v)
+			}
+		}
+		return e
+	}
+	render := func(hits ...Hit) [][]float32 {
+		tr, err := play(&Groove{Length: 2, Hits: hits}, k, NewCache(), Options{}, NewRand(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr.Stems[Layout6.output(hits[0].Piece.Stem())]
+	}
+	diff := func(a, b [][]float32) [][]float32 {
+		d := [][]float32{make([]float32, len(a[0])), make([]float32, len(a[0]))}
+		for c := range a {
+			for i := range a[c] {
+				d[c][i] = a[c][i] - b[c][i]
+			}
+		}
+		return d
+	}
+	for _, c := range []struct {
+		first, second Piece
+		left          float64 // the first stroke's energy left from 2 ms before the second on, relative
+	}{
+		{PieceHatOpen, PieceHatPedal, 0},
+		{PieceHatOpen, PieceHatClosed, 0},
+		{PieceKick, PieceKick, 0},
+		{PieceSnare, PieceSnare, 0},
+		{PieceCrash, PieceCrash, cymbalDuck * cymbalDuck},
+	} {
+		a := render(Hit{0.1, c.first, 0.9})
+		b := render(Hit{0.5, c.second, 0.5})
+		ab := render(Hit{0.1, c.first, 0.9}, Hit{0.5, c.second, 0.5})
+		// What remains of the first stroke: the pair minus the second alone.
+		rest := diff(ab, b)
+		for _, w := range [][2]float64{{0.1, 0.48}, {0.498, 0.9}} {
+			from, to := at(w[0]), at(w[1])
+			ea, er := energy(a, from, to), energy(rest, from, to)
+			want := 1.0
+			if w[0] > 0.4 {
+				want = c.left
+			}
+			if math.Abs(er-want*ea) > 1e-5*ea+1e-9 {
+				t.Errorf("%v then %v, %.3f–%.3f s: first stroke's energy %g, want %g × %g", c.first, c.second, w[0], w[1], er, want, ea)
+			}
+		}
+	}
+	// Different cymbals and different drums do not touch each other.
+	a := render(Hit{0.1, PieceTomHigh, 0.9})
+	ab := render(Hit{0.1, PieceTomHigh, 0.9}, Hit{0.5, PieceTomLow, 0.9})
+	b := render(Hit{0.5, PieceTomLow, 0.9})
+	if e := energy(diff(diff(ab, b), a), 0, at(2)); e > 1e-9 {
+		t.Errorf("two toms interact: residual energy %g", e)
+	}
+}
