@@ -11,7 +11,7 @@ BIN_DIR   ?= bin
 LIBEXT    := $(if $(filter Darwin,$(shell uname -s)),dylib,so)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all deps build lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator clean
+.PHONY: all deps build lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval clean
 
 all: build
 
@@ -60,8 +60,13 @@ fixtures-models:
 fixtures-separator: fixtures-models
 	$(PYTHON) scripts/make_separator_fixtures.py --out separator/testdata --models testdata/models
 
+# fixtures-eval: small signals and their numpy SDR / SI-SDR
+# (scripts/eval_reference.py), which the eval package's tests must match.
+fixtures-eval:
+	$(PYTHON) scripts/eval_reference.py --make-fixture testdata/eval/fixture.json
+
 # fixtures: every fixtures-* target.
-fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator
+fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval
 
 # test: everything CI checks. DRUMSPLIT_REQUIRE_TORCH=1 turns "library not
 # built" from a skip into a failure, so a broken native build cannot hide.

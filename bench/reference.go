@@ -12,9 +12,10 @@ import (
 	"strings"
 )
 
-// Reference is scripts/bench_reference.py running in --serve mode: Measure
-// asks it for one grid point, so that drumsplit and the reference take
-// turns and see the same load on a shared machine.
+// Reference is scripts/bench_reference.py running in --serve mode. The
+// runner opens each grid point on both sides and alternates their timed
+// separations, so that drumsplit and the reference see the same load on a
+// shared machine.
 type Reference struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
@@ -94,20 +95,48 @@ func (r *Reference) read(v any) error {
 	return nil
 }
 
-// Measure has the reference measure one grid point.
-func (r *Reference) Measure(device, precision string, overlap, batch int) (Result, error) {
-	var res Result
+// request sends one request and decodes the answer into v.
+func (r *Reference) request(req map[string]any, v any) error {
 	if r.cmd == nil {
-		return res, errors.New("reference: not running")
+		return errors.New("reference: not running")
 	}
-	req, _ := json.Marshal(map[string]any{"device": device, "precision": precision, "overlap": overlap, "batch": batch})
-	if _, err := r.stdin.Write(append(req, '\n')); err != nil {
-		return res, fmt.Errorf("reference: %w", err)
+	b, _ := json.Marshal(req)
+	if _, err := r.stdin.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("reference: %w", err)
 	}
-	if err := r.read(&res); err != nil {
-		return res, fmt.Errorf("reference: %w", err)
+	if err := r.read(v); err != nil {
+		return fmt.Errorf("reference: %w", err)
 	}
-	return res, nil
+	return nil
+}
+
+// stepAnswer is the answer to open and run.
+type stepAnswer struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error"`
+}
+
+// Open loads the model for a grid point on the reference's side and warms
+// up. A false ok means the point failed there (Close then says why).
+func (r *Reference) Open(device, precision string, overlap, batch int) (ok bool, err error) {
+	var a stepAnswer
+	err = r.request(map[string]any{"op": "open", "device": device, "precision": precision,
+		"overlap": overlap, "batch": batch}, &a)
+	return a.OK, err
+}
+
+// Run times one separation of the open grid point.
+func (r *Reference) Run() (ok bool, err error) {
+	var a stepAnswer
+	err = r.request(map[string]any{"op": "run"}, &a)
+	return a.OK, err
+}
+
+// Close ends the open grid point and returns its result.
+func (r *Reference) Close() (Result, error) {
+	var res Result
+	err := r.request(map[string]any{"op": "close"}, &res)
+	return res, err
 }
 
 // Finish ends the reference's input and returns its run.

@@ -28,14 +28,16 @@ type Config struct {
 	// chunk before them: enough for TorchScript's profiling executor (its
 	// first two calls of a method are slow) and the allocators, since
 	// every batch has the same shape.
-	Warmup int
-	Threads    int      // libtorch CPU threads; 0 keeps libtorch's default
-	STFT       separator.STFTPlacement
-	Input      *Audio
+	Warmup  int
+	Threads int // libtorch CPU threads; 0 keeps libtorch's default
+	STFT    separator.STFTPlacement
+	Input   *Audio
 	// Tool is the ToolVersion recorded, e.g. "drumsplit 0.1.0 (commit abc)".
 	Tool string
-	// Reference, when set, measures every grid point right after drumsplit
-	// does; its run is returned by Reference.Finish.
+	// Reference, when set, measures every grid point too: after both sides
+	// have warmed up, their timed separations alternate (drumsplit first,
+	// then the reference first, and so on). Its run is returned by
+	// Reference.Finish.
 	Reference *Reference
 	// Progress, when set, receives each finished result and the tool
 	// (ToolDrumsplit or ToolReference) that measured it.
@@ -120,20 +122,16 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 					if err := ctx.Err(); err != nil {
 						return nil, err
 					}
-					res := measureOne(ctx, cfg, d, p, o, b, stft, log)
-					run.Results = append(run.Results, res)
-					if cfg.Progress != nil {
-						cfg.Progress(ToolDrumsplit, res)
-					}
-					if cfg.Reference == nil {
-						continue
-					}
-					ref, err := cfg.Reference.Measure(res.Device, p, o, b)
+					res, ref, err := measureOne(ctx, cfg, d, p, o, b, stft, log)
 					if err != nil {
 						return nil, err
 					}
+					run.Results = append(run.Results, res)
 					if cfg.Progress != nil {
-						cfg.Progress(ToolReference, ref)
+						cfg.Progress(ToolDrumsplit, res)
+						if ref != nil {
+							cfg.Progress(ToolReference, *ref)
+						}
 					}
 				}
 			}
@@ -144,70 +142,152 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 	return run, nil
 }
 
-// measureOne opens the model for one grid point, warms up, and times
-// cfg.Runs separations.
+// measureOne measures one grid point: drumsplit's result, the reference's
+// when there is one, and an error only when the reference broke down.
 func measureOne(ctx context.Context, cfg Config, d torch.DeviceInfo, prec string, overlap, batch int,
-	stft separator.STFTPlacement, log logrus.FieldLogger) (res Result) {
-	res = Result{Device: d.Device.String(), DeviceName: d.Name, Precision: prec, Overlap: overlap, Batch: batch}
-	start := time.Now()
-	defer func() { res.Elapsed = time.Since(start).Seconds() }()
-	fail := func(err error) Result {
-		res.Error = oneLine(err)
-		log.WithError(err).Warnf("%s %s overlap %d batch %d failed", res.Device, prec, overlap, batch)
-		return res
+	stft separator.STFTPlacement, log logrus.FieldLogger) (Result, *Result, error) {
+	p := &point{cfg: cfg, dev: d, log: log,
+		res: Result{Device: d.Device.String(), DeviceName: d.Name, Precision: prec, Overlap: overlap, Batch: batch}}
+	p.open(ctx, stft)
+	defer p.close()
+	ref := cfg.Reference
+	refOK := false
+	if ref != nil {
+		var err error
+		if refOK, err = ref.Open(p.res.Device, prec, overlap, batch); err != nil {
+			return p.res, nil, err
+		}
 	}
-	sep, err := separator.Open(cfg.Model, separator.Options{
-		Device: res.Device, StrictDevice: true, Precision: separator.Precision(prec),
-		STFT: stft, Mode: separator.ModeMSST, Overlap: overlap, BatchSize: batch,
-		Threads: cfg.Threads, Logger: log,
+	for i := 0; i < cfg.Runs; i++ {
+		// Alternate who goes first, so that a load that rises or falls
+		// during the point weighs on both alike.
+		if ref != nil && refOK && i%2 == 1 {
+			var err error
+			if refOK, err = ref.Run(); err != nil {
+				return p.res, nil, err
+			}
+		}
+		p.run(ctx)
+		if ref != nil && refOK && i%2 == 0 {
+			var err error
+			if refOK, err = ref.Run(); err != nil {
+				return p.res, nil, err
+			}
+		}
+	}
+	p.finish()
+	if ref == nil {
+		return p.res, nil, nil
+	}
+	rr, err := ref.Close()
+	if err != nil {
+		return p.res, nil, err
+	}
+	return p.res, &rr, nil
+}
+
+// point is drumsplit's side of one grid point.
+type point struct {
+	cfg        Config
+	dev        torch.DeviceInfo
+	log        logrus.FieldLogger
+	res        Result
+	sep        *separator.Separator
+	start      time.Time
+	rssReset   bool
+	model, cpu []float64
+}
+
+func (p *point) fail(err error) {
+	if p.res.Error == "" {
+		p.res.Error = oneLine(err)
+		p.log.WithError(err).Warnf("%s %s overlap %d batch %d failed", p.res.Device, p.res.Precision, p.res.Overlap, p.res.Batch)
+	}
+}
+
+// open loads the model for the point and warms up.
+func (p *point) open(ctx context.Context, stft separator.STFTPlacement) {
+	p.start = time.Now()
+	r := &p.res
+	sep, err := separator.Open(p.cfg.Model, separator.Options{
+		Device: r.Device, StrictDevice: true, Precision: separator.Precision(r.Precision),
+		STFT: stft, Mode: separator.ModeMSST, Overlap: r.Overlap, BatchSize: r.Batch,
+		Threads: p.cfg.Threads, Logger: p.log,
 	})
 	if err != nil {
-		return fail(err)
+		p.fail(err)
+		return
 	}
-	defer sep.Close()
-	if got := string(sep.Precision()); got != prec {
-		return fail(fmt.Errorf("ran in %s instead of %s", got, prec))
+	p.sep = sep
+	if got := string(sep.Precision()); got != r.Precision {
+		p.fail(fmt.Errorf("ran in %s instead of %s", got, r.Precision))
+		return
 	}
-	n := min(sep.ChunkSize(), len(cfg.Input.Data[0]))
-	first := [][]float32{cfg.Input.Data[0][:n], cfg.Input.Data[1][:n]}
-	for i := 0; i < cfg.Warmup; i++ {
+	in := p.cfg.Input.Data
+	n := min(sep.ChunkSize(), len(in[0]))
+	first := [][]float32{in[0][:n], in[1][:n]}
+	for i := 0; i < p.cfg.Warmup; i++ {
 		if _, err := sep.SeparateBuffer(ctx, first); err != nil {
-			return fail(err)
+			p.fail(err)
+			return
 		}
 	}
-	// The batch may have shrunk after an out-of-memory error: record
-	// what ran.
-	res.Batch = sep.BatchSize()
-	rssReset := ResetPeakRSS()
-	_ = torch.ResetPeakMemory(d.Device)
-	var model, cpu []float64
-	for i := 0; i < cfg.Runs; i++ {
-		if err := torch.Synchronize(d.Device); err != nil {
-			return fail(err)
+	p.rssReset = ResetPeakRSS()
+	_ = torch.ResetPeakMemory(p.dev.Device)
+}
+
+// run times one separation of the whole input.
+func (p *point) run(ctx context.Context) {
+	if p.res.Error != "" {
+		return
+	}
+	if err := torch.Synchronize(p.dev.Device); err != nil {
+		p.fail(err)
+		return
+	}
+	c0, t0 := ProcessCPU(), time.Now()
+	if _, err := p.sep.SeparateBuffer(ctx, p.cfg.Input.Data); err != nil {
+		p.fail(err)
+		return
+	}
+	r := &p.res
+	r.Times = append(r.Times, time.Since(t0).Seconds())
+	p.cpu = append(p.cpu, ProcessCPU()-c0)
+	st := p.sep.Stats()
+	p.model = append(p.model, st.Compute.Seconds())
+	r.Chunks, r.Computed, r.Batches = st.Chunks, st.Computed, st.Batches
+}
+
+// finish computes the point's figures.
+func (p *point) finish() {
+	r := &p.res
+	if p.sep != nil {
+		// The batch may have shrunk after an out-of-memory error: record
+		// what ran.
+		r.Batch = p.sep.BatchSize()
+	}
+	if r.Error == "" && len(r.Times) > 0 {
+		r.PeakRSS, r.PeakRSSProcess = PeakRSS(), !p.rssReset
+		if n, err := torch.PeakMemory(p.dev.Device); err == nil {
+			r.PeakDevice = n
 		}
-		c0, t0 := ProcessCPU(), time.Now()
-		if _, err := sep.SeparateBuffer(ctx, cfg.Input.Data); err != nil {
-			return fail(err)
+		r.Median = Median(r.Times)
+		r.CPUSeconds = Median(p.cpu)
+		r.RTF = r.Median / p.cfg.Input.Info.Seconds
+		if r.Median > 0 {
+			r.ChunksPerSec = float64(r.Chunks) / r.Median
+			r.ModelSeconds = Median(p.model)
+			r.DeviceBusy = min(r.ModelSeconds/r.Median, 1)
 		}
-		res.Times = append(res.Times, time.Since(t0).Seconds())
-		cpu = append(cpu, ProcessCPU()-c0)
-		st := sep.Stats()
-		model = append(model, st.Compute.Seconds())
-		res.Chunks, res.Computed, res.Batches = st.Chunks, st.Computed, st.Batches
 	}
-	res.PeakRSS, res.PeakRSSProcess = PeakRSS(), !rssReset
-	if n, err := torch.PeakMemory(d.Device); err == nil {
-		res.PeakDevice = n
+	r.Elapsed = time.Since(p.start).Seconds()
+}
+
+func (p *point) close() {
+	if p.sep != nil {
+		p.sep.Close()
+		p.sep = nil
 	}
-	res.Median = Median(res.Times)
-	res.CPUSeconds = Median(cpu)
-	res.RTF = res.Median / cfg.Input.Info.Seconds
-	if res.Median > 0 {
-		res.ChunksPerSec = float64(res.Chunks) / res.Median
-		res.ModelSeconds = Median(model)
-		res.DeviceBusy = min(res.ModelSeconds/res.Median, 1)
-	}
-	return res
 }
 
 // pickDevices resolves the requested device names against the available

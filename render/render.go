@@ -81,10 +81,15 @@ type ramp struct {
 	level float32
 }
 
-// cymbalDuck is the gain a ringing cymbal keeps when the same cymbal is
-// struck again: the stick's contact damps part of the ring while the new
-// stroke adds its own.
-const cymbalDuck = 0.5
+// Levels a sounding voice drops to when a later stroke in its stem
+// begins (see chokes).
+var (
+	cymbalDuck = float32(0.25) // the same cymbal struck again (−12 dB)
+	stemDuck   = float32(0.5)  // another instrument of the same stem (−6 dB)
+)
+
+// silentLevel is where a repeatedly ducked voice is cut off (−60 dB).
+const silentLevel = 1e-3
 
 // fallbacks lists, per piece, the pieces whose instrument plays it when the
 // kit has none of its own. Fallbacks never cross a stem.
@@ -298,7 +303,7 @@ func play(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track,
 // chokes adds the gain ramps later strokes put on each voice. A ramp ends
 // riseWindow (2 ms) before the onset of the stroke that causes it — while
 // that stroke's sample leads into its attack, as a stick or closing hi-hats
-// damp the ring — so that no earlier sound of the same drum blurs the new
+// damp the ring — so that no earlier sound in the stem blurs the new
 // stroke's onset. Who damps whom:
 //
 //   - drums are monophonic: a kick, snare (snare, rimshot or side stick on
@@ -307,41 +312,69 @@ func play(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track,
 //   - hi-hats form one group: any hi-hat stroke (open, closed, pedal) cuts
 //     the hi-hat still sounding, whatever instrument plays it;
 //   - instruments in a Hydrogen mute group cut each other;
-//   - a cymbal (ride, crash) rings on when struck again, at cymbalDuck of
-//     its level; other cymbals do not touch it.
+//   - a cymbal struck again rings on at cymbalDuck of its level;
+//   - any other sound of the stem (another tom, the ride under its bell, a
+//     splash under a crash) drops to stemDuck: a close-miked stroke masks
+//     what rings around it; sampler drum kits duck the same way.
+//
+// A voice ducked below silentLevel is cut.
 func chokes(vs []voice) {
-	type key struct {
-		inst  *Instrument
-		group int
-	}
-	keyOf := func(v *voice) (k key, level float32) {
+	cutKey := func(v *voice) (any, bool) {
 		switch {
 		case v.inst.Piece.Stem() == HiHat || v.inst.IsHihat:
-			return key{group: -2}, 0
+			return "hh", true
 		case v.inst.MuteGroup >= 0:
-			return key{group: v.inst.MuteGroup}, 0
+			return v.inst.MuteGroup, true
 		}
 		switch v.inst.Piece.Stem() {
-		case Ride, Crash:
-			return key{inst: v.inst, group: -3}, cymbalDuck
+		case Kick, Snare, Toms:
+			return v.inst, true
 		}
-		return key{inst: v.inst, group: -3}, 0
+		return nil, false
 	}
-	sounding := map[key][]int{}
+	level := make([]float32, len(vs)) // each voice's current level
+	var sounding []int
 	for i := range vs {
-		k, level := keyOf(&vs[i])
-		keep := sounding[k][:0]
-		for _, j := range sounding[k] {
-			if vs[j].onset >= vs[i].onset {
-				keep = append(keep, j) // struck together: both sound
-				continue
+		v := &vs[i]
+		level[i] = 1
+		ki, cuts := cutKey(v)
+		keep := sounding[:0]
+		for _, j := range sounding {
+			u := &vs[j]
+			if u.start+u.smp.frames() <= v.onset {
+				continue // finished
 			}
-			vs[j].ramps = append(vs[j].ramps, ramp{end: max(vs[j].onset, vs[i].onset-riseWindow), level: level})
-			if level > 0 && vs[j].start+vs[j].smp.frames() > vs[i].onset {
-				keep = append(keep, j)
+			keep = append(keep, j)
+			if u.onset >= v.onset {
+				continue // struck together: both sound
+			}
+			kj, _ := cutKey(u)
+			var to float32
+			switch {
+			case cuts && kj == ki:
+				to = 0
+			case u.out != v.out || u.inst.Piece.Stem() != v.inst.Piece.Stem():
+				continue
+			case u.inst == v.inst:
+				to = level[j] * cymbalDuck
+			default:
+				to = level[j] * stemDuck
+			}
+			if to < silentLevel {
+				to = 0
+			}
+			level[j] = to
+			u.ramps = append(u.ramps, ramp{end: max(u.onset, v.onset-riseWindow), level: to})
+		}
+		sounding = append(keep, i)
+		// Drop the voices that are now silent.
+		kept := sounding[:0]
+		for _, j := range sounding {
+			if level[j] > 0 {
+				kept = append(kept, j)
 			}
 		}
-		sounding[k] = append(keep, i)
+		sounding = kept
 	}
 }
 

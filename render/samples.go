@@ -19,9 +19,10 @@ const SampleRate = 44100
 //
 //   - its start, where it first reaches silenceThreshold of its peak
 //     (−40 dB); everything before is dropped;
-//   - its attack: within attackSearch of the start, the frame where the
-//     sample's energy rises most — the energy of the riseWindow frames from
-//     it minus that of the riseWindow frames before it is largest. A stroke
+//   - its attack: within attackSearch of the start, the first frame where
+//     the sample's energy rises steeply — the energy of the riseWindow
+//     frames from it minus that of the riseWindow frames before it reaches
+//     half the largest such rise (findAttack). A stroke
 //     is placed so that its attack falls on the stroke's time, and that time
 //     is the annotated onset: the point where the stem's energy rises, which
 //     is what a listener or an onset detector calls the onset (a kick's body
@@ -139,9 +140,12 @@ search:
 	return s, nil
 }
 
-// findAttack returns the frame in [start, start+attackSearch] where the
-// energy of the next riseWindow frames exceeds that of the previous
-// riseWindow frames by the most.
+// findAttack returns the attack of a sample whose sound starts at start:
+// the first frame in [start, start+attackSearch] where the energy of the
+// next riseWindow frames exceeds that of the previous riseWindow frames by
+// at least half the largest such rise in the range. The largest rise alone
+// would skip a sound that starts at full level for a bigger bump a few
+// milliseconds on (some ride samples are cut right at the stick).
 func findAttack(data [][]float32, start int) int {
 	n := len(data[0])
 	e := func(i int) float64 { // energy of frame i, 0 outside the sample
@@ -161,14 +165,25 @@ func findAttack(data [][]float32, start int) int {
 	for i := start; i < start+riseWindow; i++ {
 		after += e(i)
 	}
-	best, bestRise := start, after-before
+	rise := []float64{after - before}
 	for i := start + 1; i <= start+attackSearch && i < n; i++ {
 		// Slide both windows one frame.
 		before += e(i-1) - e(i-1-riseWindow)
 		after += e(i-1+riseWindow) - e(i-1)
-		if r := after - before; r > bestRise {
-			best, bestRise = i, r
+		rise = append(rise, after-before)
+	}
+	top := rise[0]
+	for _, r := range rise {
+		top = math.Max(top, r)
+	}
+	for i, r := range rise {
+		if r >= attackFraction*top {
+			return start + i
 		}
 	}
-	return best
+	return start
 }
+
+// attackFraction is the share of a sample's largest energy rise that marks
+// its attack (findAttack).
+var attackFraction = 0.5

@@ -17,11 +17,12 @@ default, torch's autocast (use_amp: true) over fp32 weights; fp32 is plain
 fp32.
 
 With --serve, `drumsplit bench --reference` drives the grid, so that the two
-tools take turns point by point and share whatever else loads the machine:
-the script prints {"ready": ...} once loaded, then reads one grid point per
-line on stdin ({"device", "precision", "overlap", "batch"}) and answers each
-with one result line; at the end of its input it prints the whole run as one
-line and exits.
+tools take turns run by run and share whatever else loads the machine: the
+script prints {"ready": ...} once loaded, then reads one request per line on
+stdin and answers each with one line: {"op": "open", "device", "precision",
+"overlap", "batch"} loads and warms up a grid point, {"op": "run"} times one
+separation, {"op": "close"} answers the point's result. At the end of its
+input it prints the whole run as one line and exits.
 
 The JSON is a run in the schema of `drumsplit bench` (bench/result.go), for
 `drumsplit bench merge` and `drumsplit bench report`. The time inside the
@@ -291,54 +292,77 @@ class TimedModel:
         return y
 
 
-def measure_one(timed, meta, mix, device, precision, overlap, batch, runs, warmup, seconds):
-    res = {"device": device_name(device), "precision": precision, "overlap": overlap, "batch": batch}
-    if device.type == "cuda":
-        res["device_name"] = torch.cuda.get_device_name(device)
-        res["autocast"] = precision == "fp16"
-    if precision not in ("fp32", "fp16") or precision == "fp16" and device.type != "cuda":
-        res["error"] = f"the reference runs fp32, and fp16 as CUDA autocast only, not {precision} on {device.type}"
-        return res
-    chunk, stems = meta["chunk_size"], len(meta["stems"])
-    use_amp = precision == "fp16"
+class Point:
+    """One grid point, measured in steps (open: warm up; run: one timed
+    separation; close: the result) so that drumsplit bench can interleave its
+    own runs with these."""
 
-    def separate(x):
-        return msst_reference.demix_msst(timed, x, chunk, overlap, batch, stems, device=device, use_amp=use_amp)
-
-    start = time.perf_counter()
-    try:
-        for _ in range(warmup):
-            separate(mix[:, :chunk])
-        rss_reset = reset_peak_rss()
+    def __init__(self, net, meta, mix, seconds, device, precision, overlap, batch, warmup):
+        self.mix, self.seconds, self.device = mix, seconds, device
+        self.start = time.perf_counter()
+        self.timed = TimedModel(net, device)
+        self.times, self.model, self.cpu = [], [], []
+        self.res = {"device": device_name(device), "precision": precision, "overlap": overlap, "batch": batch}
+        if device.type == "cuda":
+            self.res["device_name"] = torch.cuda.get_device_name(device)
+            self.res["autocast"] = precision == "fp16"
+        if precision not in ("fp32", "fp16") or precision == "fp16" and device.type != "cuda":
+            self.res["error"] = (f"the reference runs fp32, and fp16 as CUDA autocast only, "
+                                 f"not {precision} on {device.type}")
+            return
+        chunk, stems = meta["chunk_size"], len(meta["stems"])
+        use_amp = precision == "fp16"
+        self.separate = lambda x: msst_reference.demix_msst(self.timed, x, chunk, overlap, batch, stems,
+                                                            device=device, use_amp=use_amp)
+        self.guard(lambda: [self.separate(mix[:, :chunk]) for _ in range(warmup)])
+        self.rss_reset = reset_peak_rss()
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
-        times, model, cpu = [], [], []
-        for _ in range(runs):
-            timed.reset()
-            timed.sync()
+
+    def guard(self, f):
+        """Run f, turning a torch error (out of memory…) into the result's error."""
+        if "error" in self.res:
+            return
+        try:
+            f()
+        except RuntimeError as e:
+            msg = str(e).strip().splitlines()
+            self.res["error"] = msg[0] if msg else type(e).__name__
+
+    def run(self):
+        """One timed separation of the whole input."""
+        def once():
+            self.timed.reset()
+            self.timed.sync()
             c0, t0 = time.process_time(), time.perf_counter()
-            separate(mix)
-            times.append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
-            model.append(timed.seconds)
-    except RuntimeError as e:
-        msg = str(e).strip().splitlines()
-        res["error"] = msg[0] if msg else type(e).__name__
+            self.separate(self.mix)
+            self.times.append(time.perf_counter() - t0)
+            self.cpu.append(time.process_time() - c0)
+            self.model.append(self.timed.seconds)
+        self.guard(once)
+        return self.times[-1] if "error" not in self.res else None
+
+    def close(self):
+        res = self.res
+        res["elapsed_s"] = time.perf_counter() - self.start
+        if "error" in res or not self.times:
+            res.setdefault("error", "no timed run")
+            return res
+        med = statistics.median(self.times)
+        t = self.timed
+        res.update({
+            "chunks": t.chunks, "computed_chunks": t.chunks, "batches": t.batches,
+            "times_s": self.times, "median_s": med, "rtf": med / self.seconds,
+            "chunks_per_s": t.chunks / med if med > 0 else 0.0,
+            "peak_rss_bytes": peak_rss(), "model_s": statistics.median(self.model),
+            "device_busy": min(statistics.median(self.model) / med, 1.0) if med > 0 else 0.0,
+            "cpu_s": statistics.median(self.cpu),
+        })
+        if not self.rss_reset:
+            res["peak_rss_process"] = True
+        if self.device.type == "cuda":
+            res["peak_device_bytes"] = torch.cuda.max_memory_allocated(self.device)
         return res
-    med = statistics.median(times)
-    res.update({
-        "chunks": timed.chunks, "computed_chunks": timed.chunks, "batches": timed.batches,
-        "times_s": times, "median_s": med, "rtf": med / seconds,
-        "chunks_per_s": timed.chunks / med if med > 0 else 0.0,
-        "peak_rss_bytes": peak_rss(), "model_s": statistics.median(model),
-        "device_busy": min(statistics.median(model) / med, 1.0) if med > 0 else 0.0,
-        "cpu_s": statistics.median(cpu), "elapsed_s": time.perf_counter() - start,
-    })
-    if not rss_reset:
-        res["peak_rss_process"] = True
-    if device.type == "cuda":
-        res["peak_device_bytes"] = torch.cuda.max_memory_allocated(device)
-    return res
 
 
 def device_name(d):
@@ -455,15 +479,18 @@ class Bench:
             "results": [],
         }
 
-    def point(self, device, precision, overlap, batch):
-        """Measure one grid point and add it to the run."""
+    def open(self, device, precision, overlap, batch):
+        """Load the network on the device, warm up: a Point ready to run."""
         dev = device if isinstance(device, torch.device) else pick_devices([device])[0]
         if dev != self.on:
             self.net = self.net.to(dev)
             self.on = dev
-        res = measure_one(TimedModel(self.net, dev), self.meta, self.mix, dev, precision, overlap, batch,
-                          self.args.runs, self.args.warmup, self.seconds)
-        if dev.type == "cuda":
+        return Point(self.net, self.meta, self.mix, self.seconds, dev, precision, overlap, batch,
+                     self.args.warmup)
+
+    def close(self, pt):
+        res = pt.close()
+        if pt.device.type == "cuda":
             # Give the cached blocks back: drumsplit's process shares the GPU.
             torch.cuda.empty_cache()
         self.run["results"].append(res)
@@ -479,26 +506,47 @@ class Bench:
                     continue
                 for batch in args.batch:
                     for overlap in args.overlap:
-                        res = self.point(dev, prec, overlap, batch)
+                        pt = self.open(dev, prec, overlap, batch)
+                        for _ in range(args.runs):
+                            pt.run()
+                        res = self.close(pt)
                         if not args.quiet:
                             print(progress_line(res), file=sys.stderr, flush=True)
 
     def serve(self, rd, wr):
         """The --serve protocol (see the module documentation)."""
-        wr.write(json.dumps({"ready": True, "threads": torch.get_num_threads()}) + "\n")
-        wr.flush()
+        def answer(obj):
+            wr.write(json.dumps(obj) + "\n")
+            wr.flush()
+
+        answer({"ready": True, "threads": torch.get_num_threads()})
+        pt = None
         for line in rd:
             if not line.strip():
                 continue
             try:
                 req = json.loads(line)
-                res = self.point(req["device"], req["precision"], int(req["overlap"]), int(req["batch"]))
+                op = req["op"]
+                if op == "open":
+                    if pt is not None:
+                        raise ValueError("open while a point is open")
+                    pt = self.open(req["device"], req["precision"], int(req["overlap"]), int(req["batch"]))
+                    answer({"error": pt.res["error"]} if "error" in pt.res else {"ok": True})
+                elif op == "run":
+                    if pt is None:
+                        raise ValueError("run before open")
+                    t = pt.run()
+                    answer({"error": pt.res["error"]} if t is None else {"ok": True, "seconds": t})
+                elif op == "close":
+                    if pt is None:
+                        raise ValueError("close before open")
+                    answer(self.close(pt))
+                    pt = None
+                else:
+                    raise ValueError(f"unknown op {op!r}")
             except (ValueError, KeyError, TypeError) as e:
                 raise BenchError(f"bad request {line.strip()!r}: {e}") from None
-            wr.write(json.dumps(res) + "\n")
-            wr.flush()
-        wr.write(json.dumps(self.finish()) + "\n")
-        wr.flush()
+        answer(self.finish())
 
     def finish(self):
         finish_machine(self.run["machine"])

@@ -42,7 +42,7 @@ CASES = [
     ("tiny6", "msst", 8, 2222),
     ("tiny6", "uvr", 4, 2500),
     ("tiny6", "uvr", 8, 700),
-    ("tiny6", "uvr", 7, 1900),      # 7 does not divide 960: UVR's over-count
+    ("tiny6", "uvr", 7, 1900),      # 7 does not divide 960: averaged by count, not ÷7
     ("tiny5", "msst", 0, 2000),     # C 896, N 2, BatchNorm / elu
     ("tiny5", "uvr", 3, 1800),
     ("tiny_target", "msst", 0, 8000),  # one stem, n_fft 2048
@@ -94,7 +94,8 @@ def main(argv=None) -> int:
     models = {}
     manifest = {
         "generator": "scripts/make_separator_fixtures.py",
-        "reference": "scripts/msst_reference.py (demix_msst at batch 1 = MSST; demix_uvr)",
+        "reference": "scripts/msst_reference.py (demix_msst at batch 1 = MSST; demix_uvr with "
+                     "average_by_count, = UVR when the overlap divides the chunk)",
         "torch_version": torch.__version__,
         "data": "raw little-endian float32, C order: input [2, L], output [stems, 2, L]",
         "cases": [],
@@ -110,7 +111,10 @@ def main(argv=None) -> int:
                 models[name] = ref.load_torchscript(path) + (path,)
             model, meta, path = models[name]
         mix = test_signal(100 + k, length)
-        stems = ref.separate(model, meta, mix, mode=mode, overlap=overlap, batch=1)
+        # UVR cases divide by the chunks covering each sample, as drumsplit
+        # does; that is UVR's own ÷ overlap whenever the overlap divides the
+        # chunk (every case here but tiny6 with overlap 7).
+        stems = ref.separate(model, meta, mix, mode=mode, overlap=overlap, batch=1, average_by_count=True)
         case = f"{name}_{mode}_n{overlap or meta['num_overlap']}_l{length}"
         np.ascontiguousarray(mix, dtype="<f4").tofile(os.path.join(args.out, case + ".input.f32"))
         np.ascontiguousarray(stems, dtype="<f4").tofile(os.path.join(args.out, case + ".output.f32"))

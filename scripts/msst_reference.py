@@ -18,7 +18,9 @@ one window per batch: with --batch 1 (MSST's default for MDX23C configs) it
 is MSST. --per-chunk-window applies the first/last-chunk window exceptions to
 each chunk instead, which is what drumsplit does for every batch size.
 demix_uvr transcribes UVR's SeperateMDXC.demix (the kuielab algorithm that
-python-audio-separator uses too).
+python-audio-separator uses too); --count-average divides by the number of
+chunks covering each sample rather than by the overlap, as drumsplit does
+(the two differ only when the overlap does not divide the chunk).
 
 Errors are printed as one line on stderr (exit status 1; 2 for command line
 mistakes).
@@ -118,8 +120,14 @@ def demix_msst(model, mix, chunk_size: int, num_overlap: int, batch_size: int, n
 
 
 def demix_uvr(model, mix, chunk_size: int, overlap: int, batch_size: int, num_stems: int,
-              device="cpu") -> np.ndarray:
-    """UVR's MDX-C demix of mix (2, L) → float32 array (stems, 2, L)."""
+              device="cpu", average_by_count: bool = False) -> np.ndarray:
+    """UVR's MDX-C demix of mix (2, L) → float32 array (stems, 2, L).
+
+    UVR divides the sum by overlap. When overlap does not divide chunk_size
+    some samples are covered overlap+1 times and come out too loud;
+    average_by_count divides by the number of covering chunks instead, as
+    drumsplit does (identical when overlap divides chunk_size).
+    """
     mix = torch.tensor(np.asarray(mix), dtype=torch.float32)
     hop_size = chunk_size // overlap
     mix_shape = mix.shape[1]
@@ -141,7 +149,14 @@ def demix_uvr(model, mix, chunk_size: int, overlap: int, batch_size: int, num_st
                     w = w[0]  # models that always return (B, S, 2, L)
                 X[..., cnt * hop_size:cnt * hop_size + chunk_size] += w
                 cnt += 1
-    estimated_sources = X[..., chunk_size - hop_size:-(pad_size + chunk_size - hop_size)] / overlap
+    keep = slice(chunk_size - hop_size, -(pad_size + chunk_size - hop_size))
+    if average_by_count:
+        count = torch.zeros(mix.shape[1])
+        for k in range(len(chunks)):
+            count[k * hop_size:k * hop_size + chunk_size] += 1
+        estimated_sources = X[..., keep] / count[keep].to(X.device)
+    else:
+        estimated_sources = X[..., keep] / overlap
     est = estimated_sources.cpu().numpy()
     if num_stems == 1:
         est = est[None]
@@ -208,7 +223,7 @@ def write_output(path: str, stems: np.ndarray, names, sample_rate: int) -> None:
 
 
 def separate(model, meta, mix, mode="msst", overlap=0, batch=0, chunk=0, device="cpu",
-             use_amp=False, per_chunk_window=False) -> np.ndarray:
+             use_amp=False, per_chunk_window=False, average_by_count=False) -> np.ndarray:
     """Run one demix with the model's settings unless overridden (0 = the model's)."""
     chunk = chunk or meta["chunk_size"]
     overlap = overlap or meta["num_overlap"]
@@ -218,7 +233,8 @@ def separate(model, meta, mix, mode="msst", overlap=0, batch=0, chunk=0, device=
         return demix_msst(model, mix, chunk, overlap, batch, stems, device=device, use_amp=use_amp,
                           per_chunk_window=per_chunk_window)
     if mode == "uvr":
-        return demix_uvr(model, mix, chunk, overlap, batch, stems, device=device)
+        return demix_uvr(model, mix, chunk, overlap, batch, stems, device=device,
+                         average_by_count=average_by_count)
     raise ReferenceError(f"unknown mode {mode!r} (want msst or uvr)")
 
 
@@ -235,6 +251,9 @@ def parse_args(argv):
     p.add_argument("--chunk", type=int, default=0, help="chunk size (default: the model's)")
     p.add_argument("--per-chunk-window", action="store_true",
                    help="MSST: decide the edge windows per chunk (batch-size independent)")
+    p.add_argument("--count-average", action="store_true",
+                   help="UVR: divide by the chunks covering each sample instead of the overlap "
+                        "(drumsplit's choice; the same when the overlap divides the chunk)")
     p.add_argument("--device", default="cpu", help="torch device (default cpu)")
     p.add_argument("--amp", action="store_true", help="MSST: CUDA autocast, as use_amp: true")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's)")
@@ -259,7 +278,7 @@ def main(argv=None) -> int:
         mix = read_input(args.input)
         stems = separate(model, meta, mix, mode=args.mode, overlap=args.overlap, batch=args.batch,
                          chunk=args.chunk, device=args.device, use_amp=args.amp,
-                         per_chunk_window=args.per_chunk_window)
+                         per_chunk_window=args.per_chunk_window, average_by_count=args.count_average)
         write_output(args.output, stems, meta["stems"], meta["sample_rate"])
     except (ReferenceError, OSError, RuntimeError) as e:
         print(f"{PROG}: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}",

@@ -27,9 +27,13 @@
 // ModeUVR is the demix of Ultimate Vocal Remover and python-audio-separator
 // for these models: chunk−step zeros in front, step − ((L − chunk) mod step)
 // + chunk − step zeros behind (Python's floor modulo), full chunks every
-// step, plain sums divided by the overlap. When the overlap does not divide
-// the chunk, a sample can be covered overlap+1 times and comes out louder by
-// (overlap+1)/overlap — UVR does the same, so this mode reproduces it.
+// step, a plain (rectangular) average of the overlapping outputs. UVR
+// divides the sum by the overlap N, which is the average only when N
+// divides the chunk; otherwise some samples are covered N+1 times and UVR
+// makes them (N+1)/N too loud. drumsplit divides by the number of chunks
+// covering each sample: bit for bit UVR's result whenever N divides the
+// chunk (DrumSep's 130560 with overlap 1–6, 8 or 10, UVR's default 8), a
+// true average otherwise.
 //
 // # Streaming and memory
 //

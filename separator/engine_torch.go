@@ -44,7 +44,7 @@ func (e *graphEngine) compute(j *job, lo, hi int) error {
 	bufs.in.Data = j.audio[lo*2*C : hi*2*C]
 	// The output lands straight in the job: RunInto reuses a large enough
 	// Data slice.
-	want := j.out[lo*S*2*C : hi*S*2*C]
+	want := j.out[lo*S*2*C : hi*S*2*C : hi*S*2*C] // capped: a wrong shape cannot spill over
 	bufs.out = bufs.out[:1]
 	bufs.out[0].Data = want
 	out, err := e.mod.RunInto("forward", bufs.out, bufs.in)
@@ -186,7 +186,7 @@ func (e *specEngine) compute(j *job, lo, hi int) error {
 	n, L := hi-lo, e.specLen
 	bufs.in.Shape = append(bufs.in.Shape[:0], int64(n), 4, int64(e.dimF), int64(e.T))
 	bufs.in.Data = bufs.spec[lo*L : hi*L]
-	want := bufs.specOut[lo*e.S*L : hi*e.S*L]
+	want := bufs.specOut[lo*e.S*L : hi*e.S*L : hi*e.S*L]
 	bufs.out = bufs.out[:1]
 	bufs.out[0].Data = want
 	out, err := e.mod.RunInto("forward_spec", bufs.out, bufs.in)

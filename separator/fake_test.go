@@ -229,7 +229,9 @@ func refMSST(x [2][]float32, C, N, batch, S int, model chunkModel) [][2][]float3
 }
 
 // refUVR is a literal, whole-array transcription of UVR's MDX-C demix.
-func refUVR(x [2][]float32, C, N, S int, model chunkModel) [][2][]float32 {
+// With byCount it divides by the number of chunks covering each sample
+// instead of by N, as drumsplit does (the same when N divides C).
+func refUVR(x [2][]float32, C, N, S int, model chunkModel, byCount bool) [][2][]float32 {
 	H := C / N
 	L := len(x[0])
 	padSize := H - int(pyMod(int64(L-C), int64(H)))
@@ -244,7 +246,11 @@ func refUVR(x [2][]float32, C, N, S int, model chunkModel) [][2][]float32 {
 		X[s] = [2][]float32{make([]float32, P), make([]float32, P)}
 	}
 	nChunks := (P-C)/H + 1
+	count := make([]float32, P)
 	for k := 0; k < nChunks; k++ {
+		for t := 0; t < C; t++ {
+			count[k*H+t]++
+		}
 		in := [2][]float32{mix[0][k*H : k*H+C], mix[1][k*H : k*H+C]}
 		out := make([][2][]float32, S)
 		for s := range out {
@@ -263,8 +269,13 @@ func refUVR(x [2][]float32, C, N, S int, model chunkModel) [][2][]float32 {
 	for s := range est {
 		for ch := 0; ch < 2; ch++ {
 			e := X[s][ch][C-H : P-(padSize+C-H)]
+			cnt := count[C-H : P-(padSize+C-H)]
 			for t := range e {
-				e[t] /= float32(N)
+				if byCount {
+					e[t] /= cnt[t]
+				} else {
+					e[t] /= float32(N)
+				}
 			}
 			est[s][ch] = e
 		}

@@ -17,7 +17,8 @@ const (
 	// result (MSST itself differs there, see the package documentation).
 	ModeMSST Mode = "msst"
 	// ModeUVR is Ultimate Vocal Remover's (and python-audio-separator's)
-	// demix: zero padding and a plain average of overlapping chunks.
+	// demix: zero padding and a plain average of overlapping chunks (see
+	// the package documentation for overlaps that do not divide the chunk).
 	ModeUVR Mode = "uvr"
 )
 

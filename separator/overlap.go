@@ -490,7 +490,7 @@ type accumulator struct {
 	g       geometry
 	stems   int
 	win     msstWindows
-	acc     rows // rows s*2+ch: Σ out·w (MSST) or Σ out (UVR); MSST adds row 2S: Σ w
+	acc     rows // rows s*2+ch: Σ out·w (MSST) or Σ out (UVR); row 2S: Σ w, or the number of chunks (UVR)
 	emitted int64
 	started bool
 	scratch [][][]float32 // [S][2][] staging for the sink
@@ -500,12 +500,10 @@ type accumulator struct {
 
 func newAccumulator(g geometry, stems int, sink Sink) *accumulator {
 	a := &accumulator{g: g, stems: stems, sink: sink}
-	n := 2 * stems
 	if g.mode == ModeMSST {
 		a.win = newMSSTWindows(g.chunk, g.fade)
-		n++
 	}
-	a.acc = newRows(n)
+	a.acc = newRows(2*stems + 1)
 	a.scratch = make([][][]float32, stems)
 	for s := range a.scratch {
 		a.scratch[s] = make([][]float32, 2)
@@ -528,24 +526,28 @@ func (a *accumulator) add(c chunkInfo, out []float32) error {
 		w := a.win.pick(c)[:n]
 		for row := 0; row < 2*a.stems; row++ {
 			o := out[row*C:][:n]
-			r := a.acc.span(row, lo, hi)
+			r := a.acc.span(row, lo, hi)[:n]
 			for t, v := range o {
 				// The conversion rounds the product first, as torch does,
 				// and keeps the compiler from fusing a multiply-add.
 				r[t] += float32(v * w[t])
 			}
 		}
-		cn := a.acc.span(2*a.stems, lo, hi)
+		cn := a.acc.span(2*a.stems, lo, hi)[:n]
 		for t, v := range w {
 			cn[t] += v
 		}
 	} else {
 		for row := 0; row < 2*a.stems; row++ {
 			o := out[row*C:][:n]
-			r := a.acc.span(row, lo, hi)
+			r := a.acc.span(row, lo, hi)[:n]
 			for t, v := range o {
 				r[t] += v
 			}
+		}
+		cn := a.acc.span(2*a.stems, lo, hi)[:n]
+		for t := range cn {
+			cn[t]++
 		}
 	}
 	return a.flush(c)
@@ -568,16 +570,21 @@ func (a *accumulator) flush(c chunkInfo) error {
 					d = make([]float32, n)
 				}
 				d = d[:n]
-				r := a.acc.span(s*2+ch, lo, hi)
+				r := a.acc.span(s*2+ch, lo, hi)[:n]
+				w := a.acc.span(2*a.stems, lo, hi)[:n]
 				if a.g.mode == ModeMSST {
-					w := a.acc.span(2*a.stems, lo, hi)
 					for t := range d {
 						d[t] = nanToNum(r[t] / w[t])
 					}
 				} else {
-					div := float32(a.g.overlap)
+					// UVR divides by the overlap N, assuming N chunks cover
+					// every sample. That holds when N divides the chunk;
+					// otherwise some samples are covered N+1 times and UVR
+					// makes them (N+1)/N too loud. Dividing by the count is
+					// the same whenever N divides the chunk, and a true
+					// average otherwise.
 					for t := range d {
-						d[t] = r[t] / div
+						d[t] = r[t] / w[t]
 					}
 				}
 				a.scratch[s][ch] = d

@@ -141,6 +141,11 @@ func separateCmd(c *cli.Context) error {
 
 	cfg, err := separateFlags(c)
 	if err != nil {
+		if c.Bool("json") {
+			// Scripts reading events learn of a usage error too; main
+			// prints the line and exits 2.
+			newUI(os.Stderr, c.App.Writer, true, true, false).event(errorEvent{Event: "error", Message: err.Error()})
+		}
 		return err
 	}
 	ui := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, stderrIsTerminal())

@@ -292,6 +292,14 @@ func TestSeparateUsageErrors(t *testing.T) {
 			t.Errorf("%v: stdout %q", tc.args, r.stdout)
 		}
 	}
+	// With --json the usage error is an event too.
+	r := ds(t, dir, env, "separate", "--json", "-m", id, "--format", "mp3", "in.wav")
+	wantCode(t, r, 2)
+	wantOneLine(t, r, "--format")
+	if evs := events(t, r.stdout); len(evs) != 1 || evs[0].kind() != "error" || !strings.Contains(evs[0].str("message"), "--format") {
+		t.Errorf("--json usage error: events %v, want one error event", evs)
+	}
+
 	wantNoFiles(t, filepath.Join(dir, "out"))
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
 		t.Error("a usage error created the output folder")

@@ -382,7 +382,12 @@ func firstLine(s string) string {
 	}
 	for i := len(lines) - 1; i >= 0; i-- {
 		l := strings.TrimSpace(lines[i])
-		if k := strings.Index(l, "Error: "); k >= 0 && !strings.HasPrefix(l, "File ") {
+		if strings.Contains(l, "Error: ") && !strings.HasPrefix(l, "File ") {
+			// Keep what the first line says was being done ("run
+			// forward: "), without libtorch's framing sentence.
+			if k := strings.Index(lines[0], "The following operation failed"); k > 0 {
+				l = strings.TrimSpace(lines[0][:k]) + " " + l
+			}
 			return clip(l)
 		}
 	}

@@ -112,6 +112,7 @@ func TestFirstLine(t *testing.T) {
 		"  padded \n\n": "padded",
 		"The following operation failed in the TorchScript interpreter.\nTraceback of TorchScript (most recent call last):\n  File \"code/__torch__.py\", line 10\nRuntimeError: shape '[2, 3]' is invalid\n": "RuntimeError: shape '[2, 3]' is invalid",
 		"\n\nfirst\nsecond": "first",
+		"run forward: The following operation failed in the TorchScript interpreter.\nTraceback\nRuntimeError: bad": "run forward: RuntimeError: bad",
 	} {
 		if got := firstLine(in); got != want {
 			t.Errorf("firstLine(%q) = %q, want %q", in, got, want)
