@@ -11,7 +11,7 @@ BIN_DIR   ?= bin
 LIBEXT    := $(if $(filter Darwin,$(shell uname -s)),dylib,so)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all deps build lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval clean
+.PHONY: all deps build demo lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval clean
 
 all: build
 
@@ -77,6 +77,12 @@ test-go:
 
 test-python:
 	$(PYTHON) -m pytest -q scripts/tests
+
+# demo: the main job from a fresh clone: install what is missing, build,
+# render a 30 s groove with a held-out kit, separate it with the bundled
+# model into ./separated/demo-groove/ and print each stem's SDR.
+demo: deps build
+	scripts/demo.sh $(BIN_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(BIN_DIR)
