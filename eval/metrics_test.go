@@ -55,6 +55,7 @@ func TestNumpyFixture(t *testing.T) {
 	}
 	for _, c := range fx.Cases {
 		ref, est := decodeSignal(t, c.Reference, c.Channels), decodeSignal(t, c.Estimate, c.Channels)
+		t.Logf("%s: |ΔSDR| %.1g dB, |ΔSI-SDR| %.1g dB", c.Name, math.Abs(SDR(ref, est)-c.SDR), math.Abs(SISDR(ref, est)-c.SISDR))
 		if got := SDR(ref, est); math.Abs(got-c.SDR) > 1e-4 {
 			t.Errorf("%s: SDR %.6f dB, numpy %.6f", c.Name, got, c.SDR)
 		}

@@ -10,9 +10,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/drumsplit/drumsplit/audio"
 )
@@ -353,9 +356,19 @@ func readMIDIFile(path string) (*Groove, error) {
 		return nil, err
 	}
 	defer f.Close()
-	g, _, err := ReadMIDI(f, MIDIOptions{})
+	g, unmapped, err := ReadMIDI(f, MIDIOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(unmapped) > 0 {
+		n := 0
+		notes := make([]int, 0, len(unmapped))
+		for note, c := range unmapped {
+			n += c
+			notes = append(notes, note)
+		}
+		sort.Ints(notes)
+		logrus.Warnf("%s: %d drum notes outside the General MIDI drum map skipped (notes %v)", path, n, notes)
 	}
 	return g, nil
 }

@@ -87,6 +87,12 @@ func renderCmd(c *cli.Context) error {
 		}
 		logrus.Warnf("render: %v", err) // some kits did not parse; the others are usable
 	}
+	for _, k := range kits {
+		if len(k.Missing) > 0 {
+			logrus.Infof("render: kit %s names %d sample files it does not ship (%s…); their layers are left out",
+				filepath.Base(k.Dir), len(k.Missing), filepath.Base(k.Missing[0]))
+		}
+	}
 	include, exclude := splitList(c.StringSlice("kits-include")), splitList(c.StringSlice("kits-exclude"))
 	split := c.String("split")
 	if c.Bool("held-out") {
