@@ -11,7 +11,7 @@ BIN_DIR   ?= bin
 LIBEXT    := $(if $(filter Darwin,$(shell uname -s)),dylib,so)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all deps build demo lib test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval clean
+.PHONY: all deps build demo lib lint test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval clean
 
 all: build
 
@@ -70,7 +70,13 @@ fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtur
 
 # test: everything CI checks. DRUMSPLIT_REQUIRE_TORCH=1 turns "library not
 # built" from a skip into a failure, so a broken native build cannot hide.
-test: deps build test-go test-python
+test: deps build lint test-go test-python
+
+# lint: shellcheck on every shell script in the repository, and the compose
+# file as docker-compose reads it (no container engine needed).
+lint:
+	shellcheck $$(git ls-files '*.sh' .ci/run 2>/dev/null || ls scripts/*.sh .ci/run)
+	docker-compose -f docker-compose.yaml config -q
 
 test-go:
 	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_REQUIRE_TOOLS=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.$(LIBEXT) $(GO) test ./...
