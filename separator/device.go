@@ -1,9 +1,7 @@
 package separator
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 
@@ -27,7 +25,7 @@ func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device
 		}
 		logDevice(log, dev, "auto: "+why, versions)
 		if dev.Type == torch.CPU {
-			if hint := containerGPUHint(); hint != "" {
+			if hint := torch.ContainerGPUHint(); hint != "" {
 				log.Info(hint)
 			}
 		}
@@ -72,7 +70,7 @@ func unavailableReason(d torch.Device, v torch.VersionInfo) string {
 		case !strings.Contains(strings.ToLower(v.Libtorch), "cuda"):
 			return fmt.Sprintf("libtorch %s was built without CUDA", v.Libtorch)
 		}
-		if hint := containerGPUHint(); hint != "" {
+		if hint := torch.ContainerGPUHint(); hint != "" {
 			return "no CUDA device is visible; " + hint
 		}
 		return "no CUDA device is visible (check the NVIDIA driver and CUDA_VISIBLE_DEVICES)"
@@ -106,40 +104,6 @@ func logDevice(log logrus.FieldLogger, d torch.Device, why string, v torch.Versi
 		}
 	}
 	log.WithFields(f).Info("compute device")
-}
-
-// containerGPUHint returns advice when the process runs in a Linux container
-// that sees no NVIDIA GPU, or "" otherwise.
-func containerGPUHint() string {
-	if runtime.GOOS != "linux" || !inContainer() {
-		return ""
-	}
-	if _, err := os.Stat("/dev/nvidia0"); err == nil {
-		return "" // a GPU device node is there: the problem lies elsewhere
-	}
-	return "running in a container without a visible GPU: start it with `docker run --gpus all` " +
-		"(or `gpus: all` / deploy.resources.reservations.devices in compose) and install the " +
-		"NVIDIA Container Toolkit on the host"
-}
-
-// inContainer guesses whether this process runs in a Docker/Podman/
-// Kubernetes container.
-func inContainer() bool {
-	for _, f := range []string{"/.dockerenv", "/run/.containerenv"} {
-		if _, err := os.Stat(f); err == nil {
-			return true
-		}
-	}
-	b, err := os.ReadFile("/proc/1/cgroup")
-	if err != nil {
-		return false
-	}
-	for _, s := range []string{"docker", "kubepods", "containerd", "libpod", "lxc"} {
-		if bytes.Contains(b, []byte(s)) {
-			return true
-		}
-	}
-	return false
 }
 
 // choosePrecision resolves the precision for a device: auto is fp16 on

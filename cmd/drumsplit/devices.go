@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -102,34 +99,5 @@ func gpuNote(devs []torch.DeviceInfo) string {
 			return ""
 		}
 	}
-	if runtime.GOOS != "linux" || !inContainer() {
-		return ""
-	}
-	if _, err := os.Stat("/dev/nvidia0"); err == nil {
-		return "running in a container that can see an NVIDIA GPU, but this libtorch cannot use it (CPU-only build?)"
-	}
-	return "running in a container and no GPU is visible: start it with `docker run --gpus all …`, " +
-		"or give the compose service a device reservation (deploy.resources.reservations.devices: " +
-		"[{driver: nvidia, count: all, capabilities: [gpu]}])"
-}
-
-// inContainer reports whether this process runs inside a Docker, Podman or
-// Kubernetes container.
-func inContainer() bool {
-	for _, f := range []string{"/.dockerenv", "/run/.containerenv"} {
-		if _, err := os.Stat(f); err == nil {
-			return true
-		}
-	}
-	b, err := os.ReadFile("/proc/1/cgroup")
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	for _, k := range []string{"docker", "kubepods", "containerd", "libpod", "lxc"} {
-		if strings.Contains(s, k) {
-			return true
-		}
-	}
-	return false
+	return torch.ContainerGPUHint()
 }
