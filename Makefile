@@ -11,7 +11,7 @@ BIN_DIR   ?= bin
 LIBEXT    := $(if $(filter Darwin,$(shell uname -s)),dylib,so)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all deps build demo lib lint test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval clean
+.PHONY: all deps build demo lib lint test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval bench bench-report clean
 
 all: build
 
@@ -89,6 +89,43 @@ test-python:
 # model into ./separated/demo-groove/ and print each stem's SDR.
 demo: deps build
 	scripts/demo.sh $(BIN_DIR)
+
+# bench: the speed matrix (BENCHMARKS.md). drumsplit bench times a grid of
+# overlap 2,4,8 x batch 1,2,4,8 x precision on every device here and, point by
+# point in turn, scripts/bench_reference.py (MSST's demix, eager PyTorch, same
+# weights, input and threads); the results go to
+# bench/results/<machine>-<date>.json, then BENCHMARKS.md and bench/rtf.svg
+# are regenerated from every results file. The model has random weights and
+# is generated into bench/tmp: by default DrumSep-6's architecture at 1/16 of
+# its width on a 10 s input (about 10 minutes on a shared 2-core CPU);
+# FULL=1: the real-size DrumSep-6 (438 MB) on the 51.7 s input (hours on a
+# CPU; minutes on a GPU). BENCH_FLAGS adds flags, e.g. --device cuda --batch 1,4,8.
+BENCH_TMP     ?= bench/tmp
+BENCH_MODEL   := $(if $(FULL),drumsep6-random,drumsep6-narrow-random)
+BENCH_CONFIG  := $(if $(FULL),configs/drumsep_6stem_mdx23c.yaml,bench/drumsep6_narrow.yaml)
+BENCH_SECONDS ?= $(if $(FULL),51.7,10)
+BENCH_THREADS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 0)
+BENCH_STFT    ?= go
+# OpenMP threads that spin while waiting lose whole scheduler slices when
+# the CPU is shared, slowing either side up to tenfold at random; passive
+# waiting keeps timings comparable. Recorded in the results.
+BENCH_ENV     ?= OMP_WAIT_POLICY=PASSIVE
+BENCH_FLAGS   ?=
+
+bench: build
+	@mkdir -p $(BENCH_TMP) bench/results
+	$(PYTHON) scripts/make_random_checkpoint.py --config $(BENCH_CONFIG) -o $(BENCH_TMP)/$(BENCH_MODEL).ckpt
+	$(PYTHON) scripts/export_model.py -q --checkpoint $(BENCH_TMP)/$(BENCH_MODEL).ckpt --config $(BENCH_CONFIG) \
+		--name $(BENCH_MODEL) -o $(BENCH_TMP)/$(BENCH_MODEL).pt
+	rm -f $(BENCH_TMP)/$(BENCH_MODEL).ckpt
+	$(BENCH_ENV) $(BIN_DIR)/drumsplit bench -m $(BENCH_TMP)/$(BENCH_MODEL).pt --seconds $(BENCH_SECONDS) \
+		--threads $(BENCH_THREADS) --stft $(BENCH_STFT) --save-input $(BENCH_TMP)/input.wav \
+		--reference "$(PYTHON) scripts/bench_reference.py" -o bench/results/ $(BENCH_FLAGS)
+	$(BIN_DIR)/drumsplit bench report
+
+# bench-report: regenerate BENCHMARKS.md and bench/rtf.svg from bench/results.
+bench-report: $(BIN_DIR)/drumsplit
+	$(BIN_DIR)/drumsplit bench report
 
 clean:
 	rm -rf $(BUILD_DIR) $(BIN_DIR)

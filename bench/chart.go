@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -74,16 +75,31 @@ func ChartSeries(entries []Entry) []Series {
 // dashed for the reference, a logarithmic RTF axis so that CPUs and GPUs
 // fit together.
 func Chart(w io.Writer, entries []Entry) error {
+	p, width, height, err := chartPlot(entries)
+	if err != nil {
+		return err
+	}
+	c := vgsvg.New(width, height)
+	p.Draw(draw.New(c))
+	_, err = c.WriteTo(w)
+	return err
+}
+
+// chartPlot builds Chart's plot and its size.
+func chartPlot(entries []Entry) (*plot.Plot, vg.Length, vg.Length, error) {
 	series := ChartSeries(entries)
 	p := plot.New()
-	p.Title.Text = "drumsplit bench: real-time factor by device and overlap (best batch; lower is faster)"
+	p.Title.Text = "Real-time factor by device and overlap (best batch size; lower is faster)"
+	p.Title.Padding = vg.Points(8)
 	p.X.Label.Text = "overlap"
 	p.Y.Label.Text = "RTF = time / audio length"
 	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.Y.Tick.Marker = ticks125{}
 	p.X.Scale = plot.LogScale{}
+	// RTF grows with the overlap: the top left corner stays free.
 	p.Legend.Top = true
-	p.Legend.Left = false
+	p.Legend.Left = true
+	p.Legend.XOffs = vg.Points(8)
 	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	p.Add(plotter.NewGrid())
 
@@ -126,7 +142,7 @@ func Chart(w io.Writer, entries []Entry) error {
 		}
 		l, sc, err := plotter.NewLinePoints(pts)
 		if err != nil {
-			return err
+			return nil, 0, 0, err
 		}
 		// drumsplit and the reference of one configuration share a colour.
 		base := s.Label[len(s.Tool):]
@@ -146,9 +162,26 @@ func Chart(w io.Writer, entries []Entry) error {
 		p.Add(l, sc)
 		p.Legend.Add(s.Label, l, sc)
 	}
-	height := 4*vg.Inch + vg.Length(len(series))*vg.Points(10)
-	c := vgsvg.New(9*vg.Inch, height)
-	p.Draw(draw.New(c))
-	_, err := c.WriteTo(w)
-	return err
+	return p, 9 * vg.Inch, 4*vg.Inch + vg.Length(len(series))*vg.Points(10), nil
+}
+
+// ticks125 marks a logarithmic axis at 1, 2 and 5 times the powers of ten,
+// labelled, so that even a range within one decade gets several ticks.
+type ticks125 struct{}
+
+// Ticks returns the ticks between min and max.
+func (ticks125) Ticks(min, max float64) []plot.Tick {
+	var out []plot.Tick
+	if !(min > 0) || !(max > min) {
+		return out
+	}
+	for e := math.Floor(math.Log10(min)); e <= math.Ceil(math.Log10(max)); e++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, e)
+			if v >= min && v <= max {
+				out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', -1, 64)})
+			}
+		}
+	}
+	return out
 }

@@ -269,8 +269,8 @@ func Markdown(w io.Writer, entries []Entry, chart string) error {
 		_, err := w.Write(b.Bytes())
 		return err
 	}
-	b.WriteString("| results file | tool | date (UTC) | machine | environment | model | input | threads | runs (warm-up) | grid time | load avg (start → end) | drumsplit / reference |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| results file | tool | date (UTC) | machine | environment | model | input | settings | grid time | load avg (start → end) | drumsplit / reference |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	order := make([]int, len(entries))
 	for i := range order {
 		order[i] = i
@@ -294,11 +294,10 @@ func Markdown(w io.Writer, entries []Entry, chart string) error {
 		if m.Shared {
 			load += fmt.Sprintf(" (shared: above %d CPUs)", m.LogicalCPUs)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %d | %d (%d) | %s | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 			e.Path, cell(r.ToolVersion), r.Date.UTC().Format("2006-01-02 15:04"),
 			cell(machineLabel(m)), cell(environment(m)), cell(modelLabel(r.Model)+", "+formatBytes(r.Model.SizeBytes)+paramsLabel(r.Model)),
-			cell(inputLabel(r.Input)), r.Settings.Threads, r.Settings.Runs, r.Settings.Warmup,
-			formatDuration(r.Elapsed), load, ratio)
+			cell(inputLabel(r.Input)), cell(settingsLabel(r.Settings)), formatDuration(r.Elapsed), load, ratio)
 	}
 
 	b.WriteString("\n### Matrix\n\n")
@@ -368,6 +367,23 @@ func ratioSummary(rows []Row, run int) string {
 		lo, hi = math.Min(lo, x), math.Max(hi, x)
 	}
 	return fmt.Sprintf("median %.2f (%.2f–%.2f) over %d", Median(xs), lo, hi, len(xs))
+}
+
+// settingsLabel: "2 threads, median of 3 (1 warm-up), stft go, OMP_WAIT_POLICY=PASSIVE".
+func settingsLabel(s Settings) string {
+	out := fmt.Sprintf("%d threads, median of %d (%d warm-up)", s.Threads, s.Runs, s.Warmup)
+	if s.STFT != "" {
+		out += ", stft " + s.STFT
+	}
+	keys := make([]string, 0, len(s.Env))
+	for k := range s.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out += ", " + k + "=" + s.Env[k]
+	}
+	return out
 }
 
 func machineLabel(m Machine) string {

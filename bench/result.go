@@ -131,6 +131,29 @@ type Settings struct {
 	Warmup  int    `json:"warmup"`  // untimed separations before them
 	Mode    string `json:"mode"`    // overlap-add algorithm: msst
 	STFT    string `json:"stft,omitempty"`
+	// Env holds the environment variables that change how torch's CPU
+	// threads behave (EnvVars), where set.
+	Env map[string]string `json:"env,omitempty"`
+}
+
+// EnvVars are the environment variables recorded in Settings.Env: they
+// change thread counts and how idle OpenMP threads wait, which on a shared
+// machine can change timings several times over.
+var EnvVars = []string{"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME",
+	"MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOMAXPROCS", "CUDA_VISIBLE_DEVICES"}
+
+// Environment returns the EnvVars that are set.
+func Environment() map[string]string {
+	var m map[string]string
+	for _, k := range EnvVars {
+		if v, ok := os.LookupEnv(k); ok {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // Result is one point of the grid.
@@ -162,6 +185,11 @@ type Result struct {
 	// the device waited for.
 	ModelSeconds float64 `json:"model_s"`
 	DeviceBusy   float64 `json:"device_busy"`
+	// PrepareSeconds and FinishSeconds are the median host time before and
+	// after the model calls (the Go STFT and iSTFT; 0 with the model's
+	// STFT). They run beside the model calls, on other cores when free.
+	PrepareSeconds float64 `json:"prepare_s,omitempty"`
+	FinishSeconds  float64 `json:"finish_s,omitempty"`
 	// CPUSeconds is the median CPU time (user + system, every thread) of
 	// the timed separations: steadier than wall time on a shared machine.
 	CPUSeconds float64 `json:"cpu_s"`

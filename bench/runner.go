@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -26,8 +27,9 @@ type Config struct {
 	Runs       int      // timed separations per grid point (≥ 1)
 	// Warmup is the number of untimed separations of the input's first
 	// chunk before them: enough for TorchScript's profiling executor (its
-	// first two calls of a method are slow) and the allocators, since
-	// every batch has the same shape.
+	// first two calls of a method are slow) and the allocators, since on
+	// GPUs every batch has the same shape (and on the CPU a new shape
+	// costs nothing).
 	Warmup  int
 	Threads int // libtorch CPU threads; 0 keeps libtorch's default
 	STFT    separator.STFTPlacement
@@ -102,7 +104,8 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 	run := &Run{
 		Tool: ToolDrumsplit, ToolVersion: cfg.Tool, Date: start.UTC().Truncate(time.Second),
 		Machine: machine, Model: mdl, Input: cfg.Input.Info,
-		Settings: Settings{Threads: threads, Runs: cfg.Runs, Warmup: cfg.Warmup, Mode: string(separator.ModeMSST), STFT: string(stft)},
+		Settings: Settings{Threads: threads, Runs: cfg.Runs, Warmup: cfg.Warmup, Mode: string(separator.ModeMSST),
+			STFT: string(stft), Env: Environment()},
 	}
 	if !ResetPeakRSS() {
 		run.Notes = append(run.Notes, "peak RSS is the process's peak (the kernel's peak could not be reset between grid points)")
@@ -196,6 +199,7 @@ type point struct {
 	start      time.Time
 	rssReset   bool
 	model, cpu []float64
+	prep, fin  []float64
 }
 
 func (p *point) fail(err error) {
@@ -232,6 +236,9 @@ func (p *point) open(ctx context.Context, stft separator.STFTPlacement) {
 			return
 		}
 	}
+	// Hand the Go heap of earlier grid points back to the system first, so
+	// that the peak RSS is this point's.
+	debug.FreeOSMemory()
 	p.rssReset = ResetPeakRSS()
 	_ = torch.ResetPeakMemory(p.dev.Device)
 }
@@ -255,6 +262,8 @@ func (p *point) run(ctx context.Context) {
 	p.cpu = append(p.cpu, ProcessCPU()-c0)
 	st := p.sep.Stats()
 	p.model = append(p.model, st.Compute.Seconds())
+	p.prep = append(p.prep, st.Prepare.Seconds())
+	p.fin = append(p.fin, st.Finish.Seconds())
 	r.Chunks, r.Computed, r.Batches = st.Chunks, st.Computed, st.Batches
 }
 
@@ -273,6 +282,7 @@ func (p *point) finish() {
 		}
 		r.Median = Median(r.Times)
 		r.CPUSeconds = Median(p.cpu)
+		r.PrepareSeconds, r.FinishSeconds = Median(p.prep), Median(p.fin)
 		r.RTF = r.Median / p.cfg.Input.Info.Seconds
 		if r.Median > 0 {
 			r.ChunksPerSec = float64(r.Chunks) / r.Median

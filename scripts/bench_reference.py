@@ -36,6 +36,7 @@ mistakes).
 
 import argparse
 import datetime
+import gc
 import hashlib
 import json
 import os
@@ -57,6 +58,9 @@ from drumsplit_model import ExportError, TFCTDFNet, load_state_dict_into, parse_
 
 PROG = "bench_reference"
 TOOL = "reference"
+# bench.EnvVars: what changes how torch's CPU threads behave.
+ENV_VARS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME", "MKL_NUM_THREADS",
+            "OPENBLAS_NUM_THREADS", "GOMAXPROCS", "CUDA_VISIBLE_DEVICES")
 
 
 class BenchError(Exception):
@@ -315,6 +319,7 @@ class Point:
         self.separate = lambda x: msst_reference.demix_msst(self.timed, x, chunk, overlap, batch, stems,
                                                             device=device, use_amp=use_amp)
         self.guard(lambda: [self.separate(mix[:, :chunk]) for _ in range(warmup)])
+        gc.collect()  # as drumsplit frees its Go heap: the peak RSS is this point's
         self.rss_reset = reset_peak_rss()
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
@@ -475,7 +480,7 @@ class Bench:
             "input": {"source": "file", "path": os.path.basename(args.input), "seconds": self.seconds,
                       "frames": int(self.mix.shape[1]), "sample_rate": sr, "sha256": samples_sha256(self.mix)},
             "settings": {"threads": torch.get_num_threads(), "runs": args.runs, "warmup": args.warmup,
-                         "mode": "msst"},
+                         "mode": "msst", "env": {k: os.environ[k] for k in ENV_VARS if k in os.environ}},
             "results": [],
         }
 

@@ -56,6 +56,11 @@ type pipeline struct {
 	// stats of the current or last run; each field is written by one
 	// goroutine only and read after the run.
 	stats Stats
+	// padLast pads the last batch with zero chunks to the full batch
+	// shape. GPUs want it (a new input shape can mean new kernels or a
+	// recompiled graph); on the CPU a smaller batch costs nothing extra, so
+	// computing zero chunks would be wasted work.
+	padLast bool
 }
 
 // depth is the number of jobs in flight: one being filled, one on the device,
@@ -121,6 +126,9 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 			}
 			if j.n == 0 {
 				return
+			}
+			if !p.padLast {
+				j.b = j.n
 			}
 			// Zero chunks pad the batch to its fixed shape, so libtorch never
 			// sees a new input size; their outputs are ignored.
@@ -260,7 +268,7 @@ func newPipeline(g geometry, eng engine, batch int, log logrus.FieldLogger) (*pi
 	if batch < 1 {
 		return nil, fmt.Errorf("batch size %d: must be at least 1", batch)
 	}
-	p := &pipeline{g: g, eng: eng, log: log, batch: new(atomic.Int64)}
+	p := &pipeline{g: g, eng: eng, log: log, batch: new(atomic.Int64), padLast: true}
 	p.batch.Store(int64(batch))
 	for i := 0; i < depth; i++ {
 		p.jobs = append(p.jobs, eng.newJob(batch))

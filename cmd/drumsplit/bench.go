@@ -255,7 +255,7 @@ func progressLine(tool string, r bench.Result) string {
 }
 
 func printTable(w io.Writer, run *bench.Run) error {
-	fmt.Fprintf(w, "%s on %s, %s; model %s; input %.1f s; %d threads\n",
+	fmt.Fprintf(w, "%s on %s, libtorch %s; model %s; input %.1f s; %d threads\n",
 		run.ToolVersion, run.Machine.CPU, run.Machine.Libtorch, run.Model.Name, run.Input.Seconds, run.Settings.Threads)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "device\tprecision\toverlap\tbatch\tseconds\tRTF\tchunks/s\tdevice busy\tpeak RSS MiB\t")

@@ -1,0 +1,220 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func loadFixtures(t *testing.T) []Entry {
+	t.Helper()
+	entries, err := LoadDir(filepath.Join("testdata", "results"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 3 {
+		t.Fatalf("%d runs in testdata/results, want 3", len(entries))
+	}
+	return entries
+}
+
+func TestRows(t *testing.T) {
+	rows := Rows(loadFixtures(t))
+	type want struct {
+		platform, prec string
+		overlap, batch int
+		ratio          float64 // NaN: none
+		ds, ref        bool
+	}
+	wants := []want{
+		{"Linux · Intel(R) Xeon(R) Processor (2 CPUs)", "fp32", 2, 1, 1.6 / 2.0, true, true},
+		{"Linux · Intel(R) Xeon(R) Processor (2 CPUs)", "fp32", 4, 1, 3.2 / 4.1, true, true},
+		{"Linux · Intel(R) Xeon(R) Processor (2 CPUs)", "fp32", 4, 8, math.NaN(), true, true}, // drumsplit failed
+		{"Linux · NVIDIA H200", "fp32", 4, 4, math.NaN(), true, false},
+		{"Linux · NVIDIA H200", "fp16", 4, 4, math.NaN(), true, false},
+	}
+	if len(rows) != len(wants) {
+		t.Fatalf("%d rows, want %d", len(rows), len(wants))
+	}
+	for i, w := range wants {
+		r := rows[i]
+		ratio := r.Ratio()
+		if r.Platform != w.platform || r.Precision != w.prec || r.Overlap != w.overlap || r.Batch != w.batch ||
+			(r.Drumsplit != nil) != w.ds || (r.Reference != nil) != w.ref ||
+			math.IsNaN(ratio) != math.IsNaN(w.ratio) || !math.IsNaN(w.ratio) && math.Abs(ratio-w.ratio) > 1e-12 {
+			t.Errorf("row %d: %s %s o%d b%d ratio %g ds %v ref %v; want %+v", i, r.Platform, r.Precision, r.Overlap,
+				r.Batch, ratio, r.Drumsplit != nil, r.Reference != nil, w)
+		}
+	}
+}
+
+// TestRowsPairing checks that results pair only within a file, for the same
+// input and thread count.
+func TestRowsPairing(t *testing.T) {
+	var ds, ref Entry
+	for _, e := range loadFixtures(t) {
+		if e.Run.Machine.Slug != "linux-xeon-2c" {
+			continue
+		}
+		if e.Run.Tool == ToolDrumsplit {
+			ds = e
+		} else {
+			ref = e
+		}
+	}
+	for name, mod := range map[string]func(e *Entry){
+		"other file":    func(e *Entry) { e.File = 9 },
+		"other input":   func(e *Entry) { e.Run.Input.SHA256 = "cccc" },
+		"other threads": func(e *Entry) { e.Run.Settings.Threads = 1 },
+	} {
+		r := ref
+		r.Run.Results = append([]Result(nil), ref.Run.Results...)
+		mod(&r)
+		rows := Rows([]Entry{ds, r})
+		paired := 0
+		for _, row := range rows {
+			if row.Drumsplit != nil && row.Reference != nil {
+				paired++
+			}
+		}
+		if paired != 0 || len(rows) != 6 {
+			t.Errorf("%s: %d rows, %d paired; want 6 rows, none paired", name, len(rows), paired)
+		}
+	}
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	var b bytes.Buffer
+	if err := Markdown(&b, loadFixtures(t), "bench/rtf.svg"); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "report.golden.md")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (go test ./bench -update writes it)", err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("markdown differs from %s (go test ./bench -update rewrites it):\n%s", golden, b.String())
+	}
+}
+
+func TestMarkdownEmpty(t *testing.T) {
+	var b bytes.Buffer
+	if err := Markdown(&b, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "No results yet") {
+		t.Errorf("empty report: %q", b.String())
+	}
+}
+
+func TestUpdateMarkdown(t *testing.T) {
+	sec := []byte("TABLE\n")
+	// No markers: appended after the text.
+	got := string(UpdateMarkdown([]byte("# B\n\nintro"), sec))
+	want := "# B\n\nintro\n\n" + BeginMarker + "\n\nTABLE\n\n" + EndMarker + "\n"
+	if got != want {
+		t.Errorf("append:\n%q\nwant\n%q", got, want)
+	}
+	// Markers: only the inside is replaced, twice in a row the same.
+	doc := "# B\n\n" + BeginMarker + "\nold\n" + EndMarker + "\n\n## After\n"
+	once := UpdateMarkdown([]byte(doc), sec)
+	twice := UpdateMarkdown(once, sec)
+	want = "# B\n\n" + BeginMarker + "\n\nTABLE\n\n" + EndMarker + "\n\n## After\n"
+	if string(once) != want || !bytes.Equal(once, twice) {
+		t.Errorf("replace:\n%q\nwant\n%q\nsecond pass:\n%q", once, want, twice)
+	}
+}
+
+func TestChart(t *testing.T) {
+	entries := loadFixtures(t)
+	series := ChartSeries(entries)
+	labels := map[string]map[int]float64{}
+	for _, s := range series {
+		labels[s.Label] = s.Points
+	}
+	want := map[string]map[int]float64{
+		"drumsplit cpu×2 fp32, linux-xeon-2c, fixture-narrow":  {2: 0.16, 4: 0.32},
+		"reference cpu×2 fp32, linux-xeon-2c, fixture-narrow":  {2: 0.2, 4: 0.41},
+		"drumsplit cuda fp32, linux-nvidia-h200, fixture-full": {4: 0.00967},
+		"drumsplit cuda fp16, linux-nvidia-h200, fixture-full": {4: 0.003868},
+	}
+	if len(labels) != len(want) {
+		t.Errorf("series %v, want %v", labels, want)
+	}
+	for l, pts := range want {
+		got, ok := labels[l]
+		if !ok {
+			t.Errorf("no series %q", l)
+			continue
+		}
+		for o, v := range pts {
+			if math.Abs(got[o]-v) > 1e-12 {
+				t.Errorf("%s overlap %d: %g, want %g (the best batch)", l, o, got[o], v)
+			}
+		}
+	}
+	for _, es := range [][]Entry{entries, nil} {
+		var b bytes.Buffer
+		if err := Chart(&b, es); err != nil {
+			t.Fatal(err)
+		}
+		// Well-formed XML with an svg root.
+		dec := xml.NewDecoder(bytes.NewReader(b.Bytes()))
+		root := ""
+		for {
+			tok, err := dec.Token()
+			if err != nil {
+				if err.Error() != "EOF" {
+					t.Fatalf("chart is not well-formed XML: %v", err)
+				}
+				break
+			}
+			if se, ok := tok.(xml.StartElement); ok && root == "" {
+				root = se.Name.Local
+			}
+		}
+		if root != "svg" {
+			t.Errorf("chart root element %q, want svg", root)
+		}
+		if len(es) > 0 && !strings.Contains(b.String(), "linux-nvidia-h200") {
+			t.Error("chart legend lacks the GPU series")
+		}
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	dir := t.TempDir()
+	md := filepath.Join(dir, "BENCHMARKS.md")
+	if err := os.WriteFile(md, []byte("# Benchmarks\n\nHow to run.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chart := filepath.Join(dir, "bench", "rtf.svg")
+	if err := WriteReport(filepath.Join("testdata", "results"), md, chart); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	if !strings.HasPrefix(s, "# Benchmarks\n\nHow to run.\n") || !strings.Contains(s, "](bench/rtf.svg)") ||
+		!strings.Contains(s, BeginMarker) || !strings.Contains(s, "| fixture-narrow") && !strings.Contains(s, "fixture-narrow (") {
+		t.Errorf("BENCHMARKS.md:\n%s", s)
+	}
+	if st, err := os.Stat(chart); err != nil || st.Size() == 0 {
+		t.Errorf("chart not written: %v", err)
+	}
+}
