@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -173,3 +174,21 @@ func checkOneLine(t *testing.T, err error, name string) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// checkBadInput decodes a damaged file and expects a one-line error that
+// says want, with at most maxAlloc bytes allocated on the way: decoders must
+// bound their allocations by the file's real size, not by its headers.
+func checkBadInput(t *testing.T, name string, file []byte, want string, maxAlloc uint64) {
+	t.Helper()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err := decodeBytes(file, name)
+	runtime.ReadMemStats(&after)
+	checkOneLine(t, err, name)
+	if err != nil && !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not say %q", err, want)
+	}
+	if a := after.TotalAlloc - before.TotalAlloc; a > maxAlloc {
+		t.Errorf("allocated %d bytes for a %d-byte file", a, len(file))
+	}
+}
