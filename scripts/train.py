@@ -3,6 +3,7 @@
 
     train.py --data DIR --config configs/drumsplit_small.yaml --out runs/small \
              [--minutes M | --steps N] [--batch B] [--lr LR] [--seed S] [--resume]
+             [--pitch SEMITONES] [--out-init SCALE]
 
 DIR holds renders in drumsplit's layout: DIR/train/<track>/<stem>.wav and
 DIR/valid/<track>/<stem>.wav (stems as in the config's training.instruments;
@@ -19,7 +20,9 @@ What it does, MSST-style:
 - random chunks of audio.chunk_size samples; with probability --remix each
   stem is taken from another track and offset (StemGMD-style remixing), each
   stem gets a random gain, channels are swapped at random; the mixture is the
-  sum of the stems, so targets always add up to the input;
+  sum of the stems, so targets always add up to the input; with --pitch P
+  each stem is also retuned by a random amount within ±P semitones
+  (resampled by linear interpolation), more kits from the same samples;
 - loss (--loss): "sdr" (default), the negative simple SDR of each stem
   that sounds in the chunk, plus the output energy of the silent ones;
   "l1", L1 on the waveforms relative to the mixture's level; "masked",
@@ -31,6 +34,8 @@ What it does, MSST-style:
   gradient), an SDR loss that punished output on silent stems hard, and
   "l1", both sat on the all-silent output for hundreds of steps (in 0.7 s
   chunks most cymbal and tom stems are silent; zero is L1's best guess);
+- final_conv's last layer starts scaled by --out-init (0.01): outputs
+  start near silence instead of loud noise (see new_net);
 - Adam, a short warm-up and a cosine decay over the time or step budget;
 - validation: whole valid tracks separated with MSST's demix (overlap 2),
   simple SDR per stem (MSST's, eps 1e-8), logged and kept in metrics.jsonl;
@@ -89,26 +94,57 @@ def load_split(root, stems, max_tracks=0):
 class ChunkSampler:
     """Random training examples: (mix (2, C), stems (S, 2, C))."""
 
-    def __init__(self, tracks, chunk, remix, rng):
-        self.tracks = [t for _, t in tracks if t.shape[-1] >= chunk]
+    def __init__(self, tracks, chunk, remix, rng, pitch=0.0):
+        self.pitch = pitch
+        longest = int(math.ceil(chunk * 2 ** (pitch / 12))) + 1
+        self.tracks = [t for _, t in tracks if t.shape[-1] >= longest]
         if not self.tracks:
-            raise SystemExit(f"train: no training track is as long as one chunk ({chunk} samples)")
+            raise SystemExit(f"train: no training track is as long as one chunk ({longest} samples)")
         self.chunk = chunk
         self.remix = remix
         self.rng = rng
+        self._grid = np.arange(chunk, dtype=np.float64)
 
-    def _crop(self, track):
-        off = self.rng.randrange(0, track.shape[-1] - self.chunk + 1)
-        return track[..., off:off + self.chunk]
+    def _crop(self, track, n):
+        off = self.rng.randrange(0, track.shape[-1] - n + 1)
+        return track[..., off:off + n]
+
+    def _stem(self, track, s, off=None):
+        """Stem s of a random stretch of track, retuned by up to ±pitch
+        semitones: rate r reads r·chunk samples into one chunk (linear
+        interpolation), so every drum of a kit sounds 2^(12·log2 r) higher or
+        lower and shorter or longer — other kits' tunings from the same
+        samples."""
+        if not self.pitch:
+            if off is None:
+                return self._crop(track, self.chunk)[s]
+            return track[s, :, off:off + self.chunk]
+        rate = 2 ** (self.rng.uniform(-self.pitch, self.pitch) / 12)
+        n = int(math.ceil(self.chunk * rate)) + 1
+        if off is None or off + n > track.shape[-1]:
+            x = self._crop(track, n)[s]
+        else:
+            x = track[s, :, off:off + n]
+        pos = self._grid * rate
+        return np.stack([np.interp(pos, np.arange(n), ch) for ch in x]).astype(np.float32)
 
     def example(self):
-        base = self._crop(self.tracks[self.rng.randrange(len(self.tracks))])
-        stems = np.empty_like(base)
+        base = self.tracks[self.rng.randrange(len(self.tracks))]
+        base_off = None
+        stems = []
         for s in range(base.shape[0]):
             src = base
             if self.rng.random() < self.remix:
-                src = self._crop(self.tracks[self.rng.randrange(len(self.tracks))])
-            stems[s] = src[s] * self.rng.uniform(0.5, 1.5)
+                src = self.tracks[self.rng.randrange(len(self.tracks))]
+            if src is base:
+                # stems of one track start together: the groove as it was played
+                if base_off is None:
+                    base_off = self.rng.randrange(0, base.shape[-1] - self.chunk + 1)
+                x = self._stem(base, s, base_off)
+            else:
+                x = self._stem(src, s)
+            stems.append(x * self.rng.uniform(0.5, 1.5))
+        stems = np.stack(stems)
         if self.rng.random() < 0.5:
             stems = stems[:, ::-1]
         peak = np.abs(stems.sum(0)).max()
@@ -118,8 +154,8 @@ class ChunkSampler:
 
     def batch(self, n):
         mixes, targets = zip(*(self.example() for _ in range(n)))
-        return (torch.from_numpy(np.ascontiguousarray(np.stack(mixes))),
-                torch.from_numpy(np.ascontiguousarray(np.stack(targets))))
+        return (torch.from_numpy(np.ascontiguousarray(np.stack(mixes), dtype=np.float32)),
+                torch.from_numpy(np.ascontiguousarray(np.stack(targets), dtype=np.float32)))
 
 
 def masked_mse(est, ref, q):
@@ -160,6 +196,23 @@ def sdr_loss(est, ref, mix, silent=1e-4):
         torch.where(sounding, torch.zeros_like(est_e), est_e).mean()
 
 
+def batch_sdr_loss(est, ref, mix, tau=1e-3):
+    """Negative SDR of each stem over the whole batch, averaged over the
+    stems: energies are summed over the examples before the logarithm, as
+    the SDR of a whole track sums over its length, so within a stem the loud
+    chunks weigh most and each stem weighs the same — the evaluation's
+    metric. (A per-chunk SDR has a gradient of 1/|ref|: the quietest tail
+    of a tom in some chunk outweighs every kick.) tau·(mixture energy) is
+    added to error and reference alike: a soft floor, -30 dB under the
+    mixture, below which error does not count, and the loss of a stem that
+    is silent in the whole batch, which is then its leakage relative to that
+    floor."""
+    floor = tau * (mix ** 2).sum()
+    ref_e = (ref ** 2).sum(dim=(0, 2, 3))           # (S,)
+    err_e = ((ref - est) ** 2).sum(dim=(0, 2, 3))
+    return (10 * torch.log10((err_e + floor) / (ref_e + floor))).mean()
+
+
 def sdr(ref, est, eps=1e-8):
     """MSST's simple SDR over a whole track (all channels)."""
     num = np.sum(ref.astype(np.float64) ** 2) + eps
@@ -181,7 +234,22 @@ def validate(net, tracks, cfg, device, stems):
     return float(np.mean(list(means.values()))), means
 
 
-def main():
+def new_net(cfg, out_init=0.01):
+    """A fresh TFCTDFNet for training, its last layer scaled by out_init.
+
+    With torch's default initialisation the six outputs start loud and
+    random; the first steps then silence them through final_conv's hidden
+    GELUs, and a stem whose units die there (the kick, in every early run
+    here) stays silent for good. Starting the last layer near zero keeps
+    those units alive: the outputs start near silence and each stem is learnt
+    from there."""
+    net = TFCTDFNet(cfg)
+    with torch.no_grad():
+        net.final_conv[-1].weight.mul_(out_init)
+    return net
+
+
+def main(argv=None):
     ap = argparse.ArgumentParser(prog="train", description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", required=True)
     ap.add_argument("--config", required=True)
@@ -190,15 +258,19 @@ def main():
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--batch", type=int, default=0, help="default: training.batch_size")
     ap.add_argument("--lr", type=float, default=0, help="default: training.lr")
-    ap.add_argument("--loss", choices=["sdr", "l1", "masked", "mse"], default="sdr")
+    ap.add_argument("--loss", choices=["batch-sdr", "sdr", "l1", "masked", "mse"], default="batch-sdr")
     ap.add_argument("--remix", type=float, default=0.5)
+    ap.add_argument("--pitch", type=float, default=0.0,
+                    help="retune each stem by a random amount up to this many semitones (0: off)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--valid-every", type=float, default=5, help="minutes between validations")
     ap.add_argument("--valid-tracks", type=int, default=8)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--resume", action="store_true")
-    args = ap.parse_args()
+    ap.add_argument("--out-init", type=float, default=0.01,
+                    help="scale of final_conv's last layer at initialisation (1: torch's default)")
+    args = ap.parse_args(argv)
 
     cfg = load_config(args.config)
     raw = cfg.raw if hasattr(cfg, "raw") else {}
@@ -220,9 +292,10 @@ def main():
     valid = load_split(os.path.join(args.data, "valid"), stems, args.valid_tracks)
     log(f"{len(train)} training tracks, {len(valid)} validation tracks, device {device}, "
         f"batch {batch}, lr {lr}, threads {torch.get_num_threads()}")
-    sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng)
+    sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng, args.pitch)
 
-    net = TFCTDFNet(cfg).to(device)
+    net = new_net(cfg, args.out_init)
+    net = net.to(device)
     log(f"model: {sum(p.numel() for p in net.parameters()):,} parameters")
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     step, elapsed, best = 0, 0.0, -math.inf
@@ -278,6 +351,8 @@ def main():
             loss = l1_loss(est, ref, mix)
         elif args.loss == "sdr":
             loss = sdr_loss(est, ref, mix)
+        elif args.loss == "batch-sdr":
+            loss = batch_sdr_loss(est, ref, mix)
         elif args.loss == "masked":
             loss = masked_mse(est, ref, q)
         else:

@@ -1,0 +1,160 @@
+"""Tests of scripts/train.py: the example sampler, the SDR loss, the output
+initialisation, and a short run with checkpoints and resume."""
+
+import json
+import math
+import os
+import random
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = os.path.dirname(HERE)
+ROOT = os.path.dirname(SCRIPTS)
+sys.path.insert(0, SCRIPTS)
+
+import train  # noqa: E402
+from drumsplit_model import load_config  # noqa: E402
+
+STEMS = ["kick", "snare", "toms", "hh", "ride", "crash"]
+TINY = os.path.join(ROOT, "configs", "tiny_6stem.yaml")
+
+
+def ramp_track(n, stems=6):
+    """Every stem and channel holds 1, 2, 3, …: a crop's first value tells its offset."""
+    x = np.arange(1, n + 1, dtype=np.float32) / n
+    return np.broadcast_to(x, (stems, 2, n)).copy()
+
+
+def test_sampler_mix_is_the_sum_of_the_stems():
+    rng = np.random.default_rng(0)
+    tracks = [(f"t{i}", rng.uniform(-0.3, 0.3, (6, 2, 5000)).astype(np.float32)) for i in range(3)]
+    for pitch in (0.0, 2.0):
+        s = train.ChunkSampler(tracks, 1000, 0.5, random.Random(1), pitch)
+        for _ in range(20):
+            mix, stems = s.example()
+            assert mix.shape == (2, 1000) and stems.shape == (6, 2, 1000)
+            np.testing.assert_allclose(mix, stems.sum(0), atol=1e-6)
+            assert np.abs(mix).max() <= 1.0 + 1e-6
+
+
+def test_sampler_keeps_one_tracks_stems_aligned():
+    n, chunk = 20000, 1000
+    s = train.ChunkSampler([("t", ramp_track(n))], chunk, 0.0, random.Random(2), 0.0)
+    for _ in range(20):
+        _, stems = s.example()
+        # stem = gain * (off + 1 + k) / n: the ratio of the last value to the
+        # first, (off + chunk) / (off + 1), gives the offset whatever the gain
+        r = stems[:, 0, -1].astype(np.float64) / stems[:, 0, 0]
+        off = (chunk - r) / (r - 1)
+        assert np.ptp(off) < 1, off
+
+
+@pytest.mark.parametrize("pitch", [1.0, 3.0])
+def test_sampler_retunes_within_the_range(pitch):
+    sr, chunk, f0 = 44100, 8192, 441.0
+    t = np.arange(4 * chunk) / sr
+    track = np.zeros((6, 2, t.size), np.float32)
+    track[1] = 0.5 * np.sin(2 * np.pi * f0 * t)
+    s = train.ChunkSampler([("t", track)], chunk, 0.0, random.Random(3), pitch)
+    seen = []
+    for _ in range(30):
+        _, stems = s.example()
+        spec = np.abs(np.fft.rfft(stems[1, 0] * np.hanning(chunk), 16 * chunk))
+        f = np.argmax(spec) * sr / (16 * chunk)
+        semis = 12 * math.log2(f / f0)
+        assert abs(semis) <= pitch + 0.05
+        seen.append(semis)
+    assert np.ptp(seen) > pitch / 2, "the retuning does not vary"
+
+
+def test_sdr_loss():
+    g = torch.Generator().manual_seed(0)
+    ref = torch.randn(2, 6, 2, 500, generator=g)
+    ref[:, 2] = 0  # a silent stem
+    mix = ref.sum(1)
+    perfect = train.sdr_loss(ref.clone(), ref, mix)
+    silent = train.sdr_loss(torch.zeros_like(ref), ref, mix)
+    assert perfect.item() < -60
+    assert silent.item() == pytest.approx(0.0, abs=1e-4)
+    # output on the silent stem costs its energy relative to the mixture's
+    leak = ref.clone()
+    leak[:, 2] = mix
+    assert train.sdr_loss(leak, ref, mix).item() > perfect.item() + 0.1
+    # halfway there: 6 dB on every sounding stem
+    assert train.sdr_loss(0.5 * ref, ref, mix).item() == pytest.approx(-6.02, abs=0.01)
+
+
+def test_batch_sdr_loss():
+    g = torch.Generator().manual_seed(1)
+    ref = torch.randn(3, 6, 2, 400, generator=g)
+    ref[:, 5] = 0  # silent in the whole batch
+    ref[0, 1] *= 100  # one loud chunk of the snare
+    mix = ref.sum(1)
+    floor = 1e-3 * mix.pow(2).sum()
+    perfect = train.batch_sdr_loss(ref.clone(), ref, mix)
+    # the best a stem can score is 10·log10(1 + ref/floor); a silent stem scores 0
+    ref_e = ref.pow(2).sum(dim=(0, 2, 3))
+    want = -(10 * torch.log10((ref_e + floor) / floor)).mean()
+    assert perfect.item() == pytest.approx(want.item(), rel=1e-5)
+    assert train.batch_sdr_loss(torch.zeros_like(ref), ref, mix).item() == pytest.approx(0, abs=1e-6)
+    # the snare's error in its loud chunk costs far more than the same relative error in a quiet one
+    loud, quiet = ref.clone(), ref.clone()
+    loud[0, 1] *= 0.5
+    quiet[1, 1] *= 0.5
+    base = perfect.item()
+    assert train.batch_sdr_loss(loud, ref, mix).item() - base > \
+        10 * (train.batch_sdr_loss(quiet, ref, mix).item() - base)
+    # leakage into the silent stem is paid for
+    leak = ref.clone()
+    leak[:, 5] = 0.1 * mix
+    assert train.batch_sdr_loss(leak, ref, mix).item() > base
+
+
+def test_new_net_starts_quiet():
+    cfg = load_config(TINY)
+    x = torch.randn(2, 2, cfg.chunk_size) * 0.1
+    torch.manual_seed(0)
+    loud = train.new_net(cfg, 1.0)(x)
+    torch.manual_seed(0)
+    quiet = train.new_net(cfg, 0.01)(x)
+    ratio = quiet.pow(2).mean().sqrt() / loud.pow(2).mean().sqrt()
+    assert ratio.item() == pytest.approx(0.01, rel=1e-3)
+
+
+def write_split(root, split, tracks, seconds, seed):
+    rng = np.random.default_rng(seed)
+    n = int(44100 * seconds)
+    for i in range(tracks):
+        d = os.path.join(root, split, f"{i:05d}")
+        os.makedirs(d)
+        for s in STEMS:
+            hits = np.zeros((n, 2), np.float32)
+            for at in rng.integers(0, n - 200, 6):
+                hits[at:at + 200] += rng.uniform(-0.2, 0.2, (200, 2)).astype(np.float32)
+            sf.write(os.path.join(d, s + ".wav"), hits, 44100, subtype="FLOAT")
+
+
+def test_training_run_checkpoints_and_resumes(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "run"
+    write_split(str(data), "train", 3, 0.2, 1)
+    write_split(str(data), "valid", 1, 0.1, 2)
+    base = ["--data", str(data), "--config", TINY, "--out", str(out), "--batch", "2",
+            "--threads", "1", "--lr", "0.001", "--pitch", "1", "--valid-tracks", "1"]
+    train.main(base + ["--steps", "4"])
+    for f in ("last.ckpt", "best.ckpt", "metrics.jsonl"):
+        assert (out / f).exists(), f
+    ck = torch.load(out / "last.ckpt", map_location="cpu")
+    assert ck["step"] == 4
+    train.main(base + ["--steps", "7", "--resume"])
+    assert torch.load(out / "last.ckpt", map_location="cpu")["step"] == 7
+    recs = [json.loads(line) for line in open(out / "metrics.jsonl")]
+    assert [r["step"] for r in recs] == [4, 7]
+    assert set(recs[-1]["per_stem"]) <= set(STEMS) and math.isfinite(recs[-1]["valid_sdr"])
+    # best.ckpt is a plain state_dict, as scripts/export_model.py reads MSST's
+    state = torch.load(out / "best.ckpt", map_location="cpu")
+    assert "final_conv.2.weight" in state
