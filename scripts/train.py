@@ -23,6 +23,9 @@ What it does, MSST-style:
   sum of the stems, so targets always add up to the input; with --pitch P
   each stem is also retuned by a random amount within ±P semitones
   (resampled by linear interpolation), more kits from the same samples;
+  with --busy B a remixed stem is, with probability B, drawn again (up to
+  8 times) until it sounds in the chunk, so rare stems (toms, crash) are
+  present in more examples;
 - loss (--loss): "sdr" (default), the negative simple SDR of each stem
   that sounds in the chunk, plus the output energy of the silent ones;
   "l1", L1 on the waveforms relative to the mixture's level; "masked",
@@ -94,8 +97,9 @@ def load_split(root, stems, max_tracks=0):
 class ChunkSampler:
     """Random training examples: (mix (2, C), stems (S, 2, C))."""
 
-    def __init__(self, tracks, chunk, remix, rng, pitch=0.0):
+    def __init__(self, tracks, chunk, remix, rng, pitch=0.0, busy=0.0):
         self.pitch = pitch
+        self.busy = busy
         longest = int(math.ceil(chunk * 2 ** (pitch / 12))) + 1
         self.tracks = [t for _, t in tracks if t.shape[-1] >= longest]
         if not self.tracks:
@@ -143,6 +147,13 @@ class ChunkSampler:
                 x = self._stem(base, s, base_off)
             else:
                 x = self._stem(src, s)
+                if self.rng.random() < self.busy:
+                    # toms and crashes sound in few chunks of a groove: look
+                    # for a stretch where this stem plays (rms over -60 dBFS)
+                    for _ in range(8):
+                        if float(np.mean(x * x)) > 1e-6:
+                            break
+                        x = self._stem(self.tracks[self.rng.randrange(len(self.tracks))], s)
             stems.append(x * self.rng.uniform(0.5, 1.5))
         stems = np.stack(stems)
         if self.rng.random() < 0.5:
@@ -260,6 +271,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=0, help="default: training.lr")
     ap.add_argument("--loss", choices=["batch-sdr", "sdr", "l1", "masked", "mse"], default="batch-sdr")
     ap.add_argument("--remix", type=float, default=0.5)
+    ap.add_argument("--busy", type=float, default=0.0,
+                    help="probability that a remixed stem is drawn again until it sounds in the chunk")
     ap.add_argument("--pitch", type=float, default=0.0,
                     help="retune each stem by a random amount up to this many semitones (0: off)")
     ap.add_argument("--seed", type=int, default=1)
@@ -292,7 +305,7 @@ def main(argv=None):
     valid = load_split(os.path.join(args.data, "valid"), stems, args.valid_tracks)
     log(f"{len(train)} training tracks, {len(valid)} validation tracks, device {device}, "
         f"batch {batch}, lr {lr}, threads {torch.get_num_threads()}")
-    sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng, args.pitch)
+    sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng, args.pitch, args.busy)
 
     net = new_net(cfg, args.out_init)
     net = net.to(device)

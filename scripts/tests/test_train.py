@@ -72,6 +72,23 @@ def test_sampler_retunes_within_the_range(pitch):
     assert np.ptp(seen) > pitch / 2, "the retuning does not vary"
 
 
+def test_busy_draws_rare_stems_more_often():
+    rng = np.random.default_rng(4)
+    tracks = []
+    for i in range(4):
+        t = rng.uniform(-0.1, 0.1, (6, 2, 20000)).astype(np.float32)
+        t[2] = 0
+        t[2, :, 9000:11000] = 0.1  # the toms play once per track
+        tracks.append((f"t{i}", t))
+
+    def presence(busy):
+        s = train.ChunkSampler(tracks, 1000, 1.0, random.Random(5), 0.0, busy)
+        return np.mean([np.mean(s.example()[1][2] ** 2) > 1e-6 for _ in range(300)])
+
+    rare, busy = presence(0.0), presence(1.0)
+    assert rare < 0.2 and busy > 0.6, (rare, busy)
+
+
 def test_sdr_loss():
     g = torch.Generator().manual_seed(0)
     ref = torch.randn(2, 6, 2, 500, generator=g)
