@@ -207,7 +207,7 @@ def sdr_loss(est, ref, mix, silent=1e-4):
         torch.where(sounding, torch.zeros_like(est_e), est_e).mean()
 
 
-def batch_sdr_loss(est, ref, mix, tau=1e-3):
+def batch_sdr_loss(est, ref, mix, tau=1e-3, weights=None):
     """Negative SDR of each stem over the whole batch, averaged over the
     stems: energies are summed over the examples before the logarithm, as
     the SDR of a whole track sums over its length, so within a stem the loud
@@ -217,11 +217,14 @@ def batch_sdr_loss(est, ref, mix, tau=1e-3):
     added to error and reference alike: a soft floor, -30 dB under the
     mixture, below which error does not count, and the loss of a stem that
     is silent in the whole batch, which is then its leakage relative to that
-    floor."""
+    floor. weights (S,), if given, make it a weighted mean over the stems."""
     floor = tau * (mix ** 2).sum()
     ref_e = (ref ** 2).sum(dim=(0, 2, 3))           # (S,)
     err_e = ((ref - est) ** 2).sum(dim=(0, 2, 3))
-    return (10 * torch.log10((err_e + floor) / (ref_e + floor))).mean()
+    neg_sdr = 10 * torch.log10((err_e + floor) / (ref_e + floor))
+    if weights is None:
+        return neg_sdr.mean()
+    return (neg_sdr * weights).sum() / weights.sum()
 
 
 def sdr(ref, est, eps=1e-8):
@@ -271,6 +274,8 @@ def main(argv=None):
     ap.add_argument("--lr", type=float, default=0, help="default: training.lr")
     ap.add_argument("--loss", choices=["batch-sdr", "sdr", "l1", "masked", "mse"], default="batch-sdr")
     ap.add_argument("--remix", type=float, default=0.5)
+    ap.add_argument("--stem-weight", default="",
+                    help="batch-sdr weights of stems, e.g. hh=2,ride=2 (others 1)")
     ap.add_argument("--busy", type=float, default=0.0,
                     help="probability that a remixed stem is drawn again until it sounds in the chunk")
     ap.add_argument("--pitch", type=float, default=0.0,
@@ -305,6 +310,13 @@ def main(argv=None):
     valid = load_split(os.path.join(args.data, "valid"), stems, args.valid_tracks)
     log(f"{len(train)} training tracks, {len(valid)} validation tracks, device {device}, "
         f"batch {batch}, lr {lr}, threads {torch.get_num_threads()}")
+    weights = torch.ones(len(stems))
+    for item in filter(None, args.stem_weight.split(",")):
+        name, _, w = item.partition("=")
+        if name not in stems:
+            raise SystemExit(f"train: --stem-weight: {name!r} is not one of the stems {stems}")
+        weights[stems.index(name)] = float(w)
+    weights = weights.to(device)
     sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng, args.pitch, args.busy)
 
     net = new_net(cfg, args.out_init)
@@ -365,7 +377,7 @@ def main(argv=None):
         elif args.loss == "sdr":
             loss = sdr_loss(est, ref, mix)
         elif args.loss == "batch-sdr":
-            loss = batch_sdr_loss(est, ref, mix)
+            loss = batch_sdr_loss(est, ref, mix, weights=weights)
         elif args.loss == "masked":
             loss = masked_mse(est, ref, q)
         else:

@@ -132,6 +132,19 @@ def test_batch_sdr_loss():
     assert train.batch_sdr_loss(leak, ref, mix).item() > base
 
 
+def test_batch_sdr_loss_weights():
+    g = torch.Generator().manual_seed(2)
+    ref = torch.randn(2, 6, 2, 300, generator=g)
+    mix = ref.sum(1)
+    est = ref * torch.linspace(0.1, 0.9, 6)[None, :, None, None]
+    per_stem = [train.batch_sdr_loss(est[:, i:i + 1], ref[:, i:i + 1], mix).item() for i in range(6)]
+    w = torch.tensor([1.0, 1, 1, 3, 3, 3])
+    want = sum(p * wi for p, wi in zip(per_stem, w.tolist())) / w.sum().item()
+    assert train.batch_sdr_loss(est, ref, mix, weights=w).item() == pytest.approx(want, rel=1e-5)
+    assert train.batch_sdr_loss(est, ref, mix, weights=torch.ones(6)).item() == \
+        pytest.approx(train.batch_sdr_loss(est, ref, mix).item(), rel=1e-6)
+
+
 def test_new_net_starts_quiet():
     cfg = load_config(TINY)
     x = torch.randn(2, 2, cfg.chunk_size) * 0.1
@@ -161,7 +174,8 @@ def test_training_run_checkpoints_and_resumes(tmp_path):
     write_split(str(data), "train", 3, 0.2, 1)
     write_split(str(data), "valid", 1, 0.1, 2)
     base = ["--data", str(data), "--config", TINY, "--out", str(out), "--batch", "2",
-            "--threads", "1", "--lr", "0.001", "--pitch", "1", "--valid-tracks", "1"]
+            "--threads", "1", "--lr", "0.001", "--pitch", "1", "--valid-tracks", "1",
+            "--busy", "0.5", "--stem-weight", "hh=2,crash=2"]
     train.main(base + ["--steps", "4"])
     for f in ("last.ckpt", "best.ckpt", "metrics.jsonl"):
         assert (out / f).exists(), f
@@ -175,3 +189,5 @@ def test_training_run_checkpoints_and_resumes(tmp_path):
     # best.ckpt is a plain state_dict, as scripts/export_model.py reads MSST's
     state = torch.load(out / "best.ckpt", map_location="cpu")
     assert "final_conv.2.weight" in state
+    with pytest.raises(SystemExit, match="cowbell"):
+        train.main(base + ["--steps", "8", "--resume", "--stem-weight", "cowbell=2"])
