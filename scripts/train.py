@@ -26,7 +26,9 @@ What it does, MSST-style:
   with --busy B a remixed stem is, with probability B, drawn again (up to
   8 times) until it sounds in the chunk, so rare stems (toms, crash) are
   present in more examples;
-- loss (--loss): "sdr" (default), the negative simple SDR of each stem
+- loss (--loss): "batch-sdr" (default), the negative SDR of each stem
+  over the whole batch, averaged over the stems (--stem-weight weighs
+  them; see batch_sdr_loss); "sdr", the negative simple SDR of each stem
   that sounds in the chunk, plus the output energy of the silent ones;
   "l1", L1 on the waveforms relative to the mixture's level; "masked",
   MSST's masked MSE
