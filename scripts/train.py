@@ -38,7 +38,9 @@ What it does, MSST-style:
   loudest stem, usually the kick, and MSE leaves quiet stems without
   gradient), an SDR loss that punished output on silent stems hard, and
   "l1", both sat on the all-silent output for hundreds of steps (in 0.7 s
-  chunks most cymbal and tom stems are silent; zero is L1's best guess);
+  chunks most cymbal and tom stems are silent; zero is L1's best guess) —
+  with the first bundled config and torch's default initialisation, whose
+  failings models/README.md describes;
 - final_conv's last layer starts scaled by --out-init (0.01): outputs
   start near silence instead of loud noise (see new_net);
 - Adam, a short warm-up and a cosine decay over the time or step budget;
@@ -102,7 +104,8 @@ class ChunkSampler:
     def __init__(self, tracks, chunk, remix, rng, pitch=0.0, busy=0.0):
         self.pitch = pitch
         self.busy = busy
-        longest = int(math.ceil(chunk * 2 ** (pitch / 12))) + 1
+        # the most samples one stem reads (_stem)
+        longest = int(math.ceil(chunk * 2 ** (pitch / 12))) + 1 if pitch else chunk
         self.tracks = [t for _, t in tracks if t.shape[-1] >= longest]
         if not self.tracks:
             raise SystemExit(f"train: no training track is as long as one chunk ({longest} samples)")
@@ -250,6 +253,25 @@ def validate(net, tracks, cfg, device, stems):
     return float(np.mean(list(means.values()))), means
 
 
+def parse_stem_weights(spec, stems):
+    """--stem-weight "hh=2,ride=2" → a weight per stem (S,), 1 where not named.
+    Parsed before any data is read, so a mistake costs nothing."""
+    weights = torch.ones(len(stems))
+    for item in filter(None, spec.split(",")):
+        name, _, w = item.partition("=")
+        if name not in stems:
+            raise SystemExit(f"train: --stem-weight: {name!r} is not one of the stems {stems}")
+        try:
+            weights[stems.index(name)] = float(w)
+        except ValueError:
+            raise SystemExit(f"train: --stem-weight: {name}={w!r}: the weight is not a number") from None
+        if not weights[stems.index(name)] >= 0:
+            raise SystemExit(f"train: --stem-weight: {name}={w}: the weight must be 0 or more")
+    if not weights.sum() > 0:
+        raise SystemExit("train: --stem-weight: every weight is 0")
+    return weights
+
+
 def new_net(cfg, out_init=0.01):
     """A fresh TFCTDFNet for training, its last layer scaled by out_init.
 
@@ -299,6 +321,7 @@ def main(argv=None):
     lr = args.lr or float(tcfg.get("lr", 5e-4))
     q = float(tcfg.get("q", 0.95))
     stems = cfg.stems
+    weights = parse_stem_weights(args.stem_weight, stems)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = args.device
@@ -312,17 +335,10 @@ def main(argv=None):
     valid = load_split(os.path.join(args.data, "valid"), stems, args.valid_tracks)
     log(f"{len(train)} training tracks, {len(valid)} validation tracks, device {device}, "
         f"batch {batch}, lr {lr}, threads {torch.get_num_threads()}")
-    weights = torch.ones(len(stems))
-    for item in filter(None, args.stem_weight.split(",")):
-        name, _, w = item.partition("=")
-        if name not in stems:
-            raise SystemExit(f"train: --stem-weight: {name!r} is not one of the stems {stems}")
-        weights[stems.index(name)] = float(w)
-    weights = weights.to(device)
     sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng, args.pitch, args.busy)
 
-    net = new_net(cfg, args.out_init)
-    net = net.to(device)
+    weights = weights.to(device)
+    net = new_net(cfg, args.out_init).to(device)
     log(f"model: {sum(p.numel() for p in net.parameters()):,} parameters")
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     step, elapsed, best = 0, 0.0, -math.inf

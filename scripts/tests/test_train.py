@@ -42,6 +42,14 @@ def test_sampler_mix_is_the_sum_of_the_stems():
             assert np.abs(mix).max() <= 1.0 + 1e-6
 
 
+def test_sampler_takes_tracks_of_exactly_one_chunk():
+    track = np.ones((6, 2, 1000), np.float32)
+    mix, stems = train.ChunkSampler([("t", track)], 1000, 0.5, random.Random(0)).example()
+    assert stems.shape == (6, 2, 1000)
+    with pytest.raises(SystemExit, match="as long as one chunk"):
+        train.ChunkSampler([("t", track)], 1000, 0.5, random.Random(0), 1.0)
+
+
 def test_sampler_keeps_one_tracks_stems_aligned():
     n, chunk = 20000, 1000
     s = train.ChunkSampler([("t", ramp_track(n))], chunk, 0.0, random.Random(2), 0.0)
@@ -143,6 +151,16 @@ def test_batch_sdr_loss_weights():
     assert train.batch_sdr_loss(est, ref, mix, weights=w).item() == pytest.approx(want, rel=1e-5)
     assert train.batch_sdr_loss(est, ref, mix, weights=torch.ones(6)).item() == \
         pytest.approx(train.batch_sdr_loss(est, ref, mix).item(), rel=1e-6)
+
+
+def test_parse_stem_weights():
+    w = train.parse_stem_weights("hh=3,crash=0.5", STEMS)
+    assert w.tolist() == [1, 1, 1, 3, 1, 0.5]
+    assert train.parse_stem_weights("", STEMS).tolist() == [1] * 6
+    for spec, msg in [("cowbell=2", "cowbell"), ("hh=lots", "not a number"), ("hh=-1", "0 or more"),
+                      ("hh=nan", "0 or more"), (",".join(s + "=0" for s in STEMS), "every weight is 0")]:
+        with pytest.raises(SystemExit, match=msg):
+            train.parse_stem_weights(spec, STEMS)
 
 
 def test_new_net_starts_quiet():
