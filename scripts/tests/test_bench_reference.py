@@ -111,3 +111,12 @@ def test_slug():
     assert br.slug(m) == "linux-xeon-2-20ghz-2c"  # as bench.Slug
     m["gpus"] = [{"name": "NVIDIA H200"}]
     assert br.slug(m) == "linux-nvidia-h200"
+
+
+def test_env_vars_match_go():
+    """The reference records the same environment as drumsplit (bench.EnvVars in bench/result.go)."""
+    import re
+    src = open(os.path.join(ROOT, "bench", "result.go")).read()
+    block = re.search(r"var EnvVars = \[\]string\{(.*?)\}", src, re.S)
+    assert block, "bench.EnvVars not found in bench/result.go"
+    assert tuple(re.findall(r'"([A-Z_]+)"', block.group(1))) == br.ENV_VARS
