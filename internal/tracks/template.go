@@ -3,6 +3,7 @@ package tracks
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -78,8 +79,12 @@ func Parse(src string) (*Template, error) {
 		}
 		name := rest[i+1 : i+1+j]
 		if !known(name) {
+			// The name is the user's text, escaped as %q would (a
+			// newline in it must not start a line of its own) but
+			// written as the template spells a variable.
+			q := strconv.Quote(name)
 			return nil, fmt.Errorf("file name template %q: unknown variable {%s} (have {%s})",
-				src, name, strings.Join(Variables, "}, {"))
+				src, q[1:len(q)-1], strings.Join(Variables, "}, {"))
 		}
 		t.parts = append(t.parts, part{name: name})
 		t.uses[name] = true

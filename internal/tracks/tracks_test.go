@@ -214,3 +214,151 @@ func TestFindUnreadable(t *testing.T) {
 		t.Errorf("Find = %v, want a.wav and an error for locked", got)
 	}
 }
+
+// symlink makes a link at dir/name to target (as written, so relative
+// targets are relative to the link's folder), skipping on Windows, where
+// links need privileges.
+func symlink(t *testing.T, dir, target, name string) {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("symbolic links need privileges on Windows")
+	}
+	if err := os.Symlink(filepath.FromSlash(target), filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFindLinkedFolderArgument: a link to a folder named as an argument is
+// walked like the folder (issue 22.9: it said "no .wav … in this folder"
+// unless written with a trailing slash).
+func TestFindLinkedFolderArgument(t *testing.T) {
+	dir := t.TempDir()
+	touch(t, dir, "real/a.wav", "real/sub/b.flac")
+	symlink(t, dir, "real", "linkdir")
+	want := []string{"linkdir/a.wav", "linkdir/sub/b.flac"}
+	if got := rel(t, dir, Find([]string{filepath.Join(dir, "linkdir")})); !slices.Equal(got, want) {
+		t.Errorf("Find(linkdir) = %q, want %q", got, want)
+	}
+	// The link and its target named together: each file listed once.
+	got := rel(t, dir, Find([]string{filepath.Join(dir, "linkdir"), filepath.Join(dir, "real")}))
+	if !slices.Equal(got, want) {
+		t.Errorf("Find(linkdir, real) = %q, want %q", got, want)
+	}
+	// A relative argument, as typed in a shell.
+	t.Chdir(dir)
+	if got := rel(t, dir, absItems(t, Find([]string{"linkdir"}))); !slices.Equal(got, want) {
+		t.Errorf("Find(\"linkdir\") relative = %q, want %q", got, want)
+	}
+}
+
+// absItems makes the paths of items absolute, for rel.
+func absItems(t *testing.T, items []Item) []Item {
+	t.Helper()
+	for i := range items {
+		abs, err := filepath.Abs(items[i].Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items[i].Path = abs
+	}
+	return items
+}
+
+// TestFindLinkedFolders: links to folders inside a walked folder are
+// followed; links that lead back up the tree, to each other or to
+// themselves end the walk rather than loop, and a folder reached by two
+// links is read once.
+func TestFindLinkedFolders(t *testing.T) {
+	dir := t.TempDir()
+	touch(t, dir, "library/album1/k.wav", "library/album2/s.mp3",
+		"music/own.wav", "music/deep/er/x.flac")
+	symlink(t, dir, "../library/album1", "music/fav")     // followed
+	symlink(t, dir, "../library/album1", "music/fav2")    // same album again: read once
+	symlink(t, dir, "..", "music/up")                     // back up the tree
+	symlink(t, dir, "../../..", "music/deep/er/top")      // the temporary folder above music
+	symlink(t, dir, "../music", "library/album2/back")    // into the tree being walked
+	symlink(t, dir, "ping", "music/pong")                 // two links to each other
+	symlink(t, dir, "pong", "music/ping")                 //
+	symlink(t, dir, "self.wav", "music/self.wav")         // a link to itself
+	symlink(t, dir, "missing", "music/broken.wav")        // broken
+	symlink(t, dir, "../library/album2", "music/.hidden") // hidden names are passed over
+	got := rel(t, dir, Find([]string{filepath.Join(dir, "music")}))
+	want := []string{
+		"music/deep/er/top/library/album1/k.wav",
+		"music/deep/er/top/library/album2/s.mp3",
+		"music/deep/er/x.flac",
+		"music/own.wav",
+	}
+	// Which path reaches a folder first depends on the walk's order
+	// (depth first, by name): music/deep/er/top reaches library before
+	// music/fav does. Every real file is listed exactly once.
+	if !slices.Equal(got, want) {
+		t.Errorf("Find =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestFindLinkedFile: a link to a file inside a folder is listed under its
+// own name (which names its stems), once even when the folder is reached
+// twice.
+func TestFindLinkedFile(t *testing.T) {
+	dir := t.TempDir()
+	touch(t, dir, "takes/t1.wav", "other/t2.wav")
+	symlink(t, dir, "../other/t2.wav", "takes/best.wav")
+	symlink(t, dir, "../other", "takes/more.txt") // a folder, whatever its name
+	want := []string{"takes/best.wav", "takes/more.txt/t2.wav", "takes/t1.wav"}
+	if got := rel(t, dir, Find([]string{filepath.Join(dir, "takes")})); !slices.Equal(got, want) {
+		t.Errorf("Find = %q, want %q", got, want)
+	}
+}
+
+// TestFindLinkToOutputFolder: a link to the output folder is passed over
+// like the folder itself.
+func TestFindLinkToOutputFolder(t *testing.T) {
+	dir := t.TempDir()
+	touch(t, dir, "in/a.wav", "out/a/kick.wav")
+	symlink(t, dir, "../out", "in/stems")
+	want := []string{"in/a.wav"}
+	if got := rel(t, dir, Find([]string{filepath.Join(dir, "in")}, filepath.Join(dir, "out"))); !slices.Equal(got, want) {
+		t.Errorf("Find = %q, want %q", got, want)
+	}
+}
+
+// TestMessagesOneLine: an error never prints a user's name as it is, so a
+// newline in a file name or template cannot forge a line of output (issue
+// 22.11). Item errors leave the path out (the caller names it, quoted);
+// template errors quote or escape it.
+func TestMessagesOneLine(t *testing.T) {
+	for _, tpl := range []string{"{a\nb}", "{track\n}/{stem}", "x\n/../{stem}", "/\n{stem}", "{track}/\n/"} {
+		_, err := Parse(tpl)
+		if err == nil || strings.ContainsAny(err.Error(), "\r\n") {
+			t.Errorf("Parse(%q) = %q, want a one-line error", tpl, err)
+		}
+	}
+	if runtime.GOOS == "windows" {
+		return
+	}
+	dir := t.TempDir()
+	touch(t, dir, "bad\nname/readme.md", "ok\nfolder/a.wav")
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(filepath.Join(dir, "ok\nfolder"), 0); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(filepath.Join(dir, "ok\nfolder"), 0o755)
+	}
+	symlink(t, dir, "nowhere\nat all", "broken\nlink")
+	items := Find([]string{
+		filepath.Join(dir, "bad\nname"), filepath.Join(dir, "missing\nfile.wav"),
+		filepath.Join(dir, "broken\nlink"), filepath.Join(dir, "ok\nfolder"),
+	})
+	if len(items) != 4 {
+		t.Fatalf("Find = %v, want 4 items", items)
+	}
+	for _, it := range items {
+		if it.Err == nil && os.Geteuid() == 0 && strings.Contains(it.Path, "ok\nfolder") {
+			continue // root reads any folder
+		}
+		if it.Err == nil || strings.ContainsAny(it.Err.Error(), "\r\n") {
+			t.Errorf("Find: %q: %v, want a one-line error", it.Path, it.Err)
+		}
+	}
+}
