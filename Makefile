@@ -95,9 +95,11 @@ demo: deps build
 # point in turn, scripts/bench_reference.py (MSST's demix, eager PyTorch, same
 # weights, input and threads); the results go to
 # bench/results/<machine>-<date>.json, then BENCHMARKS.md and bench/rtf.svg
-# are regenerated from every results file. The model has random weights and
-# is generated into bench/tmp: by default DrumSep-6's architecture at 1/16 of
-# its width on a 10 s input (about 10 minutes on a shared 2-core CPU);
+# are regenerated from every results file by internal/cmd/benchreport (a
+# developer's tool, so that the chart's plotting library stays out of the
+# drumsplit binary). The model has random weights and is generated into
+# bench/tmp: by default DrumSep-6's architecture at 1/16 of its width on a
+# 10 s input (about 10 minutes on a shared 2-core CPU);
 # FULL=1: the real-size DrumSep-6 (438 MB) on the 51.7 s input (hours on a
 # CPU; minutes on a GPU). BENCH_FLAGS adds flags, e.g. --device cuda --batch 1,4,8.
 BENCH_TMP     ?= bench/tmp
@@ -121,11 +123,11 @@ bench: build
 	$(BENCH_ENV) $(BIN_DIR)/drumsplit bench -m $(BENCH_TMP)/$(BENCH_MODEL).pt --seconds $(BENCH_SECONDS) \
 		--threads $(BENCH_THREADS) --stft $(BENCH_STFT) --save-input $(BENCH_TMP)/input.wav \
 		--reference "$(PYTHON) scripts/bench_reference.py" -o bench/results/ $(BENCH_FLAGS)
-	$(BIN_DIR)/drumsplit bench report
+	$(GO) run ./internal/cmd/benchreport
 
 # bench-report: regenerate BENCHMARKS.md and bench/rtf.svg from bench/results.
-bench-report: $(BIN_DIR)/drumsplit
-	$(BIN_DIR)/drumsplit bench report
+bench-report:
+	$(GO) run ./internal/cmd/benchreport
 
 clean:
 	rm -rf $(BUILD_DIR) $(BIN_DIR)

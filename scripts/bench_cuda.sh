@@ -15,7 +15,9 @@
 # 4. runs `drumsplit bench` on $BENCH_DEVICE with scripts/bench_reference.py
 #    taking turns point by point (fp32, and fp16: drumsplit's fp16 weights
 #    against the reference's autocast, MSST's default), keeps the JSON in
-#    bench/results/<machine>-<date>.json and regenerates BENCHMARKS.md.
+#    bench/results/<machine>-<date>.json and regenerates BENCHMARKS.md (and,
+#    where Go is installed, the chart bench/rtf.svg: `make bench-report`
+#    draws it on any machine with Go).
 #
 # Environment: PYTHON (python3), FULL (1), BENCH_DEVICE (cuda), BENCH_OVERLAP
 # (2,4,8), BENCH_BATCH (1,4,8), BENCH_SECONDS (51.7, or 10 with FULL=0),
@@ -95,5 +97,11 @@ fi
 OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} bin/drumsplit bench -m "$TMP/$model.pt" --device "$BENCH_DEVICE" \
 	--overlap "$BENCH_OVERLAP" --batch "$BENCH_BATCH" --seconds "$seconds" ${input[@]+"${input[@]}"} \
 	--save-input "$TMP/input.wav" --reference "$PYTHON scripts/bench_reference.py" -o bench/results/ $BENCH_FLAGS
-bin/drumsplit bench report
+if command -v go >/dev/null 2>&1; then
+	go run ./internal/cmd/benchreport
+else
+	# The binary writes the matrix; the chart needs Go (internal/cmd/benchreport).
+	bin/drumsplit bench report
+	echo "bench_cuda: no Go here, so bench/rtf.svg is not redrawn: run \`make bench-report\` where Go is"
+fi
 echo "bench_cuda: results in bench/results/, matrix in BENCHMARKS.md; keep the new JSON file"

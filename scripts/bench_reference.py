@@ -24,7 +24,7 @@ stdin and answers each with one line: {"op": "open", "device", "precision",
 separation, {"op": "close"} answers the point's result. At the end of its
 input it prints the whole run as one line and exits.
 
-The JSON is a run in the schema of `drumsplit bench` (bench/result.go), for
+The JSON is a run in the schema of `drumsplit bench` (internal/bench/result.go), for
 `drumsplit bench merge` and `drumsplit bench report`. The time inside the
 model's calls is measured by a wrapper that synchronises the GPU before and
 after each call (MSST's copy of the outputs to the host synchronises right
@@ -95,7 +95,7 @@ def read_input(path):
 
 
 def samples_sha256(mix):
-    """The Input.SHA256 convention of bench/input.go: little-endian float32, channel after channel."""
+    """The Input.SHA256 convention of internal/bench/input.go: little-endian float32, channel after channel."""
     return hashlib.sha256(np.ascontiguousarray(mix, dtype="<f4").tobytes()).hexdigest()
 
 

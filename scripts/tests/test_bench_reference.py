@@ -36,7 +36,7 @@ def test_grid_json(tmp_path, wav):
     assert run["tool"] == "reference"
     assert run["settings"]["threads"] == 1 and run["settings"]["runs"] == 2
     assert run["input"]["frames"] == 3000
-    # The hash convention of bench/input.go: little-endian float32, channel after channel.
+    # The hash convention of internal/bench/input.go: little-endian float32, channel after channel.
     assert run["input"]["sha256"] == hashlib.sha256(mix.astype("<f4").tobytes()).hexdigest()
     model = br.load_model(TINY, "cpu")[0]
     assert run["model"]["params"] == sum(p.numel() for p in model.parameters())
@@ -114,9 +114,9 @@ def test_slug():
 
 
 def test_env_vars_match_go():
-    """The reference records the same environment as drumsplit (bench.EnvVars in bench/result.go)."""
+    """The reference records the same environment as drumsplit (bench.EnvVars in internal/bench/result.go)."""
     import re
-    src = open(os.path.join(ROOT, "bench", "result.go")).read()
+    src = open(os.path.join(ROOT, "internal", "bench", "result.go")).read()
     block = re.search(r"var EnvVars = \[\]string\{(.*?)\}", src, re.S)
-    assert block, "bench.EnvVars not found in bench/result.go"
+    assert block, "bench.EnvVars not found in internal/bench/result.go"
     assert tuple(re.findall(r'"([A-Z_]+)"', block.group(1))) == br.ENV_VARS

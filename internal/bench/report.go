@@ -487,18 +487,26 @@ func UpdateMarkdown(doc []byte, section []byte) []byte {
 	return out.Bytes()
 }
 
-// WriteReport regenerates markdownPath's section and the chart at
-// chartPath from every results file in dir. The chart's link in the
-// markdown is relative to the markdown file.
-func WriteReport(dir, markdownPath, chartPath string) error {
+// ChartFunc draws the chart of entries as an SVG image. WriteReport takes
+// it from its caller so that this package, and the drumsplit binary, need
+// no plotting library: internal/cmd/benchreport passes one that does.
+type ChartFunc func(w io.Writer, entries []Entry) error
+
+// WriteReport regenerates markdownPath's section from every results file
+// in dir, with a link to the chart at chartPath ("" for none), relative to
+// the markdown file. The chart itself is drawn there by draw; with a nil
+// draw it is linked but left as it is.
+func WriteReport(dir, markdownPath, chartPath string, draw ChartFunc) error {
 	entries, err := LoadDir(dir)
 	if err != nil {
 		return err
 	}
 	link := ""
 	if chartPath != "" {
-		if err := writeAtomic(chartPath, func(w io.Writer) error { return Chart(w, entries) }); err != nil {
-			return fmt.Errorf("chart: %w", err)
+		if draw != nil {
+			if err := writeAtomic(chartPath, func(w io.Writer) error { return draw(w, entries) }); err != nil {
+				return fmt.Errorf("chart: %w", err)
+			}
 		}
 		link = chartPath
 		if rel, err := filepath.Rel(filepath.Dir(markdownPath), chartPath); err == nil {

@@ -2,8 +2,9 @@ package bench
 
 import (
 	"bytes"
-	"encoding/xml"
+	"errors"
 	"flag"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -138,7 +139,7 @@ func TestUpdateMarkdown(t *testing.T) {
 	}
 }
 
-func TestChart(t *testing.T) {
+func TestChartSeries(t *testing.T) {
 	entries := loadFixtures(t)
 	series := ChartSeries(entries)
 	labels := map[string]map[int]float64{}
@@ -166,33 +167,6 @@ func TestChart(t *testing.T) {
 			}
 		}
 	}
-	for _, es := range [][]Entry{entries, nil} {
-		var b bytes.Buffer
-		if err := Chart(&b, es); err != nil {
-			t.Fatal(err)
-		}
-		// Well-formed XML with an svg root.
-		dec := xml.NewDecoder(bytes.NewReader(b.Bytes()))
-		root := ""
-		for {
-			tok, err := dec.Token()
-			if err != nil {
-				if err.Error() != "EOF" {
-					t.Fatalf("chart is not well-formed XML: %v", err)
-				}
-				break
-			}
-			if se, ok := tok.(xml.StartElement); ok && root == "" {
-				root = se.Name.Local
-			}
-		}
-		if root != "svg" {
-			t.Errorf("chart root element %q, want svg", root)
-		}
-		if len(es) > 0 && !strings.Contains(b.String(), "linux-nvidia-h200") {
-			t.Error("chart legend lacks the GPU series")
-		}
-	}
 }
 
 func TestWriteReport(t *testing.T) {
@@ -202,7 +176,20 @@ func TestWriteReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	chart := filepath.Join(dir, "bench", "rtf.svg")
-	if err := WriteReport(filepath.Join("testdata", "results"), md, chart); err != nil {
+	// Without a ChartFunc the chart is linked, not drawn.
+	if err := WriteReport(filepath.Join("testdata", "results"), md, chart, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(chart); !os.IsNotExist(err) {
+		t.Errorf("chart drawn without a ChartFunc: %v", err)
+	}
+	var drawn []Entry
+	draw := func(w io.Writer, entries []Entry) error {
+		drawn = entries
+		_, err := io.WriteString(w, "<svg/>")
+		return err
+	}
+	if err := WriteReport(filepath.Join("testdata", "results"), md, chart, draw); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(md)
@@ -214,7 +201,22 @@ func TestWriteReport(t *testing.T) {
 		!strings.Contains(s, BeginMarker) || !strings.Contains(s, "| fixture-narrow") && !strings.Contains(s, "fixture-narrow (") {
 		t.Errorf("BENCHMARKS.md:\n%s", s)
 	}
-	if st, err := os.Stat(chart); err != nil || st.Size() == 0 {
-		t.Errorf("chart not written: %v", err)
+	if strings.Count(s, BeginMarker) != 1 {
+		t.Errorf("BENCHMARKS.md has %d generated sections, want 1", strings.Count(s, BeginMarker))
+	}
+	if c, err := os.ReadFile(chart); err != nil || string(c) != "<svg/>" || len(drawn) != 3 {
+		t.Errorf("chart %q, %v, drawn from %d runs; want <svg/> from 3", c, err, len(drawn))
+	}
+	// A ChartFunc's error is the report's, and leaves no partial chart.
+	boom := errors.New("boom")
+	err = WriteReport(filepath.Join("testdata", "results"), md, chart, func(w io.Writer, _ []Entry) error {
+		io.WriteString(w, "<sv")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("WriteReport with a failing chart = %v, want boom", err)
+	}
+	if c, _ := os.ReadFile(chart); string(c) != "<svg/>" {
+		t.Errorf("failed chart replaced the old one: %q", c)
 	}
 }

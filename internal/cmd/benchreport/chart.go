@@ -1,4 +1,4 @@
-package bench
+package main
 
 import (
 	"fmt"
@@ -13,68 +13,15 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/drumsplit/drumsplit/internal/bench"
 )
-
-// Series is one line of the chart: the best RTF over batch sizes at each
-// overlap, for one tool on one machine, model, device and precision.
-type Series struct {
-	Label  string
-	Tool   string
-	Points map[int]float64 // overlap → RTF
-}
-
-// ChartSeries picks what the chart shows: for each machine, model, device,
-// precision and tool, its latest run's best RTF (over batch sizes) per
-// overlap. Failed results are left out.
-func ChartSeries(entries []Entry) []Series {
-	type key struct{ slug, model, device, precision, tool string }
-	type latest struct {
-		run   Run
-		order int
-	}
-	last := map[key]latest{}
-	for i, e := range entries {
-		for _, r := range e.Run.Results {
-			k := key{e.Run.Machine.Slug, e.Run.Model.Name, deviceType(r.Device), r.Precision, e.Run.Tool}
-			if l, ok := last[k]; !ok || e.Run.Date.After(l.run.Date) || e.Run.Date.Equal(l.run.Date) && i > l.order {
-				last[k] = latest{e.Run, i}
-			}
-		}
-	}
-	var out []Series
-	for k, l := range last {
-		s := Series{Tool: k.tool, Points: map[int]float64{}}
-		for _, r := range l.run.Results {
-			if r.Error != "" || deviceType(r.Device) != k.device || r.Precision != k.precision || !(r.RTF > 0) {
-				continue
-			}
-			if v, ok := s.Points[r.Overlap]; !ok || r.RTF < v {
-				s.Points[r.Overlap] = r.RTF
-			}
-		}
-		if len(s.Points) == 0 {
-			continue
-		}
-		dev := k.device
-		if dev == "cpu" {
-			dev = fmt.Sprintf("cpu×%d", l.run.Settings.Threads)
-		}
-		prec := k.precision
-		if k.tool == ToolReference && prec == "fp16" {
-			prec = "autocast fp16"
-		}
-		s.Label = fmt.Sprintf("%s %s %s, %s, %s", k.tool, dev, prec, k.slug, k.model)
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
-	return out
-}
 
 // Chart draws the RTF of every series against the overlap as an SVG: one
 // colour per machine, model, device and precision, solid for drumsplit and
 // dashed for the reference, a logarithmic RTF axis so that CPUs and GPUs
 // fit together.
-func Chart(w io.Writer, entries []Entry) error {
+func Chart(w io.Writer, entries []bench.Entry) error {
 	p, width, height, err := chartPlot(entries)
 	if err != nil {
 		return err
@@ -86,8 +33,8 @@ func Chart(w io.Writer, entries []Entry) error {
 }
 
 // chartPlot builds Chart's plot and its size.
-func chartPlot(entries []Entry) (*plot.Plot, vg.Length, vg.Length, error) {
-	series := ChartSeries(entries)
+func chartPlot(entries []bench.Entry) (*plot.Plot, vg.Length, vg.Length, error) {
+	series := bench.ChartSeries(entries)
 	p := plot.New()
 	p.Title.Text = "Real-time factor by device and overlap (best batch size; lower is faster)"
 	p.Title.Padding = vg.Points(8)
@@ -155,7 +102,7 @@ func chartPlot(entries []Entry) (*plot.Plot, vg.Length, vg.Length, error) {
 		l.Width = vg.Points(1.5)
 		sc.Color = plotutil.Color(c)
 		sc.Shape = draw.CircleGlyph{}
-		if s.Tool == ToolReference {
+		if s.Tool == bench.ToolReference {
 			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 			sc.Shape = draw.BoxGlyph{}
 		}

@@ -2,8 +2,9 @@
 // hand and keeps the results: a grid of overlap × batch × precision per
 // device, timed as whole separations of one fixed input, stored as JSON
 // files that describe the machine, the model and the input, and merged from
-// every such file into the cross-platform matrix and chart of
-// BENCHMARKS.md.
+// every such file into the cross-platform matrix of BENCHMARKS.md and the
+// series of its chart (drawn by internal/cmd/benchreport, so that the
+// drumsplit binary does not carry a plotting library).
 //
 // A results File holds runs: one per tool (drumsplit itself, and
 // scripts/bench_reference.py, the eager PyTorch transcription of MSST's
