@@ -72,9 +72,16 @@ fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtur
 # built" from a skip into a failure, so a broken native build cannot hide.
 test: deps build lint test-go test-python
 
-# lint: shellcheck on every shell script in the repository, and the compose
-# file as docker-compose reads it (no container engine needed).
+# lint: gofmt (any file it lists fails), go vet and staticcheck on the Go
+# code; shellcheck on every shell script in the repository, and the compose
+# file as docker-compose reads it (no container engine needed). staticcheck
+# is pinned as a tool in go.mod (`go tool staticcheck`), so `go mod download`
+# fetches it with the rest and every machine runs the same version.
 lint:
+	@files=$$(gofmt -l .) && if [ -n "$$files" ]; then \
+		echo "gofmt: not formatted (run gofmt -w):"; echo "$$files"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 	shellcheck $$(git ls-files '*.sh' .ci/run 2>/dev/null || ls scripts/*.sh .ci/run)
 	docker-compose -f docker-compose.yaml config -q
 
