@@ -23,14 +23,14 @@
 // memory of ReadAll grow with the decoded length, never with header claims.)
 // A truncated or damaged file is an error, not a shorter result.
 //
-// Errors about a file are one line starting with "audio: <file>: "; other
-// errors start with "audio: ".
+// Every error is an *Error: one line for the user, starting with the quoted
+// file name when it is about a file ("song.wav": truncated WAV data chunk),
+// with a Kind (ErrDamaged, ErrUnsupported, ErrNotRegular, ErrRate) that
+// errors.Is recognises.
 package audio
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"io"
 	"os"
 )
@@ -74,6 +74,27 @@ type Reader interface {
 	Close() error
 }
 
+// The sample rates the package decodes, resamples and writes. 768 kHz is
+// the highest rate of any audio interface or format in use (4×192 kHz, DXD
+// at 2×352.8 kHz); 1 kHz is well below the lowest rates real recordings use
+// (8 kHz telephony, 4 kHz in old voice formats). Bounding the ratio between
+// two rates by 768 bounds the resampler's work and memory per input or
+// output sample, so a header that claims 1 Hz or 16 MHz cannot make a tiny
+// file cost gigabytes and minutes: it is refused with ErrRate.
+const (
+	MinSampleRate = 1000
+	MaxSampleRate = 768000
+)
+
+// checkRate returns an ErrRate *Error about name (may be "") unless rate is
+// within MinSampleRate..MaxSampleRate.
+func checkRate(name string, rate int64) error {
+	if rate >= MinSampleRate && rate <= MaxSampleRate {
+		return nil
+	}
+	return errorf(name, ErrRate, "sample rate %d Hz is not supported (%d to %d Hz are)", rate, MinSampleRate, MaxSampleRate)
+}
+
 // blockFrames is the number of frames decoders and adapters move at a time.
 const blockFrames = 8192
 
@@ -91,7 +112,7 @@ func Open(path string) (Reader, error) {
 	}
 	if st.IsDir() {
 		f.Close()
-		return nil, errorf(path, "is a directory")
+		return nil, damagedf(path, "is a directory")
 	}
 	r, err := newReader(f, path, f)
 	if err != nil {
@@ -119,7 +140,7 @@ func newReader(rs io.ReadSeeker, name string, closer io.Closer) (Reader, error) 
 		return nil, fileErr(name, err)
 	}
 	if size == 0 {
-		return nil, errorf(name, "empty file")
+		return nil, damagedf(name, "empty file")
 	}
 	var head [12]byte
 	n, err := io.ReadFull(rs, head[:])
@@ -160,11 +181,11 @@ func newReader(rs io.ReadSeeker, name string, closer io.Closer) (Reader, error) 
 	}
 	if len(h) >= 4 && (bytes.Equal(h[:4], []byte("RIFF")) || bytes.Equal(h[:4], []byte("RF64"))) {
 		if len(h) < 12 {
-			return nil, errorf(name, "truncated WAV header")
+			return nil, damagedf(name, "truncated WAV header")
 		}
-		return nil, errorf(name, "RIFF file is not WAVE audio")
+		return nil, unsupportedf(name, "RIFF file is not WAVE audio")
 	}
-	return nil, errorf(name, "unrecognised audio format (not WAV, FLAC or MP3)")
+	return nil, unsupportedf(name, "unrecognised audio format (not WAV, FLAC or MP3)")
 }
 
 // ReadAll reads r to its end into a Buffer. It does not close r.
@@ -223,54 +244,11 @@ func DecodeFile(path string) (*Buffer, Info, error) {
 	return b, r.Info(), nil
 }
 
-// errorf returns an error "audio: name: <message>".
-func errorf(name, format string, args ...any) error {
-	return fmt.Errorf("audio: %s: %s", name, fmt.Sprintf(format, args...))
-}
-
-// fileErr wraps err (from the OS or a library) as "audio: name: <cause>",
-// removing the duplicated path that *os.PathError would add.
-func fileErr(name string, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return &Error{Name: name, Msg: pe.Op, Err: pe.Err}
-	}
-	return &Error{Name: name, Err: err}
-}
-
-// Error is an error about one file. Its text is one line:
-// "audio: <name>: <msg>: <err>".
-type Error struct {
-	Name string // the file
-	Msg  string // what was being done; may be empty
-	Err  error  // the cause; may be nil
-}
-
-// Error returns the message as one line.
-func (e *Error) Error() string {
-	s := "audio: " + e.Name
-	if e.Msg != "" {
-		s += ": " + e.Msg
-	}
-	if e.Err != nil {
-		s += ": " + oneLine(e.Err.Error())
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// oneLine folds a multi-line message (some libraries produce them) into one.
-func oneLine(s string) string {
-	return string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
-}
-
 // checkDst verifies that dst has the shape Read expects and returns the
 // number of frames it can hold.
 func checkDst(dst [][]float32, channels int, name string) (int, error) {
 	if len(dst) != channels {
-		return 0, errorf(name, "Read: dst has %d channels, want %d", len(dst), channels)
+		return 0, errorf(name, nil, "Read: dst has %d channels, want %d", len(dst), channels)
 	}
 	if channels == 0 {
 		return 0, nil

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -55,9 +54,8 @@ func fuzzDecode(t *testing.T, data []byte) {
 }
 
 func checkFuzzErr(t *testing.T, err error, name string) {
-	s := err.Error()
-	if strings.Contains(s, "\n") || !strings.HasPrefix(s, "audio: "+name+": ") {
-		t.Fatalf("error is not one line naming the file: %q", s)
+	if msg := errorLineProblem(err, name); msg != "" {
+		t.Fatal(msg)
 	}
 }
 

@@ -1,7 +1,6 @@
 package audio
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"math/bits"
@@ -66,11 +65,14 @@ type Resampler struct {
 // NewResampler returns a Resampler from fromRate to toRate for the given
 // number of channels.
 func NewResampler(fromRate, toRate, channels int) (*Resampler, error) {
-	if fromRate <= 0 || toRate <= 0 || fromRate > maxSampleRate || toRate > maxSampleRate {
-		return nil, fmt.Errorf("audio: resampler: bad sample rates %d -> %d", fromRate, toRate)
+	if err := checkRate("", int64(fromRate)); err != nil {
+		return nil, err
+	}
+	if err := checkRate("", int64(toRate)); err != nil {
+		return nil, err
 	}
 	if channels <= 0 || channels > maxChannels {
-		return nil, fmt.Errorf("audio: resampler: bad channel count %d", channels)
+		return nil, errorf("", nil, "resampler: bad channel count %d", channels)
 	}
 	g := gcd(fromRate, toRate)
 	r := &Resampler{from: fromRate, to: toRate, channels: channels,
@@ -81,7 +83,7 @@ func NewResampler(fromRate, toRate, channels int) (*Resampler, error) {
 	df := resamplerTransition * minRate / float64(fromRate)
 	n := (resamplerAttenuation - 7.95) / (2.285 * 2 * math.Pi * df)
 	if n > resamplerMaxTaps {
-		return nil, fmt.Errorf("audio: resampler: ratio %d -> %d too large", fromRate, toRate)
+		return nil, errorf("", ErrRate, "resampler: ratio %d -> %d too large", fromRate, toRate)
 	}
 	taps := int(math.Ceil(n))
 	taps += taps & 1
@@ -145,17 +147,17 @@ func (r *Resampler) Taps() int { return r.taps }
 // until Flush.
 func (r *Resampler) Process(dst, src [][]float32) ([][]float32, error) {
 	if len(src) != r.channels {
-		return dst, fmt.Errorf("audio: resampler: src has %d channels, want %d", len(src), r.channels)
+		return dst, errorf("", nil, "resampler: src has %d channels, want %d", len(src), r.channels)
 	}
 	if dst == nil {
 		dst = make([][]float32, r.channels)
 	} else if len(dst) != r.channels {
-		return dst, fmt.Errorf("audio: resampler: dst has %d channels, want %d", len(dst), r.channels)
+		return dst, errorf("", nil, "resampler: dst has %d channels, want %d", len(dst), r.channels)
 	}
 	n := len(src[0])
 	for _, s := range src[1:] {
 		if len(s) != n {
-			return dst, fmt.Errorf("audio: resampler: src channels differ in length")
+			return dst, errorf("", nil, "resampler: src channels differ in length")
 		}
 	}
 	for ch := range r.hist {
@@ -300,8 +302,8 @@ func Resample(b *Buffer, rate int) (*Buffer, error) {
 		return out, nil
 	}
 	if len(b.Data) == 0 {
-		if rate <= 0 {
-			return nil, fmt.Errorf("audio: resampler: bad sample rate %d", rate)
+		if err := checkRate("", int64(rate)); err != nil {
+			return nil, err
 		}
 		return out, nil
 	}

@@ -20,8 +20,7 @@ var wavSubformatTail = []byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x
 
 // Limits on fmt chunk values; anything outside is a damaged header.
 const (
-	maxChannels   = 1024
-	maxSampleRate = 1 << 24
+	maxChannels = 1024
 )
 
 // wavReader decodes PCM and IEEE float data from a RIFF/RF64 WAVE file.
@@ -44,7 +43,7 @@ type wavReader struct {
 func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (*wavReader, error) {
 	var hdr [12]byte
 	if _, err := io.ReadFull(rs, hdr[:]); err != nil {
-		return nil, errorf(name, "truncated WAV header")
+		return nil, damagedf(name, "truncated WAV header")
 	}
 	rf64 := string(hdr[:4]) != "RIFF"
 	var (
@@ -73,7 +72,7 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 				break
 			}
 			if csize < 24 || body+24 > size {
-				return nil, errorf(name, "truncated RF64 ds64 chunk")
+				return nil, damagedf(name, "truncated RF64 ds64 chunk")
 			}
 			var b [24]byte
 			if _, err := io.ReadFull(rs, b[:]); err != nil {
@@ -81,15 +80,15 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 			}
 			v := binary.LittleEndian.Uint64(b[8:16])
 			if v > math.MaxInt64 {
-				return nil, errorf(name, "RF64 data size out of range")
+				return nil, damagedf(name, "RF64 data size out of range")
 			}
 			ds64Data = int64(v)
 		case "fmt ":
 			if csize < 16 {
-				return nil, errorf(name, "WAV fmt chunk too short (%d bytes)", csize)
+				return nil, damagedf(name, "WAV fmt chunk too short (%d bytes)", csize)
 			}
 			if body+16 > size {
-				return nil, errorf(name, "truncated WAV fmt chunk")
+				return nil, damagedf(name, "truncated WAV fmt chunk")
 			}
 			// The fields we use fit in 40 bytes; extra bytes are skipped.
 			n := min(csize, 40, size-body)
@@ -128,12 +127,12 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 	}
 	if !haveFmt {
 		if size < 12+8 {
-			return nil, errorf(name, "truncated WAV header")
+			return nil, damagedf(name, "truncated WAV header")
 		}
-		return nil, errorf(name, "WAV file has no fmt chunk before its data")
+		return nil, damagedf(name, "WAV file has no fmt chunk before its data")
 	}
 	if !sawData {
-		return nil, errorf(name, "WAV file has no data chunk")
+		return nil, damagedf(name, "WAV file has no data chunk")
 	}
 	w := &wavReader{rs: rs, closer: closer, name: name}
 	if err := w.parseFmt(fmtChunk); err != nil {
@@ -141,7 +140,7 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 	}
 	avail := size - dataOff
 	if dataSize > avail {
-		return nil, errorf(name, "truncated WAV data chunk (header says %d bytes, file has %d)", dataSize, avail)
+		return nil, damagedf(name, "truncated WAV data chunk (header says %d bytes, file has %d)", dataSize, avail)
 	}
 	w.toEOF = dataUnsized
 	w.left = dataSize / int64(w.align)
@@ -160,31 +159,34 @@ func (w *wavReader) parseFmt(b []byte) error {
 	bits := int(binary.LittleEndian.Uint16(b[14:]))
 	if tag == wavFormatExtensible {
 		if len(b) < 40 {
-			return errorf(w.name, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short")
+			return damagedf(w.name, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short")
 		}
 		if !bytes.Equal(b[26:40], wavSubformatTail) {
-			return errorf(w.name, "unsupported WAVE_FORMAT_EXTENSIBLE subformat")
+			return unsupportedf(w.name, "unsupported WAVE_FORMAT_EXTENSIBLE subformat")
 		}
 		tag = int(binary.LittleEndian.Uint16(b[24:]))
 	}
 	if channels < 1 || channels > maxChannels {
-		return errorf(w.name, "bad WAV channel count %d", channels)
+		return damagedf(w.name, "bad WAV channel count %d", channels)
 	}
-	if rate < 1 || rate > maxSampleRate {
-		return errorf(w.name, "bad WAV sample rate %d", rate)
+	if rate < 1 {
+		return damagedf(w.name, "bad WAV sample rate %d", rate)
+	}
+	if err := checkRate(w.name, rate); err != nil {
+		return err
 	}
 	switch tag {
 	case wavFormatPCM:
 		if bits != 8 && bits != 16 && bits != 24 && bits != 32 {
-			return errorf(w.name, "unsupported WAV PCM bit depth %d", bits)
+			return unsupportedf(w.name, "unsupported WAV PCM bit depth %d", bits)
 		}
 	case wavFormatFloat:
 		if bits != 32 && bits != 64 {
-			return errorf(w.name, "unsupported WAV float bit depth %d", bits)
+			return unsupportedf(w.name, "unsupported WAV float bit depth %d", bits)
 		}
 		w.info.Float = true
 	default:
-		return errorf(w.name, "unsupported WAV format tag 0x%04x", tag)
+		return unsupportedf(w.name, "unsupported WAV format tag 0x%04x", tag)
 	}
 	w.format = tag
 	w.bytesPer = bits / 8
@@ -234,7 +236,7 @@ func (w *wavReader) Read(dst [][]float32) (int, error) {
 			// A streaming writer may stop mid-frame; drop the partial frame.
 			w.left = int64(n)
 		} else {
-			w.err = errorf(w.name, "truncated WAV data chunk")
+			w.err = damagedf(w.name, "truncated WAV data chunk")
 			if n == 0 {
 				return 0, w.err
 			}
@@ -292,7 +294,7 @@ func (w *wavReader) decode(dst [][]float32, b []byte, n int) {
 }
 
 func (w *wavReader) Close() error {
-	w.err = errorf(w.name, "read after Close")
+	w.err = errorf(w.name, nil, "read after Close")
 	if w.closer != nil {
 		c := w.closer
 		w.closer = nil
