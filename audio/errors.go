@@ -3,9 +3,11 @@ package audio
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Kinds of error, for errors.Is. Every error the package returns is an
@@ -103,4 +105,54 @@ func fileErr(name string, err error) error {
 		return &Error{Path: name, Msg: pe.Op, Err: pe.Err}
 	}
 	return &Error{Path: name, Err: err}
+}
+
+// SampleError is the cause of the ErrDamaged *Error a decoder returns for a
+// sample that is not a finite number: NaN, an infinity, or a 64-bit float
+// beyond the range of float32. Such a sample would spread through every
+// filter downstream and silence seconds of output around it.
+type SampleError struct {
+	Frame   int64   // the sample frame, counting from 0
+	Channel int     // the channel, counting from 0
+	Rate    int     // the sample rate, giving the time of the frame
+	Value   float64 // the sample as stored
+}
+
+// Time returns the time of the sample from the start of the stream.
+func (e *SampleError) Time() time.Duration {
+	if e.Rate <= 0 {
+		return 0
+	}
+	sec := e.Frame / int64(e.Rate)
+	rem := e.Frame % int64(e.Rate)
+	return time.Duration(sec)*time.Second + time.Duration(rem*int64(time.Second)/int64(e.Rate))
+}
+
+// Error says which sample is bad and when, counting channels from 1 as
+// users do: "sample 54419 of channel 2 (at 0:01.233) is NaN; the file is
+// damaged".
+func (e *SampleError) Error() string {
+	var what string
+	switch {
+	case math.IsNaN(e.Value):
+		what = "NaN"
+	case math.IsInf(e.Value, 1):
+		what = "+Inf"
+	case math.IsInf(e.Value, -1):
+		what = "-Inf"
+	default:
+		what = fmt.Sprintf("%g, too large for audio", e.Value)
+	}
+	return fmt.Sprintf("sample %d of channel %d (at %s) is %s; the file is damaged",
+		e.Frame, e.Channel+1, clock(e.Time()), what)
+}
+
+// clock formats d as m:ss.mmm, or h:mm:ss.mmm from an hour on.
+func clock(d time.Duration) string {
+	ms := d.Milliseconds()
+	h, m, s := ms/3600000, ms/60000%60, ms/1000%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d.%03d", h, m, s, ms%1000)
+	}
+	return fmt.Sprintf("%d:%02d.%03d", m, s, ms%1000)
 }

@@ -34,6 +34,7 @@ type wavReader struct {
 	align    int // bytes per frame
 	toEOF    bool
 	left     int64 // frames left to read
+	pos      int64 // frames delivered so far
 	buf      []byte
 	err      error // sticky error
 }
@@ -243,16 +244,42 @@ func (w *wavReader) Read(dst [][]float32) (int, error) {
 			w.left = int64(n)
 		}
 	}
-	w.decode(dst, buf[:n*w.align], n)
+	if bad, ch := w.decode(dst, buf[:n*w.align], n); bad < n {
+		// A NaN or an infinity would spread through every filter that
+		// sees it (resampler, STFT, network) and blank seconds of every
+		// stem: the file is damaged. Deliver the frames before it, then
+		// the error.
+		v := math.NaN()
+		if w.bytesPer == 4 {
+			v = float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[bad*w.align+ch*4:])))
+		} else {
+			v = math.Float64frombits(binary.LittleEndian.Uint64(buf[bad*w.align+ch*8:]))
+		}
+		w.err = &Error{Path: w.name, Kind: ErrDamaged,
+			Err: &SampleError{Frame: w.pos + int64(bad), Channel: ch, Rate: w.info.SampleRate, Value: v}}
+		w.left = 0
+		w.pos += int64(bad)
+		if bad == 0 {
+			return 0, w.err
+		}
+		return bad, nil
+	}
 	w.left -= int64(n)
+	w.pos += int64(n)
 	if w.left == 0 && w.err == nil {
 		w.err = io.EOF
 	}
 	return n, nil
 }
 
-// decode converts n interleaved frames in b into dst.
-func (w *wavReader) decode(dst [][]float32, b []byte, n int) {
+// decode converts n interleaved frames in b into dst. For float data it
+// returns the earliest frame holding a sample that is not a finite float32
+// (NaN, ±Inf, or a 64-bit value beyond the float32 range) and its channel;
+// bad == n when there is none. The test costs one predictable branch per
+// sample, done while the sample is in a register anyway.
+func (w *wavReader) decode(dst [][]float32, b []byte, n int) (bad, badCh int) {
+	const expMask = 0x7F800000 // float32 exponent bits: all ones for NaN and ±Inf
+	bad = n
 	nc := w.info.Channels
 	for ch := 0; ch < nc; ch++ {
 		d := dst[ch][:n]
@@ -281,16 +308,25 @@ func (w *wavReader) decode(dst [][]float32, b []byte, n int) {
 			}
 		case w.bytesPer == 4: // float32
 			for i := range d {
-				d[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))
+				u := binary.LittleEndian.Uint32(b[off:])
+				if u&expMask == expMask && i < bad {
+					bad, badCh = i, ch
+				}
+				d[i] = math.Float32frombits(u)
 				off += w.align
 			}
 		default: // float64
 			for i := range d {
-				d[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[off:])))
+				v := float32(math.Float64frombits(binary.LittleEndian.Uint64(b[off:])))
+				if math.Float32bits(v)&expMask == expMask && i < bad {
+					bad, badCh = i, ch
+				}
+				d[i] = v
 				off += w.align
 			}
 		}
 	}
+	return bad, badCh
 }
 
 func (w *wavReader) Close() error {
