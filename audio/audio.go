@@ -99,20 +99,21 @@ func checkRate(name string, rate int64) error {
 const blockFrames = 8192
 
 // Open opens the file at path and returns a Reader for it. The format is
-// chosen by looking at the content, never the extension.
+// chosen by looking at the content, never the extension. Only a regular
+// file (or a link to one) is opened: a directory, named pipe, device or
+// socket is refused with ErrNotRegular, since reading a pipe or a device
+// could block forever or never end.
 func Open(path string) (Reader, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fileErr(path, err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fileErr(path, err)
+	if err := checkRegular(path, st.Mode()); err != nil {
+		return nil, err
 	}
-	if st.IsDir() {
-		f.Close()
-		return nil, damagedf(path, "is a directory")
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
 	}
 	r, err := newReader(f, path, f)
 	if err != nil {
@@ -120,6 +121,49 @@ func Open(path string) (Reader, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// openRegular opens path for reading if it is a regular file. The open does
+// not block (O_NONBLOCK where the system has it): the file checked by Stat
+// may have been replaced by a named pipe since, and opening a pipe for
+// reading blocks until a writer comes. What was opened is checked again.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, fileErr(path, err)
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = checkRegular(path, st.Mode())
+	} else {
+		err = fileErr(path, err)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkRegular returns an ErrNotRegular *Error unless mode is that of a
+// regular file.
+func checkRegular(path string, mode os.FileMode) error {
+	var what string
+	switch {
+	case mode.IsRegular():
+		return nil
+	case mode.IsDir():
+		what = "a directory"
+	case mode&os.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case mode&os.ModeSocket != 0:
+		what = "a socket"
+	case mode&os.ModeDevice != 0:
+		what = "a device"
+	default:
+		return errorf(path, ErrNotRegular, "is not a regular file")
+	}
+	return errorf(path, ErrNotRegular, "is %s, not a regular file", what)
 }
 
 // NewReader returns a Reader decoding r, whose format is found by sniffing
