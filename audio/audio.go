@@ -31,6 +31,7 @@ package audio
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 )
@@ -106,6 +107,11 @@ const blockFrames = 8192
 func Open(path string) (Reader, error) {
 	st, err := os.Stat(path)
 	if err != nil {
+		// Said as what the caller asked for: "open: no such file…".
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = &os.PathError{Op: "open", Path: pe.Path, Err: pe.Err}
+		}
 		return nil, fileErr(path, err)
 	}
 	if err := checkRegular(path, st.Mode()); err != nil {
