@@ -8,13 +8,20 @@
 //
 // Decoding picks the format from the content, never the extension:
 //
-//   - WAV: RIFF, RF64/BW64; PCM 8/16/24/32-bit, IEEE float 32/64-bit, plain or
-//     WAVE_FORMAT_EXTENSIBLE; chunks in any order with pad bytes; a data size
-//     of 0 or 0xFFFFFFFF (left by streaming writers) means "to the end".
+//   - WAV: RIFF, RF64/BW64; PCM 8/16/24/32-bit (and depths such as 12 or
+//     20 bits, left-justified in whole-byte containers), IEEE float
+//     32/64-bit, G.711 A-law and µ-law, plain or WAVE_FORMAT_EXTENSIBLE;
+//     chunks in any order with pad bytes; a data size of 0 or 0xFFFFFFFF
+//     (left by streaming writers) means "to the end". ADPCM and other
+//     compressed WAV formats are refused with ErrUnsupported, naming them.
+//     A float sample that is NaN or infinite is an ErrDamaged error.
 //   - FLAC (mewkiz/flac), frame by frame, with an optional ID3v2 tag first.
 //   - MP3, MPEG-1/2 Layer III (hajimehoshi/go-mp3), always decoded as stereo.
 //     ID3v2/ID3v1/APEv2 tags are skipped, and the LAME/Xing header's encoder
 //     delay and padding are removed (gapless, as lame --decode does).
+//
+// Sample rates from MinSampleRate to MaxSampleRate (1 kHz to 768 kHz) are
+// accepted; others are refused with ErrRate. Open reads regular files only.
 //
 // Decoders never trust sizes claimed by a header beyond what the real size of
 // the input allows, so a lying header cannot make them allocate much more than

@@ -11,8 +11,25 @@ import (
 const (
 	wavFormatPCM        = 0x0001
 	wavFormatFloat      = 0x0003
+	wavFormatALaw       = 0x0006 // ITU-T G.711 A-law
+	wavFormatMuLaw      = 0x0007 // ITU-T G.711 µ-law
 	wavFormatExtensible = 0xFFFE
 )
+
+// wavFormatNames names the WAV format tags that are common enough to be
+// met but are not decoded (from Microsoft's mmreg.h), so that the error
+// says what the file is.
+var wavFormatNames = map[int]string{
+	0x0002: "Microsoft ADPCM",
+	0x0010: "OKI ADPCM",
+	0x0011: "IMA ADPCM",
+	0x0031: "GSM 6.10",
+	0x0040: "G.721 ADPCM",
+	0x0050: "MPEG audio",
+	0x0055: "MP3",
+	0x0064: "G.726 ADPCM",
+	0x0065: "G.722 ADPCM",
+}
 
 // wavSubformatTail is bytes 2..15 of the KSDATAFORMAT_SUBTYPE GUIDs; the
 // first two bytes carry the plain format tag.
@@ -176,21 +193,36 @@ func (w *wavReader) parseFmt(b []byte) error {
 	if err := checkRate(w.name, rate); err != nil {
 		return err
 	}
+	// Bytes per sample: PCM of a depth that is not a whole number of bytes
+	// (12, 20 bits) is stored left-justified in the next whole number of
+	// bytes, the low bits zero, so it decodes as its container does.
+	w.bytesPer = (bits + 7) / 8
 	switch tag {
 	case wavFormatPCM:
-		if bits != 8 && bits != 16 && bits != 24 && bits != 32 {
+		if bits < 1 || bits > 32 {
 			return unsupportedf(w.name, "unsupported WAV PCM bit depth %d", bits)
+		}
+		// Packed samples (two 12-bit samples in 3 bytes), which some
+		// writers produce, show as a block align below the containers.
+		if align := int(binary.LittleEndian.Uint16(b[12:])); bits%8 != 0 && align < w.bytesPer*channels {
+			return unsupportedf(w.name, "packed %d-bit WAV PCM is not supported", bits)
 		}
 	case wavFormatFloat:
 		if bits != 32 && bits != 64 {
 			return unsupportedf(w.name, "unsupported WAV float bit depth %d", bits)
 		}
 		w.info.Float = true
+	case wavFormatALaw, wavFormatMuLaw:
+		if bits != 8 {
+			return unsupportedf(w.name, "unsupported G.711 WAV bit depth %d (want 8)", bits)
+		}
 	default:
+		if name, ok := wavFormatNames[tag]; ok {
+			return unsupportedf(w.name, "%s WAV (format tag 0x%04x) is not supported", name, tag)
+		}
 		return unsupportedf(w.name, "unsupported WAV format tag 0x%04x", tag)
 	}
 	w.format = tag
-	w.bytesPer = bits / 8
 	// The header's block align is sometimes wrong; the layout follows from
 	// the container size and channel count.
 	w.align = w.bytesPer * channels
@@ -285,6 +317,16 @@ func (w *wavReader) decode(dst [][]float32, b []byte, n int) (bad, badCh int) {
 		d := dst[ch][:n]
 		off := ch * w.bytesPer
 		switch {
+		case w.format == wavFormatALaw:
+			for i := range d {
+				d[i] = aLaw[b[off]]
+				off += w.align
+			}
+		case w.format == wavFormatMuLaw:
+			for i := range d {
+				d[i] = muLaw[b[off]]
+				off += w.align
+			}
 		case w.format == wavFormatPCM && w.bytesPer == 1:
 			for i := range d {
 				d[i] = float32(int(b[off])-128) * (1.0 / 128)
