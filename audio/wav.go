@@ -281,7 +281,7 @@ func (w *wavReader) Read(dst [][]float32) (int, error) {
 		// sees it (resampler, STFT, network) and blank seconds of every
 		// stem: the file is damaged. Deliver the frames before it, then
 		// the error.
-		v := math.NaN()
+		var v float64
 		if w.bytesPer == 4 {
 			v = float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[bad*w.align+ch*4:])))
 		} else {
