@@ -8,13 +8,20 @@
 //
 // Decoding picks the format from the content, never the extension:
 //
-//   - WAV: RIFF, RF64/BW64; PCM 8/16/24/32-bit, IEEE float 32/64-bit, plain or
-//     WAVE_FORMAT_EXTENSIBLE; chunks in any order with pad bytes; a data size
-//     of 0 or 0xFFFFFFFF (left by streaming writers) means "to the end".
+//   - WAV: RIFF, RF64/BW64; PCM 8/16/24/32-bit (and depths such as 12 or
+//     20 bits, left-justified in whole-byte containers), IEEE float
+//     32/64-bit, G.711 A-law and µ-law, plain or WAVE_FORMAT_EXTENSIBLE;
+//     chunks in any order with pad bytes; a data size of 0 or 0xFFFFFFFF
+//     (left by streaming writers) means "to the end". ADPCM and other
+//     compressed WAV formats are refused with ErrUnsupported, naming them.
+//     A float sample that is NaN or infinite is an ErrDamaged error.
 //   - FLAC (mewkiz/flac), frame by frame, with an optional ID3v2 tag first.
 //   - MP3, MPEG-1/2 Layer III (hajimehoshi/go-mp3), always decoded as stereo.
 //     ID3v2/ID3v1/APEv2 tags are skipped, and the LAME/Xing header's encoder
 //     delay and padding are removed (gapless, as lame --decode does).
+//
+// Sample rates from MinSampleRate to MaxSampleRate (1 kHz to 768 kHz) are
+// accepted; others are refused with ErrRate. Open reads regular files only.
 //
 // Decoders never trust sizes claimed by a header beyond what the real size of
 // the input allows, so a lying header cannot make them allocate much more than
@@ -23,14 +30,15 @@
 // memory of ReadAll grow with the decoded length, never with header claims.)
 // A truncated or damaged file is an error, not a shorter result.
 //
-// Errors about a file are one line starting with "audio: <file>: "; other
-// errors start with "audio: ".
+// Every error is an *Error: one line for the user, starting with the quoted
+// file name when it is about a file ("song.wav": truncated WAV data chunk),
+// with a Kind (ErrDamaged, ErrUnsupported, ErrNotRegular, ErrRate) that
+// errors.Is recognises.
 package audio
 
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 )
@@ -74,24 +82,51 @@ type Reader interface {
 	Close() error
 }
 
+// The sample rates the package decodes, resamples and writes. 768 kHz is
+// the highest rate of any audio interface or format in use (4×192 kHz, DXD
+// at 2×352.8 kHz); 1 kHz is well below the lowest rates real recordings use
+// (8 kHz telephony, 4 kHz in old voice formats). Bounding the ratio between
+// two rates by 768 bounds the resampler's work and memory per input or
+// output sample, so a header that claims 1 Hz or 16 MHz cannot make a tiny
+// file cost gigabytes and minutes: it is refused with ErrRate.
+const (
+	MinSampleRate = 1000
+	MaxSampleRate = 768000
+)
+
+// checkRate returns an ErrRate *Error about name (may be "") unless rate is
+// within MinSampleRate..MaxSampleRate.
+func checkRate(name string, rate int64) error {
+	if rate >= MinSampleRate && rate <= MaxSampleRate {
+		return nil
+	}
+	return errorf(name, ErrRate, "sample rate %d Hz is not supported (%d to %d Hz are)", rate, MinSampleRate, MaxSampleRate)
+}
+
 // blockFrames is the number of frames decoders and adapters move at a time.
 const blockFrames = 8192
 
 // Open opens the file at path and returns a Reader for it. The format is
-// chosen by looking at the content, never the extension.
+// chosen by looking at the content, never the extension. Only a regular
+// file (or a link to one) is opened: a directory, named pipe, device or
+// socket is refused with ErrNotRegular, since reading a pipe or a device
+// could block forever or never end.
 func Open(path string) (Reader, error) {
-	f, err := os.Open(path)
+	st, err := os.Stat(path)
 	if err != nil {
+		// Said as what the caller asked for: "open: no such file…".
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = &os.PathError{Op: "open", Path: pe.Path, Err: pe.Err}
+		}
 		return nil, fileErr(path, err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fileErr(path, err)
+	if err := checkRegular(path, st.Mode()); err != nil {
+		return nil, err
 	}
-	if st.IsDir() {
-		f.Close()
-		return nil, errorf(path, "is a directory")
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
 	}
 	r, err := newReader(f, path, f)
 	if err != nil {
@@ -99,6 +134,49 @@ func Open(path string) (Reader, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// openRegular opens path for reading if it is a regular file. The open does
+// not block (O_NONBLOCK where the system has it): the file checked by Stat
+// may have been replaced by a named pipe since, and opening a pipe for
+// reading blocks until a writer comes. What was opened is checked again.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, fileErr(path, err)
+	}
+	st, err := f.Stat()
+	if err == nil {
+		err = checkRegular(path, st.Mode())
+	} else {
+		err = fileErr(path, err)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// checkRegular returns an ErrNotRegular *Error unless mode is that of a
+// regular file.
+func checkRegular(path string, mode os.FileMode) error {
+	var what string
+	switch {
+	case mode.IsRegular():
+		return nil
+	case mode.IsDir():
+		what = "a directory"
+	case mode&os.ModeNamedPipe != 0:
+		what = "a named pipe"
+	case mode&os.ModeSocket != 0:
+		what = "a socket"
+	case mode&os.ModeDevice != 0:
+		what = "a device"
+	default:
+		return errorf(path, ErrNotRegular, "is not a regular file")
+	}
+	return errorf(path, ErrNotRegular, "is %s, not a regular file", what)
 }
 
 // NewReader returns a Reader decoding r, whose format is found by sniffing
@@ -119,7 +197,7 @@ func newReader(rs io.ReadSeeker, name string, closer io.Closer) (Reader, error) 
 		return nil, fileErr(name, err)
 	}
 	if size == 0 {
-		return nil, errorf(name, "empty file")
+		return nil, damagedf(name, "empty file")
 	}
 	var head [12]byte
 	n, err := io.ReadFull(rs, head[:])
@@ -160,11 +238,11 @@ func newReader(rs io.ReadSeeker, name string, closer io.Closer) (Reader, error) 
 	}
 	if len(h) >= 4 && (bytes.Equal(h[:4], []byte("RIFF")) || bytes.Equal(h[:4], []byte("RF64"))) {
 		if len(h) < 12 {
-			return nil, errorf(name, "truncated WAV header")
+			return nil, damagedf(name, "truncated WAV header")
 		}
-		return nil, errorf(name, "RIFF file is not WAVE audio")
+		return nil, unsupportedf(name, "RIFF file is not WAVE audio")
 	}
-	return nil, errorf(name, "unrecognised audio format (not WAV, FLAC or MP3)")
+	return nil, unsupportedf(name, "unrecognised audio format (not WAV, FLAC or MP3)")
 }
 
 // ReadAll reads r to its end into a Buffer. It does not close r.
@@ -223,54 +301,11 @@ func DecodeFile(path string) (*Buffer, Info, error) {
 	return b, r.Info(), nil
 }
 
-// errorf returns an error "audio: name: <message>".
-func errorf(name, format string, args ...any) error {
-	return fmt.Errorf("audio: %s: %s", name, fmt.Sprintf(format, args...))
-}
-
-// fileErr wraps err (from the OS or a library) as "audio: name: <cause>",
-// removing the duplicated path that *os.PathError would add.
-func fileErr(name string, err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return &Error{Name: name, Msg: pe.Op, Err: pe.Err}
-	}
-	return &Error{Name: name, Err: err}
-}
-
-// Error is an error about one file. Its text is one line:
-// "audio: <name>: <msg>: <err>".
-type Error struct {
-	Name string // the file
-	Msg  string // what was being done; may be empty
-	Err  error  // the cause; may be nil
-}
-
-// Error returns the message as one line.
-func (e *Error) Error() string {
-	s := "audio: " + e.Name
-	if e.Msg != "" {
-		s += ": " + e.Msg
-	}
-	if e.Err != nil {
-		s += ": " + oneLine(e.Err.Error())
-	}
-	return s
-}
-
-// Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.Err }
-
-// oneLine folds a multi-line message (some libraries produce them) into one.
-func oneLine(s string) string {
-	return string(bytes.Join(bytes.Fields([]byte(s)), []byte(" ")))
-}
-
 // checkDst verifies that dst has the shape Read expects and returns the
 // number of frames it can hold.
 func checkDst(dst [][]float32, channels int, name string) (int, error) {
 	if len(dst) != channels {
-		return 0, errorf(name, "Read: dst has %d channels, want %d", len(dst), channels)
+		return 0, errorf(name, nil, "Read: dst has %d channels, want %d", len(dst), channels)
 	}
 	if channels == 0 {
 		return 0, nil

@@ -31,11 +31,11 @@ func (e Encoding) Validate() error {
 	case e.Format == "wav" && (e.BitDepth == 16 || e.BitDepth == 24 || e.BitDepth == 32):
 	case e.Format == "flac" && (e.BitDepth == 16 || e.BitDepth == 24):
 	case e.Format == "flac" && e.BitDepth == 32:
-		return fmt.Errorf("audio: 32-bit float output is WAV only, not FLAC")
+		return unsupportedf("", "32-bit float output is WAV only, not FLAC")
 	case e.Format != "wav" && e.Format != "flac":
-		return fmt.Errorf("audio: unsupported output format %q (want wav or flac)", e.Format)
+		return unsupportedf("", "unsupported output format %q (want wav or flac)", e.Format)
 	default:
-		return fmt.Errorf("audio: unsupported %s bit depth %d (want 16, 24 or 32)", e.Format, e.BitDepth)
+		return unsupportedf("", "unsupported %s bit depth %d (want 16, 24 or 32)", e.Format, e.BitDepth)
 	}
 	return nil
 }
@@ -76,23 +76,23 @@ type frameEncoder interface {
 // is reported here.
 func Create(path string, sampleRate, channels int, enc Encoding) (*Writer, error) {
 	if err := enc.Validate(); err != nil {
-		return nil, errorf(path, "%s", trimPrefix(err))
+		return nil, withPath(err, path)
 	}
-	if sampleRate <= 0 || sampleRate > maxSampleRate {
-		return nil, errorf(path, "bad sample rate %d", sampleRate)
+	if err := checkRate(path, int64(sampleRate)); err != nil {
+		return nil, err
 	}
 	if channels <= 0 || channels > maxChannels || (enc.Format == "flac" && channels > 8) {
-		return nil, errorf(path, "bad channel count %d for %s", channels, enc.Format)
+		return nil, unsupportedf(path, "bad channel count %d for %s", channels, enc.Format)
 	}
 	if enc.Format == "flac" && sampleRate > 655350 {
-		return nil, errorf(path, "sample rate %d too high for FLAC", sampleRate)
+		return nil, errorf(path, ErrRate, "sample rate %d Hz is too high for FLAC (655350 Hz at most)", sampleRate)
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return nil, errorf(path, "is a directory")
+		return nil, errorf(path, ErrNotRegular, "is a directory")
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
@@ -100,7 +100,7 @@ func Create(path string, sampleRate, channels int, enc Encoding) (*Writer, error
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, &Error{Name: path, Msg: "create", Err: err}
+		return nil, &Error{Path: path, Msg: "create", Err: err}
 	}
 	// CreateTemp makes the file private; an output file should be readable
 	// like any other the user creates.
@@ -120,14 +120,15 @@ func Create(path string, sampleRate, channels int, enc Encoding) (*Writer, error
 	return w, nil
 }
 
-// trimPrefix drops a leading "audio: " so an error can be re-wrapped with a
-// file name.
-func trimPrefix(err error) string {
-	s := err.Error()
-	if len(s) > 7 && s[:7] == "audio: " {
-		return s[7:]
+// withPath returns err, an *Error about no file, as one about path.
+func withPath(err error, path string) error {
+	var ae *Error
+	if errors.As(err, &ae) {
+		e := *ae
+		e.Path = path
+		return &e
 	}
-	return s
+	return fileErr(path, err)
 }
 
 // Write appends src (src[ch] for each channel, equal lengths) to the file.
@@ -139,15 +140,15 @@ func (w *Writer) Write(src [][]float32) error {
 		return w.err
 	}
 	if w.done {
-		return errorf(w.path, "write after Close")
+		return errorf(w.path, nil, "write after Close")
 	}
 	if len(src) != w.channels {
-		return errorf(w.path, "Write: src has %d channels, want %d", len(src), w.channels)
+		return errorf(w.path, nil, "Write: src has %d channels, want %d", len(src), w.channels)
 	}
 	n := len(src[0])
 	for _, s := range src[1:] {
 		if len(s) != n {
-			return errorf(w.path, "Write: channels differ in length")
+			return errorf(w.path, nil, "Write: channels differ in length")
 		}
 	}
 	for i := 0; i < n; i += blockFrames {
@@ -219,7 +220,7 @@ func (w *Writer) fail(err error) {
 		return
 	}
 	var ae *Error
-	if errors.As(err, &ae) && ae.Name == w.path {
+	if errors.As(err, &ae) && ae.Path == w.path {
 		w.err = err
 	} else {
 		w.err = fileErr(w.path, err)

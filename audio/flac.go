@@ -33,7 +33,7 @@ func newFLACReader(rs io.ReadSeeker, off, size int64, name string, closer io.Clo
 		// mewkiz/flac is not hardened against every malformed input; a
 		// panic in it is a decode error, not a crash of the program.
 		if p := recover(); p != nil {
-			r, err = nil, errorf(name, "invalid FLAC stream (%v)", p)
+			r, err = nil, damagedf(name, "invalid FLAC stream (%v)", p)
 		}
 	}()
 	stream, err := flac.New(io.LimitReader(rs, size-off))
@@ -42,13 +42,16 @@ func newFLACReader(rs io.ReadSeeker, off, size int64, name string, closer io.Clo
 	}
 	si := stream.Info
 	if si.NChannels < 1 || si.NChannels > 8 {
-		return nil, errorf(name, "bad FLAC channel count %d", si.NChannels)
+		return nil, damagedf(name, "bad FLAC channel count %d", si.NChannels)
 	}
 	if si.BitsPerSample < 4 || si.BitsPerSample > 32 {
-		return nil, errorf(name, "bad FLAC bit depth %d", si.BitsPerSample)
+		return nil, damagedf(name, "bad FLAC bit depth %d", si.BitsPerSample)
 	}
 	if si.SampleRate < 1 {
-		return nil, errorf(name, "bad FLAC sample rate %d", si.SampleRate)
+		return nil, damagedf(name, "bad FLAC sample rate %d", si.SampleRate)
+	}
+	if err := checkRate(name, int64(si.SampleRate)); err != nil {
+		return nil, err
 	}
 	f := &flacReader{stream: stream, closer: closer, name: name, size: size - off,
 		scale: 1 / float32(uint64(1)<<(si.BitsPerSample-1))}
@@ -66,9 +69,9 @@ func newFLACReader(rs io.ReadSeeker, off, size int64, name string, closer io.Clo
 // flacErr turns a mewkiz/flac error into ours, naming truncation plainly.
 func flacErr(name, what string, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return errorf(name, "truncated FLAC stream")
+		return damagedf(name, "truncated FLAC stream")
 	}
-	return &Error{Name: name, Msg: what, Err: err}
+	return &Error{Path: name, Kind: ErrDamaged, Msg: what, Err: err}
 }
 
 func (f *flacReader) Info() Info { return f.info }
@@ -116,13 +119,13 @@ func (f *flacReader) Read(dst [][]float32) (int, error) {
 func (f *flacReader) next() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = errorf(f.name, "invalid FLAC frame (%v)", p)
+			err = damagedf(f.name, "invalid FLAC frame (%v)", p)
 		}
 	}()
 	fr, err := f.stream.Next()
 	if err == io.EOF {
 		if f.info.Frames >= 0 && f.total < uint64(f.info.Frames) {
-			return errorf(f.name, "truncated FLAC stream (%d of %d frames)", f.total, f.info.Frames)
+			return damagedf(f.name, "truncated FLAC stream (%d of %d frames)", f.total, f.info.Frames)
 		}
 		return io.EOF
 	}
@@ -133,7 +136,7 @@ func (f *flacReader) next() (err error) {
 	// a frame may not change the layout of the stream, and its block size
 	// (the allocation) may not exceed what StreamInfo declared.
 	if fr.Channels.Count() != f.info.Channels {
-		return errorf(f.name, "FLAC frame has %d channels, stream has %d", fr.Channels.Count(), f.info.Channels)
+		return damagedf(f.name, "FLAC frame has %d channels, stream has %d", fr.Channels.Count(), f.info.Channels)
 	}
 	switch fr.BitsPerSample {
 	case 0:
@@ -141,29 +144,29 @@ func (f *flacReader) next() (err error) {
 		fr.BitsPerSample = uint8(f.info.BitDepth)
 	case uint8(f.info.BitDepth):
 	default:
-		return errorf(f.name, "FLAC frame has %d bits per sample, stream has %d", fr.BitsPerSample, f.info.BitDepth)
+		return damagedf(f.name, "FLAC frame has %d bits per sample, stream has %d", fr.BitsPerSample, f.info.BitDepth)
 	}
 	if fr.BlockSize == 0 || (f.maxBlock > 0 && int(fr.BlockSize) > f.maxBlock) {
-		return errorf(f.name, "bad FLAC block size %d", fr.BlockSize)
+		return damagedf(f.name, "bad FLAC block size %d", fr.BlockSize)
 	}
 	if err := fr.Parse(); err != nil {
 		return flacErr(f.name, "invalid FLAC frame", err)
 	}
 	for _, sf := range fr.Subframes {
 		if len(sf.Samples) != int(fr.BlockSize) {
-			return errorf(f.name, "invalid FLAC frame (subframe has %d samples, want %d)", len(sf.Samples), fr.BlockSize)
+			return damagedf(f.name, "invalid FLAC frame (subframe has %d samples, want %d)", len(sf.Samples), fr.BlockSize)
 		}
 	}
 	f.total += uint64(fr.BlockSize)
 	if f.info.Frames >= 0 && f.total > uint64(f.info.Frames) {
-		return errorf(f.name, "FLAC stream is longer than its header says (%d frames)", f.info.Frames)
+		return damagedf(f.name, "FLAC stream is longer than its header says (%d frames)", f.info.Frames)
 	}
 	f.cur, f.pos = fr.Subframes, 0
 	return nil
 }
 
 func (f *flacReader) Close() error {
-	f.err = errorf(f.name, "read after Close")
+	f.err = errorf(f.name, nil, "read after Close")
 	f.cur = nil
 	if f.closer != nil {
 		c := f.closer

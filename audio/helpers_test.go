@@ -3,10 +3,13 @@ package audio
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -161,16 +164,35 @@ func decodeBytes(data []byte, name string) (*Buffer, Info, error) {
 	return b, r.Info(), err
 }
 
-// checkOneLine fails unless err is a single line naming the file.
-func checkOneLine(t *testing.T, err error, name string) {
+// checkOneLine fails unless err is an *Error about name whose text is a
+// single line starting with the quoted name.
+func checkOneLine(t testing.TB, err error, name string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error")
 	}
-	s := err.Error()
-	if strings.Contains(s, "\n") || !strings.HasPrefix(s, "audio: "+name+": ") {
-		t.Errorf("error %q is not one line starting with %q", s, "audio: "+name+": ")
+	if msg := errorLineProblem(err, name); msg != "" {
+		t.Error(msg)
 	}
+}
+
+// errorLineProblem says what is wrong with err as an error about name, or
+// returns "".
+func errorLineProblem(err error, name string) string {
+	s := err.Error()
+	prefix := strconv.Quote(name) + ": "
+	var ae *Error
+	switch {
+	case !errors.As(err, &ae):
+		return fmt.Sprintf("error %q is not an *Error", s)
+	case ae.Path != name:
+		return fmt.Sprintf("error %q has Path %q, want %q", s, ae.Path, name)
+	case strings.Contains(s, "\n") || !strings.HasPrefix(s, prefix) || len(s) == len(prefix):
+		return fmt.Sprintf("error %q is not one line starting with %q", s, prefix)
+	case strings.Contains(s, "audio: "):
+		return fmt.Sprintf("error %q has a package prefix", s)
+	}
+	return ""
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -119,12 +119,12 @@ func id3v2End(rs io.ReadSeeker, size int64, name string) (int64, error) {
 		}
 		if n, _ := io.ReadFull(rs, h[:]); n < 10 || string(h[:3]) != "ID3" {
 			if off == 0 {
-				return 0, errorf(name, "truncated ID3v2 tag")
+				return 0, damagedf(name, "truncated ID3v2 tag")
 			}
 			return off, nil
 		}
 		if h[3] == 0xFF || h[4] == 0xFF || h[6]|h[7]|h[8]|h[9] >= 0x80 {
-			return 0, errorf(name, "invalid ID3v2 tag header")
+			return 0, damagedf(name, "invalid ID3v2 tag header")
 		}
 		tagLen := int64(h[6])<<21 | int64(h[7])<<14 | int64(h[8])<<7 | int64(h[9])
 		end := off + 10 + tagLen
@@ -132,7 +132,7 @@ func id3v2End(rs io.ReadSeeker, size int64, name string) (int64, error) {
 			end += 10
 		}
 		if end > size {
-			return 0, errorf(name, "truncated ID3v2 tag (%d bytes claimed, file has %d)", end-off, size-off)
+			return 0, damagedf(name, "truncated ID3v2 tag (%d bytes claimed, file has %d)", end-off, size-off)
 		}
 		off = end
 	}
@@ -223,7 +223,7 @@ func newMP3Reader(rs io.ReadSeeker, off, size int64, name string, closer io.Clos
 	size = mp3TagsEnd(rs, off, size)
 	start, ok := sniffMP3(rs, off, size)
 	if !ok {
-		return nil, errorf(name, "no MPEG audio Layer III frames found")
+		return nil, damagedf(name, "no MPEG audio Layer III frames found")
 	}
 	var hb [4]byte
 	if _, err := rs.Seek(start, io.SeekStart); err != nil {
@@ -233,13 +233,13 @@ func newMP3Reader(rs io.ReadSeeker, off, size int64, name string, closer io.Clos
 		return nil, fileErr(name, err)
 	}
 	if h, _ := parseMP3Header(hb[:]); h.version == 0 {
-		return nil, errorf(name, "MPEG-2.5 MP3 is not supported")
+		return nil, unsupportedf(name, "MPEG-2.5 MP3 is not supported")
 	}
 	defer func() {
 		// go-mp3 is not hardened against every malformed input; a panic in
 		// it is a decode error, not a crash of the program.
 		if p := recover(); p != nil {
-			r, err = nil, errorf(name, "invalid MP3 data (%v)", p)
+			r, err = nil, damagedf(name, "invalid MP3 data (%v)", p)
 		}
 	}()
 	// The Seeker lets go-mp3 scan all frame headers once here, which gives
@@ -249,7 +249,7 @@ func newMP3Reader(rs io.ReadSeeker, off, size int64, name string, closer io.Clos
 		return nil, mp3Err(name, err)
 	}
 	if mp3Truncated(rs, start, size) {
-		return nil, errorf(name, "truncated MP3 stream (last frame cut short)")
+		return nil, damagedf(name, "truncated MP3 stream (last frame cut short)")
 	}
 	m := &mp3Reader{dec: dec, closer: closer, name: name, left: dec.Length() / 4}
 	// Without a Xing/LAME frame the encoder delay is unknown, but the
@@ -262,7 +262,7 @@ func newMP3Reader(rs io.ReadSeeker, off, size int64, name string, closer io.Clos
 		// count itself too, hence no +1 here): fewer in the file means it
 		// was cut short.
 		if g.frames > 0 && m.left < g.frames*g.spf {
-			return nil, errorf(name, "truncated MP3 stream (%d of %d frames)", m.left/g.spf-1, g.frames)
+			return nil, damagedf(name, "truncated MP3 stream (%d of %d frames)", m.left/g.spf-1, g.frames)
 		}
 		skip, total := g.skip, g.total
 		m.skip = min(skip, m.left)
@@ -273,7 +273,7 @@ func newMP3Reader(rs io.ReadSeeker, off, size int64, name string, closer io.Clos
 	}
 	m.info = Info{Format: "mp3", SampleRate: dec.SampleRate(), Channels: 2, Frames: m.left}
 	if m.info.SampleRate <= 0 {
-		return nil, errorf(name, "invalid MP3 sample rate")
+		return nil, damagedf(name, "invalid MP3 sample rate")
 	}
 	return m, nil
 }
@@ -281,9 +281,9 @@ func newMP3Reader(rs io.ReadSeeker, off, size int64, name string, closer io.Clos
 // mp3Err turns a go-mp3 error into ours, naming truncation plainly.
 func mp3Err(name string, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return errorf(name, "truncated MP3 stream")
+		return damagedf(name, "truncated MP3 stream")
 	}
-	return &Error{Name: name, Msg: "invalid MP3 data", Err: err}
+	return &Error{Path: name, Kind: ErrDamaged, Msg: "invalid MP3 data", Err: err}
 }
 
 func (m *mp3Reader) Info() Info { return m.info }
@@ -315,7 +315,7 @@ func (m *mp3Reader) Read(dst [][]float32) (n int, err error) {
 			m.skip = 0
 			m.left = 0
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				m.err = errorf(m.name, "truncated MP3 stream")
+				m.err = damagedf(m.name, "truncated MP3 stream")
 			} else {
 				m.err = mp3Err(m.name, err)
 			}
@@ -339,7 +339,7 @@ func (m *mp3Reader) Read(dst [][]float32) (n int, err error) {
 			// The frame scan at open counted a frame that is not all
 			// there: the file was cut short.
 			m.left = 0
-			m.err = errorf(m.name, "truncated MP3 stream")
+			m.err = damagedf(m.name, "truncated MP3 stream")
 		} else {
 			m.err = mp3Err(m.name, err)
 		}
@@ -361,7 +361,7 @@ func (m *mp3Reader) readFull(p []byte) (n int, err error) {
 }
 
 func (m *mp3Reader) Close() error {
-	m.err = errorf(m.name, "read after Close")
+	m.err = errorf(m.name, nil, "read after Close")
 	if m.closer != nil {
 		c := m.closer
 		m.closer = nil

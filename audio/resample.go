@@ -1,7 +1,7 @@
 package audio
 
 import (
-	"fmt"
+	"context"
 	"io"
 	"math"
 	"math/bits"
@@ -23,16 +23,29 @@ import (
 //
 // The filter is split into L polyphase branches for the rational ratio
 // to/from = L/M (reduced by their gcd), one per output sub-sample position,
-// each normalised to unit DC gain. Ratios whose L is too large for a table
-// per branch (odd rates such as 44101 Hz) use resamplerTablePhases branches
-// and interpolate linearly between the two nearest, which keeps the
-// coefficient error below -120 dB.
+// each normalised to unit DC gain. Ratios whose table would be too large
+// (L above resamplerTablePhases, as for odd rates such as 44101 Hz, or L
+// branches of a long filter above resamplerMaxBank coefficients) use fewer
+// branches and interpolate linearly between the two nearest. Linear
+// interpolation errs by about (Δ·2π·fc)²/8 for a branch spacing Δ (in input
+// samples) and a cutoff fc (cycles per input sample), so the spacing can
+// grow as the cutoff falls: resamplerTablePhases·2fc branches keep the
+// coefficient error below -120 dB for every ratio, and the table near
+// resamplerTablePhases·64 coefficients however long the filter is.
+//
+// With rates limited to MinSampleRate..MaxSampleRate, the filter has at
+// most about 50000 taps (768 kHz to 1 kHz), the table at most
+// resamplerMaxBank coefficients, and the work per output sample is bounded;
+// the whole-buffer and streaming paths below feed the filter in pieces whose
+// output is at most about resamplerBlock frames, so memory is bounded by the
+// output asked for and a cancellation is seen between pieces.
 const (
-	resamplerAttenuation = 100.0 // dB, designed; ≥ 90 dB is the requirement
-	resamplerTransition  = 0.10  // transition band width, as a fraction of min(from, to)
-	resamplerTablePhases = 4096  // branches used when L exceeds it
+	resamplerAttenuation = 100.0   // dB, designed; ≥ 90 dB is the requirement
+	resamplerTransition  = 0.10    // transition band width, as a fraction of min(from, to)
+	resamplerTablePhases = 4096    // branches used when L exceeds it, for a full-band cutoff
+	resamplerMaxBank     = 1 << 20 // coefficients in a table with one branch per phase
 	resamplerMaxTaps     = 1 << 16
-	resamplerBlock       = 1 << 16 // frames per Process call in Resample
+	resamplerBlock       = 1 << 16 // output frames per piece in Resample, about
 )
 
 // A Resampler converts audio between two sample rates with a band-limited
@@ -66,11 +79,14 @@ type Resampler struct {
 // NewResampler returns a Resampler from fromRate to toRate for the given
 // number of channels.
 func NewResampler(fromRate, toRate, channels int) (*Resampler, error) {
-	if fromRate <= 0 || toRate <= 0 || fromRate > maxSampleRate || toRate > maxSampleRate {
-		return nil, fmt.Errorf("audio: resampler: bad sample rates %d -> %d", fromRate, toRate)
+	if err := checkRate("", int64(fromRate)); err != nil {
+		return nil, err
+	}
+	if err := checkRate("", int64(toRate)); err != nil {
+		return nil, err
 	}
 	if channels <= 0 || channels > maxChannels {
-		return nil, fmt.Errorf("audio: resampler: bad channel count %d", channels)
+		return nil, errorf("", nil, "resampler: bad channel count %d", channels)
 	}
 	g := gcd(fromRate, toRate)
 	r := &Resampler{from: fromRate, to: toRate, channels: channels,
@@ -81,14 +97,15 @@ func NewResampler(fromRate, toRate, channels int) (*Resampler, error) {
 	df := resamplerTransition * minRate / float64(fromRate)
 	n := (resamplerAttenuation - 7.95) / (2.285 * 2 * math.Pi * df)
 	if n > resamplerMaxTaps {
-		return nil, fmt.Errorf("audio: resampler: ratio %d -> %d too large", fromRate, toRate)
+		return nil, errorf("", ErrRate, "resampler: ratio %d -> %d too large", fromRate, toRate)
 	}
 	taps := int(math.Ceil(n))
 	taps += taps & 1
 	r.taps, r.half = taps, taps/2
 	r.nph = int(r.l)
-	if r.l > resamplerTablePhases {
-		r.nph = resamplerTablePhases
+	if r.l > resamplerTablePhases || r.l*int64(taps) > resamplerMaxBank {
+		// 2fc = minRate/fromRate: fewer branches for a lower cutoff.
+		r.nph = max(int(math.Ceil(resamplerTablePhases*minRate/float64(fromRate))), 2)
 		r.interp = true
 	}
 	rows := r.nph
@@ -145,17 +162,17 @@ func (r *Resampler) Taps() int { return r.taps }
 // until Flush.
 func (r *Resampler) Process(dst, src [][]float32) ([][]float32, error) {
 	if len(src) != r.channels {
-		return dst, fmt.Errorf("audio: resampler: src has %d channels, want %d", len(src), r.channels)
+		return dst, errorf("", nil, "resampler: src has %d channels, want %d", len(src), r.channels)
 	}
 	if dst == nil {
 		dst = make([][]float32, r.channels)
 	} else if len(dst) != r.channels {
-		return dst, fmt.Errorf("audio: resampler: dst has %d channels, want %d", len(dst), r.channels)
+		return dst, errorf("", nil, "resampler: dst has %d channels, want %d", len(dst), r.channels)
 	}
 	n := len(src[0])
 	for _, s := range src[1:] {
 		if len(s) != n {
-			return dst, fmt.Errorf("audio: resampler: src channels differ in length")
+			return dst, errorf("", nil, "resampler: src channels differ in length")
 		}
 	}
 	for ch := range r.hist {
@@ -292,6 +309,16 @@ func grow(s []float32, n int) []float32 {
 // frames, aligned with the input (no delay). When the rates are equal it
 // returns a copy.
 func Resample(b *Buffer, rate int) (*Buffer, error) {
+	return ResampleContext(context.Background(), b, rate)
+}
+
+// ResampleContext is Resample that stops, returning an *Error wrapping
+// ctx.Err(), when ctx is done. It works in pieces of bounded output and
+// checks ctx between them, so a cancellation is seen within milliseconds.
+func ResampleContext(ctx context.Context, b *Buffer, rate int) (*Buffer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Err: err}
+	}
 	out := &Buffer{SampleRate: rate, Data: make([][]float32, len(b.Data))}
 	if b.SampleRate == rate {
 		for ch, d := range b.Data {
@@ -300,8 +327,8 @@ func Resample(b *Buffer, rate int) (*Buffer, error) {
 		return out, nil
 	}
 	if len(b.Data) == 0 {
-		if rate <= 0 {
-			return nil, fmt.Errorf("audio: resampler: bad sample rate %d", rate)
+		if err := checkRate("", int64(rate)); err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
@@ -314,9 +341,13 @@ func Resample(b *Buffer, rate int) (*Buffer, error) {
 	for ch := range out.Data {
 		out.Data[ch] = make([]float32, 0, want)
 	}
+	piece := r.inputPiece(resamplerBlock)
 	block := make([][]float32, len(b.Data))
-	for i := 0; i < n; i += resamplerBlock {
-		j := min(i+resamplerBlock, n)
+	for i := 0; i < n; i += piece {
+		if err := ctx.Err(); err != nil {
+			return nil, &Error{Err: err}
+		}
+		j := min(i+piece, n)
 		for ch, d := range b.Data {
 			block[ch] = d[i:j]
 		}
@@ -328,8 +359,19 @@ func Resample(b *Buffer, rate int) (*Buffer, error) {
 	return out, nil
 }
 
+// inputPiece returns how many input frames make about outFrames output
+// frames (at least 1, at most outFrames): feeding Process pieces of this
+// size bounds the memory and time of each call whatever the ratio.
+func (r *Resampler) inputPiece(outFrames int) int {
+	return int(max(1, min(int64(outFrames)*r.m/r.l, int64(outFrames))))
+}
+
 // ResampleReader returns a Reader that delivers r resampled to rate. If r is
 // already at rate it returns r itself. Closing the returned Reader closes r.
+//
+// Each Read does a bounded amount of work and holds a bounded amount of
+// output (about blockFrames frames per channel) whatever the ratio, so a
+// caller that checks for cancellation between Reads stops promptly.
 func ResampleReader(r Reader, rate int) (Reader, error) {
 	info := r.Info()
 	if info.SampleRate == rate {
@@ -348,24 +390,31 @@ func ResampleReader(r Reader, rate int) (Reader, error) {
 	for ch := range in {
 		in[ch] = make([]float32, blockFrames)
 	}
-	return &resampleReader{src: r, rs: rs, info: out, in: in, pend: make([][]float32, info.Channels)}, nil
+	return &resampleReader{src: r, rs: rs, info: out, in: in, piece: rs.inputPiece(blockFrames),
+		feed: make([][]float32, info.Channels), pend: make([][]float32, info.Channels)}, nil
 }
 
 type resampleReader struct {
-	src  Reader
-	rs   *Resampler
-	info Info
-	in   [][]float32
-	pend [][]float32 // output produced but not yet read
-	off  int         // read position in pend
-	eof  bool        // src is exhausted and flushed
-	err  error
+	src    Reader
+	rs     *Resampler
+	info   Info
+	in     [][]float32 // input read from src
+	inN    int         // frames in in
+	inOff  int         // frames of in already fed to rs
+	piece  int         // input frames fed to rs at a time
+	feed   [][]float32 // the piece of in being fed
+	pend   [][]float32 // output produced but not yet read
+	off    int         // read position in pend
+	srcEnd bool        // src returned io.EOF
+	srcErr error       // src failed: reported once its last frames are out
+	eof    bool        // src is exhausted and flushed
+	err    error
 }
 
 func (r *resampleReader) Info() Info { return r.info }
 
 func (r *resampleReader) Read(dst [][]float32) (int, error) {
-	want, err := checkDst(dst, r.info.Channels, "resampler")
+	want, err := checkDst(dst, r.info.Channels, "")
 	if err != nil {
 		return 0, err
 	}
@@ -380,22 +429,30 @@ func (r *resampleReader) Read(dst [][]float32) (int, error) {
 			r.pend[ch] = r.pend[ch][:0]
 		}
 		r.off = 0
-		n, err := r.src.Read(r.in)
-		if n > 0 {
-			for ch := range r.in {
-				r.in[ch] = r.in[ch][:n]
-			}
-			r.pend, _ = r.rs.Process(r.pend, r.in)
-			for ch := range r.in {
-				r.in[ch] = r.in[ch][:blockFrames]
-			}
-		}
 		switch {
-		case err == io.EOF:
+		case r.inOff < r.inN:
+			// One piece of input at a time: its output is about
+			// blockFrames frames, even at a ratio of 1:768.
+			j := min(r.inOff+r.piece, r.inN)
+			for ch := range r.in {
+				r.feed[ch] = r.in[ch][r.inOff:j]
+			}
+			r.pend, _ = r.rs.Process(r.pend, r.feed)
+			r.inOff = j
+		case r.srcErr != nil:
+			r.err = r.srcErr
+		case r.srcEnd:
 			r.pend = r.rs.Flush(r.pend)
 			r.eof = true
-		case err != nil:
-			r.err = err
+		default:
+			n, err := r.src.Read(r.in)
+			r.inN, r.inOff = n, 0
+			switch {
+			case err == io.EOF:
+				r.srcEnd = true
+			case err != nil:
+				r.srcErr = err
+			}
 		}
 	}
 	n := min(want, len(r.pend[0])-r.off)

@@ -30,7 +30,7 @@ type stereoReader struct {
 func (s *stereoReader) Info() Info { return s.info }
 
 func (s *stereoReader) Read(dst [][]float32) (int, error) {
-	want, err := checkDst(dst, 2, "stereo")
+	want, err := checkDst(dst, 2, "")
 	if err != nil {
 		return 0, err
 	}

@@ -36,6 +36,11 @@ func TestDecodeToolFiles(t *testing.T) {
 		{"wav-s32-extensible", "sox", []string{"-D", "-b", "32", "-e", "signed-integer"}, Info{"wav", rate, 2, 32, false, rate / 2}, 1e-7},
 		{"wav-f32", "sox", []string{"-e", "floating-point", "-b", "32"}, Info{"wav", rate, 2, 32, true, rate / 2}, 1e-7},
 		{"wav-f64", "sox", []string{"-e", "floating-point", "-b", "64"}, Info{"wav", rate, 2, 64, true, rate / 2}, 1e-7},
+		// G.711: the error is at most one quantisation step, 1/32 of full
+		// scale in the top segment; the tables are checked exactly elsewhere.
+		{"wav-alaw", "sox", []string{"-e", "a-law"}, Info{"wav", rate, 2, 8, false, rate / 2}, 1.0 / 32},
+		{"wav-ulaw", "sox", []string{"-e", "u-law"}, Info{"wav", rate, 2, 8, false, rate / 2}, 1.0 / 32},
+		{"wav-alaw-4ch-extensible", "sox", []string{"-D", "-e", "a-law", "-c", "4"}, Info{"wav", rate, 4, 8, false, rate / 2}, 1.0 / 32},
 		{"wav-s16-4ch-extensible", "sox", []string{"-D", "-b", "16", "-c", "4"}, Info{"wav", rate, 4, 16, false, rate / 2}, 1.01 / 32768},
 		{"flac-sox-16", "sox", []string{"-D", "-b", "16"}, Info{"flac", rate, 2, 16, false, rate / 2}, 1.01 / 32768},
 		{"flac-sox-24", "sox", []string{"-D", "-b", "24"}, Info{"flac", rate, 2, 24, false, rate / 2}, 1.01 / 8388608},

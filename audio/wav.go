@@ -11,8 +11,25 @@ import (
 const (
 	wavFormatPCM        = 0x0001
 	wavFormatFloat      = 0x0003
+	wavFormatALaw       = 0x0006 // ITU-T G.711 A-law
+	wavFormatMuLaw      = 0x0007 // ITU-T G.711 µ-law
 	wavFormatExtensible = 0xFFFE
 )
+
+// wavFormatNames names the WAV format tags that are common enough to be
+// met but are not decoded (from Microsoft's mmreg.h), so that the error
+// says what the file is.
+var wavFormatNames = map[int]string{
+	0x0002: "Microsoft ADPCM",
+	0x0010: "OKI ADPCM",
+	0x0011: "IMA ADPCM",
+	0x0031: "GSM 6.10",
+	0x0040: "G.721 ADPCM",
+	0x0050: "MPEG audio",
+	0x0055: "MP3",
+	0x0064: "G.726 ADPCM",
+	0x0065: "G.722 ADPCM",
+}
 
 // wavSubformatTail is bytes 2..15 of the KSDATAFORMAT_SUBTYPE GUIDs; the
 // first two bytes carry the plain format tag.
@@ -20,8 +37,7 @@ var wavSubformatTail = []byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x
 
 // Limits on fmt chunk values; anything outside is a damaged header.
 const (
-	maxChannels   = 1024
-	maxSampleRate = 1 << 24
+	maxChannels = 1024
 )
 
 // wavReader decodes PCM and IEEE float data from a RIFF/RF64 WAVE file.
@@ -35,6 +51,7 @@ type wavReader struct {
 	align    int // bytes per frame
 	toEOF    bool
 	left     int64 // frames left to read
+	pos      int64 // frames delivered so far
 	buf      []byte
 	err      error // sticky error
 }
@@ -44,7 +61,7 @@ type wavReader struct {
 func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (*wavReader, error) {
 	var hdr [12]byte
 	if _, err := io.ReadFull(rs, hdr[:]); err != nil {
-		return nil, errorf(name, "truncated WAV header")
+		return nil, damagedf(name, "truncated WAV header")
 	}
 	rf64 := string(hdr[:4]) != "RIFF"
 	var (
@@ -73,7 +90,7 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 				break
 			}
 			if csize < 24 || body+24 > size {
-				return nil, errorf(name, "truncated RF64 ds64 chunk")
+				return nil, damagedf(name, "truncated RF64 ds64 chunk")
 			}
 			var b [24]byte
 			if _, err := io.ReadFull(rs, b[:]); err != nil {
@@ -81,15 +98,15 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 			}
 			v := binary.LittleEndian.Uint64(b[8:16])
 			if v > math.MaxInt64 {
-				return nil, errorf(name, "RF64 data size out of range")
+				return nil, damagedf(name, "RF64 data size out of range")
 			}
 			ds64Data = int64(v)
 		case "fmt ":
 			if csize < 16 {
-				return nil, errorf(name, "WAV fmt chunk too short (%d bytes)", csize)
+				return nil, damagedf(name, "WAV fmt chunk too short (%d bytes)", csize)
 			}
 			if body+16 > size {
-				return nil, errorf(name, "truncated WAV fmt chunk")
+				return nil, damagedf(name, "truncated WAV fmt chunk")
 			}
 			// The fields we use fit in 40 bytes; extra bytes are skipped.
 			n := min(csize, 40, size-body)
@@ -128,12 +145,12 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 	}
 	if !haveFmt {
 		if size < 12+8 {
-			return nil, errorf(name, "truncated WAV header")
+			return nil, damagedf(name, "truncated WAV header")
 		}
-		return nil, errorf(name, "WAV file has no fmt chunk before its data")
+		return nil, damagedf(name, "WAV file has no fmt chunk before its data")
 	}
 	if !sawData {
-		return nil, errorf(name, "WAV file has no data chunk")
+		return nil, damagedf(name, "WAV file has no data chunk")
 	}
 	w := &wavReader{rs: rs, closer: closer, name: name}
 	if err := w.parseFmt(fmtChunk); err != nil {
@@ -141,7 +158,7 @@ func newWAVReader(rs io.ReadSeeker, size int64, name string, closer io.Closer) (
 	}
 	avail := size - dataOff
 	if dataSize > avail {
-		return nil, errorf(name, "truncated WAV data chunk (header says %d bytes, file has %d)", dataSize, avail)
+		return nil, damagedf(name, "truncated WAV data chunk (header says %d bytes, file has %d)", dataSize, avail)
 	}
 	w.toEOF = dataUnsized
 	w.left = dataSize / int64(w.align)
@@ -160,34 +177,52 @@ func (w *wavReader) parseFmt(b []byte) error {
 	bits := int(binary.LittleEndian.Uint16(b[14:]))
 	if tag == wavFormatExtensible {
 		if len(b) < 40 {
-			return errorf(w.name, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short")
+			return damagedf(w.name, "WAVE_FORMAT_EXTENSIBLE fmt chunk too short")
 		}
 		if !bytes.Equal(b[26:40], wavSubformatTail) {
-			return errorf(w.name, "unsupported WAVE_FORMAT_EXTENSIBLE subformat")
+			return unsupportedf(w.name, "unsupported WAVE_FORMAT_EXTENSIBLE subformat")
 		}
 		tag = int(binary.LittleEndian.Uint16(b[24:]))
 	}
 	if channels < 1 || channels > maxChannels {
-		return errorf(w.name, "bad WAV channel count %d", channels)
+		return damagedf(w.name, "bad WAV channel count %d", channels)
 	}
-	if rate < 1 || rate > maxSampleRate {
-		return errorf(w.name, "bad WAV sample rate %d", rate)
+	if rate < 1 {
+		return damagedf(w.name, "bad WAV sample rate %d", rate)
 	}
+	if err := checkRate(w.name, rate); err != nil {
+		return err
+	}
+	// Bytes per sample: PCM of a depth that is not a whole number of bytes
+	// (12, 20 bits) is stored left-justified in the next whole number of
+	// bytes, the low bits zero, so it decodes as its container does.
+	w.bytesPer = (bits + 7) / 8
 	switch tag {
 	case wavFormatPCM:
-		if bits != 8 && bits != 16 && bits != 24 && bits != 32 {
-			return errorf(w.name, "unsupported WAV PCM bit depth %d", bits)
+		if bits < 1 || bits > 32 {
+			return unsupportedf(w.name, "unsupported WAV PCM bit depth %d", bits)
+		}
+		// Packed samples (two 12-bit samples in 3 bytes), which some
+		// writers produce, show as a block align below the containers.
+		if align := int(binary.LittleEndian.Uint16(b[12:])); bits%8 != 0 && align < w.bytesPer*channels {
+			return unsupportedf(w.name, "packed %d-bit WAV PCM is not supported", bits)
 		}
 	case wavFormatFloat:
 		if bits != 32 && bits != 64 {
-			return errorf(w.name, "unsupported WAV float bit depth %d", bits)
+			return unsupportedf(w.name, "unsupported WAV float bit depth %d", bits)
 		}
 		w.info.Float = true
+	case wavFormatALaw, wavFormatMuLaw:
+		if bits != 8 {
+			return unsupportedf(w.name, "unsupported G.711 WAV bit depth %d (want 8)", bits)
+		}
 	default:
-		return errorf(w.name, "unsupported WAV format tag 0x%04x", tag)
+		if name, ok := wavFormatNames[tag]; ok {
+			return unsupportedf(w.name, "%s WAV (format tag 0x%04x) is not supported", name, tag)
+		}
+		return unsupportedf(w.name, "unsupported WAV format tag 0x%04x", tag)
 	}
 	w.format = tag
-	w.bytesPer = bits / 8
 	// The header's block align is sometimes wrong; the layout follows from
 	// the container size and channel count.
 	w.align = w.bytesPer * channels
@@ -234,28 +269,64 @@ func (w *wavReader) Read(dst [][]float32) (int, error) {
 			// A streaming writer may stop mid-frame; drop the partial frame.
 			w.left = int64(n)
 		} else {
-			w.err = errorf(w.name, "truncated WAV data chunk")
+			w.err = damagedf(w.name, "truncated WAV data chunk")
 			if n == 0 {
 				return 0, w.err
 			}
 			w.left = int64(n)
 		}
 	}
-	w.decode(dst, buf[:n*w.align], n)
+	if bad, ch := w.decode(dst, buf[:n*w.align], n); bad < n {
+		// A NaN or an infinity would spread through every filter that
+		// sees it (resampler, STFT, network) and blank seconds of every
+		// stem: the file is damaged. Deliver the frames before it, then
+		// the error.
+		var v float64
+		if w.bytesPer == 4 {
+			v = float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[bad*w.align+ch*4:])))
+		} else {
+			v = math.Float64frombits(binary.LittleEndian.Uint64(buf[bad*w.align+ch*8:]))
+		}
+		w.err = &Error{Path: w.name, Kind: ErrDamaged,
+			Err: &SampleError{Frame: w.pos + int64(bad), Channel: ch, Rate: w.info.SampleRate, Value: v}}
+		w.left = 0
+		w.pos += int64(bad)
+		if bad == 0 {
+			return 0, w.err
+		}
+		return bad, nil
+	}
 	w.left -= int64(n)
+	w.pos += int64(n)
 	if w.left == 0 && w.err == nil {
 		w.err = io.EOF
 	}
 	return n, nil
 }
 
-// decode converts n interleaved frames in b into dst.
-func (w *wavReader) decode(dst [][]float32, b []byte, n int) {
+// decode converts n interleaved frames in b into dst. For float data it
+// returns the earliest frame holding a sample that is not a finite float32
+// (NaN, ±Inf, or a 64-bit value beyond the float32 range) and its channel;
+// bad == n when there is none. The test costs one predictable branch per
+// sample, done while the sample is in a register anyway.
+func (w *wavReader) decode(dst [][]float32, b []byte, n int) (bad, badCh int) {
+	const expMask = 0x7F800000 // float32 exponent bits: all ones for NaN and ±Inf
+	bad = n
 	nc := w.info.Channels
 	for ch := 0; ch < nc; ch++ {
 		d := dst[ch][:n]
 		off := ch * w.bytesPer
 		switch {
+		case w.format == wavFormatALaw:
+			for i := range d {
+				d[i] = aLaw[b[off]]
+				off += w.align
+			}
+		case w.format == wavFormatMuLaw:
+			for i := range d {
+				d[i] = muLaw[b[off]]
+				off += w.align
+			}
 		case w.format == wavFormatPCM && w.bytesPer == 1:
 			for i := range d {
 				d[i] = float32(int(b[off])-128) * (1.0 / 128)
@@ -279,20 +350,29 @@ func (w *wavReader) decode(dst [][]float32, b []byte, n int) {
 			}
 		case w.bytesPer == 4: // float32
 			for i := range d {
-				d[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[off:]))
+				u := binary.LittleEndian.Uint32(b[off:])
+				if u&expMask == expMask && i < bad {
+					bad, badCh = i, ch
+				}
+				d[i] = math.Float32frombits(u)
 				off += w.align
 			}
 		default: // float64
 			for i := range d {
-				d[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[off:])))
+				v := float32(math.Float64frombits(binary.LittleEndian.Uint64(b[off:])))
+				if math.Float32bits(v)&expMask == expMask && i < bad {
+					bad, badCh = i, ch
+				}
+				d[i] = v
 				off += w.align
 			}
 		}
 	}
+	return bad, badCh
 }
 
 func (w *wavReader) Close() error {
-	w.err = errorf(w.name, "read after Close")
+	w.err = errorf(w.name, nil, "read after Close")
 	if w.closer != nil {
 		c := w.closer
 		w.closer = nil

@@ -3,10 +3,12 @@ package audio
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	logtest "github.com/sirupsen/logrus/hooks/test"
@@ -149,8 +151,12 @@ func TestWAVBadInputs(t *testing.T) {
 		{"no-fmt", "no fmt chunk", buildRIFF("RIFF", wavChunk{id: "data", body: data, size: u32p(0)})},
 		{"no-data", "no data chunk", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16})},
 		{"fmt-too-short", "fmt chunk too short", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmt16[:14]}, wavChunk{id: "data", body: data})},
-		{"adpcm", "unsupported WAV format tag 0x0002", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(2, 2, 8000, 16, false)}, wavChunk{id: "data", body: data})},
-		{"bits-12", "unsupported WAV PCM bit depth 12", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 2, 8000, 12, false)}, wavChunk{id: "data", body: data})},
+		{"adpcm", "Microsoft ADPCM WAV (format tag 0x0002) is not supported", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(2, 2, 8000, 4, false)}, wavChunk{id: "data", body: data})},
+		{"ima-adpcm-extensible", "IMA ADPCM WAV (format tag 0x0011) is not supported", buildRIFF("RIFF", wavChunk{id: "fmt ", body: extensibleBody(0x11, 2, 8000, 4, 4)}, wavChunk{id: "data", body: data})},
+		{"unknown-tag", "unsupported WAV format tag 0x1234", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(0x1234, 2, 8000, 16, false)}, wavChunk{id: "data", body: data})},
+		{"g711-16bit", "unsupported G.711 WAV bit depth 16", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(wavFormatALaw, 2, 8000, 16, false)}, wavChunk{id: "data", body: data})},
+		{"packed-12", "packed 12-bit WAV PCM is not supported", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 2, 8000, 12, false)}, wavChunk{id: "data", body: data})},
+		{"bits-40", "unsupported WAV PCM bit depth 40", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 2, 8000, 40, false)}, wavChunk{id: "data", body: data})},
 		{"channels-0", "bad WAV channel count 0", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 0, 8000, 16, false)}, wavChunk{id: "data", body: data})},
 		{"rate-0", "bad WAV sample rate 0", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(1, 2, 0, 16, false)}, wavChunk{id: "data", body: data})},
 		{"ext-bad-guid", "unsupported WAVE_FORMAT_EXTENSIBLE subformat", buildRIFF("RIFF",
@@ -262,5 +268,66 @@ func TestStereo(t *testing.T) {
 		if b.Frames() != 20000 || maxAbsDiff(b.Data, want) != 0 {
 			t.Errorf("%d channels: wrong output", channels)
 		}
+	}
+}
+
+// TestWAVNonFinite checks that a float WAV holding NaN or an infinity is
+// refused with one line naming the time of the first bad sample, as a
+// *SampleError inside an ErrDamaged *Error, instead of decoding to audio
+// that silences seconds of every stem downstream.
+func TestWAVNonFinite(t *testing.T) {
+	const rate, frames = 44100, 70000
+	for _, tc := range []struct {
+		name       string
+		bits       int
+		frame, ch  int
+		value      float64
+		text       string
+		otherFrame int // a later bad sample that must not be the one named
+	}{
+		{"nan32", 32, 54419, 1, math.NaN(), "sample 54419 of channel 2 (at 0:01.233) is NaN; the file is damaged", 60000},
+		{"inf32", 32, 9000, 0, math.Inf(1), "sample 9000 of channel 1 (at 0:00.204) is +Inf; the file is damaged", 9001},
+		{"neginf32-first-frame", 32, 0, 1, math.Inf(-1), "sample 0 of channel 2 (at 0:00.000) is -Inf; the file is damaged", 1},
+		{"nan64", 64, 8192, 0, math.NaN(), "sample 8192 of channel 1 (at 0:00.185) is NaN; the file is damaged", 69999},
+		{"huge64", 64, 69999, 1, 1e300, "sample 69999 of channel 2 (at 0:01.587) is 1e+300, too large for audio; the file is damaged", -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sig := testSignal(2, frames, rate, 0.5)
+			data := pcmData(sig, wavFormatFloat, tc.bits)
+			put := func(frame, ch int, v float64) {
+				off := (frame*2 + ch) * tc.bits / 8
+				if tc.bits == 32 {
+					binary.LittleEndian.PutUint32(data[off:], math.Float32bits(float32(v)))
+				} else {
+					binary.LittleEndian.PutUint64(data[off:], math.Float64bits(v))
+				}
+			}
+			put(tc.frame, tc.ch, tc.value)
+			if tc.otherFrame >= 0 {
+				put(tc.otherFrame, 1-tc.ch, math.NaN())
+			}
+			file := buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(wavFormatFloat, 2, rate, tc.bits, true)},
+				wavChunk{id: "data", body: data})
+			name := tc.name + ".wav"
+			b, _, err := decodeBytes(file, name)
+			checkOneLine(t, err, name)
+			if err == nil {
+				t.Fatal("decoded without error")
+			}
+			if want := strconv.Quote(name) + ": " + tc.text; err.Error() != want {
+				t.Errorf("error %q, want %q", err, want)
+			}
+			var se *SampleError
+			if !errors.Is(err, ErrDamaged) || !errors.As(err, &se) {
+				t.Fatalf("error %v is not an ErrDamaged *SampleError", err)
+			}
+			if se.Frame != int64(tc.frame) || se.Channel != tc.ch || se.Rate != rate {
+				t.Errorf("SampleError %+v, want frame %d channel %d", se, tc.frame, tc.ch)
+			}
+			// Everything before the bad sample was delivered, nothing after.
+			if b.Frames() != tc.frame {
+				t.Errorf("delivered %d frames before the error, want %d", b.Frames(), tc.frame)
+			}
+		})
 	}
 }
