@@ -7,8 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-
-	"github.com/sirupsen/logrus"
 )
 
 // Encoding of an output file.
@@ -196,9 +194,8 @@ func (w *Writer) Close() error {
 		w.err = fileErr(w.path, err)
 		return w.err
 	}
-	if w.clipped > 0 {
-		logrus.Warnf("audio: %s: %d samples clipped", w.path, w.clipped)
-	}
+	// Clipping is reported by Clipped, not logged: the caller knows
+	// which input and stem the file belongs to.
 	return nil
 }
 

@@ -1,20 +1,15 @@
 package audio
 
-import (
-	"github.com/sirupsen/logrus"
-)
-
 // Stereo adapts r to exactly two channels: a mono stream is duplicated into
 // both, a stream with more than two keeps the first two (front left and
-// right in every common layout) and logs a warning. A stereo Reader is
-// returned as is. Closing the result closes r.
+// right in every common layout). A stereo Reader is returned as is. Closing
+// the result closes r. The package does not log: a caller that wants to warn
+// about dropped channels compares r.Info().Channels with 2 itself, where it
+// knows which file it is reading.
 func Stereo(r Reader) Reader {
 	info := r.Info()
-	switch {
-	case info.Channels == 2 || info.Channels < 1:
+	if info.Channels == 2 || info.Channels < 1 {
 		return r
-	case info.Channels > 2:
-		logrus.Warnf("audio: %d-channel input: using the first two channels only", info.Channels)
 	}
 	s := &stereoReader{src: r, info: info, in: make([][]float32, info.Channels)}
 	s.info.Channels = 2
