@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-
 )
 
 // TestWAVFormats decodes hand-built files in every supported sample format
