@@ -166,7 +166,7 @@ func renderCmd(c *cli.Context) error {
 		Jobs:    c.Int("jobs"),
 		Progress: func(r render.TrackResult) {
 			if r.Err != nil {
-				fmt.Fprintf(os.Stderr, "drumsplit: render: %v\n", r.Err)
+				printLine("drumsplit: render: " + errorLine("", r.Err))
 				return
 			}
 			logf(slog.LevelDebug, "render: %s/%s (%s, %.1f s) in %s; dropped %v", split, r.Name, r.Kit, r.Seconds, r.Elapsed, r.Dropped)
@@ -180,13 +180,11 @@ func renderCmd(c *cli.Context) error {
 		fmt.Fprintf(c.App.Writer, "rendered %d tracks (%.1f s of audio) into %s in %.1f s: %.0f× real time\n",
 			res.Tracks, res.Seconds, filepath.Join(out, split), res.Elapsed.Seconds(), rt)
 	}
-	if err != nil {
-		if res.Failed > 1 {
-			return fmt.Errorf("%d tracks failed; first: %w", res.Failed, err)
-		}
-		return err
+	if err != nil && res.Failed > 0 {
+		// Each failed track had its line already.
+		return cli.Exit(fmt.Sprintf("render: %d of %d tracks failed", res.Failed, res.Failed+res.Tracks), exitFailed)
 	}
-	return nil
+	return err
 }
 
 // splitList flattens comma-separated list flags, trimming blanks.

@@ -40,8 +40,9 @@ its extension), {stem}, {ext} (wav or flac) and {model} (the model's name). It m
 stay inside --out: absolute paths and ".." are refused.
 
 Existing stem files are not replaced: such an input fails with a line naming the file,
-unless --overwrite (replace them) or --skip-existing (keep them; an input whose stems
-all exist is skipped) is given.
+unless --overwrite (replace them, all together or none) or --skip-existing (keep them;
+an input whose stems all exist is skipped) is given. A stem file that another run is
+writing is never touched: that input fails.
 
 Without -m, the bundled model is used: $DRUMSPLIT_MODEL, else
 <exe dir>/../models/drumsplit_small.pt, else <exe dir>/models/drumsplit_small.pt.
@@ -59,6 +60,8 @@ Exit status:
         that does not exist, no bundled model)
    130  interrupted (Ctrl-C, SIGTERM): the current batch finishes, the current
         input's temporary files are removed, later inputs are not started
+   129, 131, 141  the same after SIGHUP, SIGQUIT, or SIGPIPE (standard output was
+        a pipe whose reader is gone, as in "separate --json … | head -1")
 
 --json writes one JSON object per line on standard output (seconds are float; -1
 means unknown); errors also go to standard error as one line each:
@@ -350,6 +353,26 @@ func separatorOptions(c *cli.Context) (separator.Options, error) {
 	return o, nil
 }
 
+// checkGrid bounds bench's --overlap and --batch lists and --threads as
+// separate's flags are bounded.
+func checkGrid(overlaps, batches []int, threads int) error {
+	for _, l := range []struct {
+		flag string
+		vals []int
+		most int
+	}{{"--overlap", overlaps, maxOverlap}, {"--batch", batches, maxBatch}} {
+		for _, v := range l.vals {
+			if err := checkRange(l.flag, v, l.most); err != nil {
+				return usagef("%v", err)
+			}
+		}
+	}
+	if threads > maxThreads() {
+		return usagef("--threads %d: must be at most %d (4 per usable CPU; this machine has %d)", threads, maxThreads(), runtime.NumCPU())
+	}
+	return nil
+}
+
 // checkRange checks a numeric flag's value: 1 to most.
 func checkRange(flag string, v, most int) error {
 	switch {
@@ -430,12 +453,8 @@ func findModel(flag string) (string, error) {
 // so that a wrong file gets a clear line even where libtorch is missing.
 // Only a regular file is opened: a FIFO would wait for a writer.
 func readModel(path string) (*model.Info, error) {
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, usagef("model %q: no such file", path)
-	case err == nil && st.Mode()&fs.ModeType&^fs.ModeDir != 0:
-		return nil, fmt.Errorf("model %q: not a regular file", path)
+	if err := notSpecial(path); err != nil {
+		return nil, fmt.Errorf("model %q: %w", path, err)
 	}
 	info, err := model.ReadInfo(path)
 	var fe *model.FormatError
@@ -448,6 +467,19 @@ func readModel(path string) (*model.Info, error) {
 		return nil, fmt.Errorf("model %w", err)
 	}
 	return nil, fmt.Errorf("model %q: %w", path, causeOf(err))
+}
+
+// errSpecial refuses a FIFO, device or socket where a file is read.
+var errSpecial = errors.New("not a regular file")
+
+// notSpecial refuses a path that is a FIFO, device or socket before it is
+// opened: opening a FIFO waits for a writer, which would hang the command
+// where Ctrl-C cannot reach it. Other problems are left to the reader.
+func notSpecial(path string) error {
+	if st, err := os.Stat(path); err == nil && st.Mode()&fs.ModeType&^fs.ModeDir != 0 {
+		return errSpecial
+	}
+	return nil
 }
 
 // causeOf is an OS error without the operation and path an *fs.PathError

@@ -188,7 +188,7 @@ func (u *ui) event(ev job.Event) {
 		u.fileDone(ev)
 	case job.FileFailed:
 		u.endProgress()
-		u.line(fmt.Sprintf("drumsplit: %q: %s", ev.File, ev.Message)) // even with --quiet
+		u.line(shortLine(fmt.Sprintf("drumsplit: %q: %s", ev.File, ev.Message))) // even with --quiet
 		u.jsonEvent(ev)
 	case job.Warning:
 		if !u.quiet {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/drumsplit/drumsplit/audio"
 	"github.com/drumsplit/drumsplit/internal/tracks"
@@ -303,5 +304,26 @@ func TestRunInterrupt(t *testing.T) {
 	}
 	if got := files(t, o.Out); len(got) != 0 {
 		t.Errorf("files %v", got)
+	}
+}
+
+// TestRunFIFO: a FIFO given as an input fails as not a regular file instead
+// of waiting for a writer for ever.
+func TestRunFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "take.wav")
+	if err := mkfifo(fifo); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	var rec recorder
+	done := make(chan Summary)
+	go func() { done <- Run(context.Background(), newFake(), []tracks.Item{{Path: fifo}}, options(t, dir), rec.emit) }()
+	select {
+	case sum := <-done:
+		if f := rec.failures(); sum.Failed != 1 || len(f) != 1 || f[0].Message != "not a regular file" {
+			t.Errorf("summary %+v, failures %+v", sum, f)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("Run hangs on a FIFO")
 	}
 }
