@@ -317,7 +317,9 @@ func TestRunFIFO(t *testing.T) {
 	}
 	var rec recorder
 	done := make(chan Summary)
-	go func() { done <- Run(context.Background(), newFake(), []tracks.Item{{Path: fifo}}, options(t, dir), rec.emit) }()
+	go func() {
+		done <- Run(context.Background(), newFake(), []tracks.Item{{Path: fifo}}, options(t, dir), rec.emit)
+	}()
 	select {
 	case sum := <-done:
 		if f := rec.failures(); sum.Failed != 1 || len(f) != 1 || f[0].Message != "not a regular file" {
