@@ -89,6 +89,9 @@ func benchCmd(c *cli.Context) error {
 	if err != nil {
 		return usagef("--batch: %v", err)
 	}
+	if err := checkGrid(overlaps, batches, c.Int("threads")); err != nil {
+		return err
+	}
 	precs, err := bench.ParsePrecisions(c.String("precision"))
 	if err != nil {
 		return usagef("--precision: %v", err)

@@ -1,9 +1,10 @@
 // Command drumsplit splits drum recordings into stems (kick, snare, toms,
 // hi-hat, ride, crash) with MDX23C / TFC-TDF v3 models run through libtorch.
 //
-// This package holds flags and wiring only; the work is done by the library
-// packages (audio, stft, separator, torch, …). Each subcommand lives in a file
-// of its own and registers itself with register in an init function.
+// This package holds flags, rendering and exit codes only; the work is done
+// by the library packages (audio, separator, …) and internal/job. Each
+// subcommand lives in a file of its own and registers itself with register
+// in an init function.
 package main
 
 import (
@@ -11,8 +12,8 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 )
 
@@ -51,28 +52,28 @@ func newApp() *cli.App {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
 		},
 		Before: func(c *cli.Context) error {
-			configureLogging(c.Bool("quiet"), c.Bool("verbose"))
+			setLogger(newLogger(logLevel(c.Bool("quiet"), c.Bool("verbose")), stderrLog{}))
 			return nil
+		},
+		// Without a command: the help. An argument that is no command
+		// reaches here too (urfave/cli would exit 3 after its help).
+		Action: func(c *cli.Context) error {
+			if !c.Args().Present() {
+				return cli.ShowAppHelp(c)
+			}
+			name := c.Args().First()
+			msg := fmt.Sprintf("unknown command %q", name)
+			if cli.SuggestCommand != nil {
+				if s := cli.SuggestCommand(c.App.Commands, name); s != "" {
+					msg += ": " + strings.ToLower(s[:1]) + s[1:]
+				}
+			}
+			return usageError{msg}
 		},
 		OnUsageError: func(c *cli.Context, err error, isSubcommand bool) error {
 			return usageError{err.Error()}
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main reports errors itself
-	}
-}
-
-// configureLogging sets logrus up: warnings by default (quiet by default,
-// as the brief asks), errors only with -q, debug with -v.
-func configureLogging(quiet, verbose bool) {
-	logrus.SetOutput(os.Stderr)
-	logrus.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true})
-	switch {
-	case quiet:
-		logrus.SetLevel(logrus.ErrorLevel)
-	case verbose:
-		logrus.SetLevel(logrus.DebugLevel)
-	default:
-		logrus.SetLevel(logrus.WarnLevel)
 	}
 }
 
@@ -91,15 +92,18 @@ func run(args []string) int {
 	var ec cli.ExitCoder
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "drumsplit: %v (see drumsplit --help)\n", err)
+		printLine("drumsplit: " + errorLine("", err) + " (see drumsplit --help)")
 		return exitUsage
 	case errors.As(err, &ec):
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintf(os.Stderr, "drumsplit: %s\n", msg)
+		if err.Error() != "" {
+			printLine("drumsplit: " + errorLine("", err))
 		}
 		return ec.ExitCode()
 	default:
-		fmt.Fprintf(os.Stderr, "drumsplit: %v\n", err)
+		printLine("drumsplit: " + errorLine("", err))
 		return exitFailed
 	}
 }
+
+// printLine writes one line to standard error.
+func printLine(s string) { fmt.Fprintln(os.Stderr, s) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -9,7 +10,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/render"
@@ -85,11 +85,11 @@ func renderCmd(c *cli.Context) error {
 		if len(kits) == 0 {
 			return err
 		}
-		logrus.Warnf("render: %v", err) // some kits did not parse; the others are usable
+		logf(slog.LevelWarn, "render: %v", err) // some kits did not parse; the others are usable
 	}
 	for _, k := range kits {
 		if len(k.Missing) > 0 {
-			logrus.Infof("render: kit %s names %d sample files it does not ship (%s…); their layers are left out",
+			logf(slog.LevelInfo, "render: kit %s names %d sample files it does not ship (%s…); their layers are left out",
 				filepath.Base(k.Dir), len(k.Missing), filepath.Base(k.Missing[0]))
 		}
 	}
@@ -139,7 +139,7 @@ func renderCmd(c *cli.Context) error {
 	}
 	selected, skipped, err := render.Select(kits, include, exclude)
 	for _, s := range skipped {
-		logrus.Infof("render: kit %s left out: %s", filepath.Base(s.Kit.Dir), s.Reason)
+		logf(slog.LevelInfo, "render: kit %s left out: %s", filepath.Base(s.Kit.Dir), s.Reason)
 	}
 	if err != nil {
 		return usagef("render: %v", err)
@@ -155,9 +155,9 @@ func renderCmd(c *cli.Context) error {
 	for _, k := range selected {
 		names = append(names, filepath.Base(k.Dir))
 	}
-	logrus.Infof("render: kits %s", strings.Join(names, ", "))
+	logf(slog.LevelInfo, "render: kits %s", strings.Join(names, ", "))
 
-	quiet := c.Bool("quiet") || logrus.GetLevel() < logrus.WarnLevel
+	quiet := anyBool(c, "quiet")
 	res, err := render.RenderSet(render.SetOptions{
 		Out: out, Split: split, Kits: selected,
 		Tracks: c.Int("tracks"), First: c.Int("first"), Seconds: c.Float64("seconds"),
@@ -166,10 +166,10 @@ func renderCmd(c *cli.Context) error {
 		Jobs:    c.Int("jobs"),
 		Progress: func(r render.TrackResult) {
 			if r.Err != nil {
-				fmt.Fprintf(os.Stderr, "drumsplit: render: %v\n", r.Err)
+				printLine("drumsplit: render: " + errorLine("", r.Err))
 				return
 			}
-			logrus.Debugf("render: %s/%s (%s, %.1f s) in %s; dropped %v", split, r.Name, r.Kit, r.Seconds, r.Elapsed, r.Dropped)
+			logf(slog.LevelDebug, "render: %s/%s (%s, %.1f s) in %s; dropped %v", split, r.Name, r.Kit, r.Seconds, r.Elapsed, r.Dropped)
 		},
 	})
 	if !quiet || err != nil {
@@ -180,13 +180,11 @@ func renderCmd(c *cli.Context) error {
 		fmt.Fprintf(c.App.Writer, "rendered %d tracks (%.1f s of audio) into %s in %.1f s: %.0f× real time\n",
 			res.Tracks, res.Seconds, filepath.Join(out, split), res.Elapsed.Seconds(), rt)
 	}
-	if err != nil {
-		if res.Failed > 1 {
-			return fmt.Errorf("%d tracks failed; first: %w", res.Failed, err)
-		}
-		return err
+	if err != nil && res.Failed > 0 {
+		// Each failed track had its line already.
+		return cli.Exit(fmt.Sprintf("render: %d of %d tracks failed", res.Failed, res.Failed+res.Tracks), exitFailed)
 	}
-	return nil
+	return err
 }
 
 // splitList flattens comma-separated list flags, trimming blanks.

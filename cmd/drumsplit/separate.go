@@ -4,26 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
-	"os/signal"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/internal/tracks"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
 	"github.com/drumsplit/drumsplit/torch"
 )
-
-// exitInterrupted is the exit code after Ctrl-C or SIGTERM: 128 + SIGINT,
-// as shells report a process killed by the signal.
-const exitInterrupted = 130
 
 // bundledModel is the file name of the model shipped with drumsplit.
 const bundledModel = "drumsplit_small.pt"
@@ -42,8 +40,9 @@ its extension), {stem}, {ext} (wav or flac) and {model} (the model's name). It m
 stay inside --out: absolute paths and ".." are refused.
 
 Existing stem files are not replaced: such an input fails with a line naming the file,
-unless --overwrite (replace them) or --skip-existing (keep them; an input whose stems
-all exist is skipped) is given.
+unless --overwrite (replace them, all together or none) or --skip-existing (keep them;
+an input whose stems all exist is skipped) is given. A stem file that another run is
+writing is never touched: that input fails.
 
 Without -m, the bundled model is used: $DRUMSPLIT_MODEL, else
 <exe dir>/../models/drumsplit_small.pt, else <exe dir>/models/drumsplit_small.pt.
@@ -61,6 +60,8 @@ Exit status:
         that does not exist, no bundled model)
    130  interrupted (Ctrl-C, SIGTERM): the current batch finishes, the current
         input's temporary files are removed, later inputs are not started
+   129, 131, 141  the same after SIGHUP, SIGQUIT, or SIGPIPE (standard output was
+        a pipe whose reader is gone, as in "separate --json … | head -1")
 
 --json writes one JSON object per line on standard output (seconds are float; -1
 means unknown); errors also go to standard error as one line each:
@@ -117,18 +118,26 @@ func init() {
 type separateConfig struct {
 	modelPath string
 	info      *model.Info
-	modelName string
-	out       string
-	tpl       *tracks.Template
-	enc       audio.Encoding
-	stems     []int // indices into info.Stems of the stems to write, in model order
 	opts      separator.Options
-	overwrite bool
-	skip      bool
+	job       job.Options
 	json      bool
 	quiet     bool
 	inputs    []string
 }
+
+// Bounds of the numeric flags: beyond them a value is a typo, and would
+// take all memory (--batch: three batches of chunks are held at once, 1.4 GB
+// at 64 for the bundled model) or run for hours (--overlap: UVR offers up
+// to 50; the work grows with it) before anything is written.
+const (
+	maxBatch   = 64
+	maxOverlap = 64
+)
+
+// maxThreads is the most --threads accepts: 4 per usable CPU. More
+// threads than that only slow libtorch down, and starting tens of
+// thousands of them takes long enough to ignore Ctrl-C.
+func maxThreads() int { return 4 * runtime.NumCPU() }
 
 func separateCmd(c *cli.Context) error {
 	// Flags after the first INPUT ("separate song.wav -o out") are parsed
@@ -136,40 +145,99 @@ func separateCmd(c *cli.Context) error {
 	if args, ok := flagsFirst(c.Command.Flags, commandArgs(c)); ok {
 		return rerun(c, args)
 	}
+	// Signals are caught from the start: reading the model and the inputs
+	// may take a while.
+	sig := catchSignals(c.Context)
+	defer sig.stop()
 	quiet := anyBool(c, "quiet")
-	configureLogging(quiet, anyBool(c, "verbose") && !quiet)
+	setLogger(newLogger(logLevel(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
 
 	cfg, err := separateFlags(c)
 	if err != nil {
 		if c.Bool("json") {
 			// Scripts reading events learn of a usage error too; main
 			// prints the line and exits 2.
-			newUI(os.Stderr, c.App.Writer, true, true, false).event(errorEvent{Event: "error", Message: err.Error()})
+			newUI(io.Discard, c.App.Writer, true, true, false).runError(err)
 		}
 		return err
 	}
 	ui := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, stderrIsTerminal())
-	ui.installLogging()
-	defer ui.uninstallLogging()
+	setLogger(newLogger(logLevel(quiet, anyBool(c, "verbose") && !quiet), ui))
+	defer setLogger(newLogger(logLevel(quiet, false), stderrLog{}))
 
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		// After the first signal the default action returns, so a second
-		// Ctrl-C ends the process at once.
-		<-ctx.Done()
-		stop()
-	}()
-
-	code, err := runSeparate(ctx, cfg, ui)
-	if err != nil {
-		ui.fatal(err)
-		return cli.Exit("", exitFailed)
-	}
+	code := runSeparate(sig.ctx, cfg, ui, sig.exitCode)
 	if code != exitOK {
 		return cli.Exit("", code)
 	}
 	return nil
+}
+
+// runSeparate separates every input and returns the exit code.
+func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui, interrupted func() int) int {
+	items := tracks.Find(cfg.inputs, cfg.job.Out)
+	cfg.job.Logger = logger
+	cfg.job.Message = errorLine
+	var sep job.Separator = stemsOnly(cfg.info.Stems)
+	start := startEvent{Event: "start", Version: Version, Model: cfg.modelPath, ModelName: cfg.job.ModelName,
+		Stems: cfg.info.Stems, SampleRate: cfg.info.SampleRate, Out: cfg.job.Out,
+		Format: cfg.job.Encoding.Format, BitDepth: bitDepthName(cfg.job.Encoding.BitDepth), Inputs: len(items)}
+	for _, i := range cfg.job.Stems {
+		start.WriteStems = append(start.WriteStems, cfg.info.Stems[i])
+	}
+	if hasFiles(items) {
+		if err := job.CheckOut(cfg.job.Out); err != nil {
+			ui.runError(err)
+			return exitFailed
+		}
+		m, err := openModel(cfg)
+		if err != nil {
+			ui.runError(err)
+			return exitFailed
+		}
+		defer m.Close()
+		sep = m
+		start.Device, start.Precision, start.STFT, start.Mode = m.Device(), string(m.Precision()), string(m.STFT()), string(m.Mode())
+		start.ChunkSize, start.Overlap, start.Batch = m.ChunkSize(), m.Overlap(), m.BatchSize()
+		logger.Debug("separating", "device", start.Device, "precision", start.Precision, "stft", start.STFT,
+			"mode", start.Mode, "chunk", start.ChunkSize, "overlap", start.Overlap, "batch", start.Batch)
+	}
+	ui.start(start)
+	sum := job.Run(ctx, sep, items, cfg.job, ui.event)
+	code := exitOK
+	switch {
+	case sum.Interrupted:
+		code = interrupted()
+	case sum.Failed > 0:
+		code = exitFailed
+	}
+	ui.summary(sum, code)
+	return code
+}
+
+// stemsOnly is the Separator of a run whose inputs are all errors: it
+// names the stems and separates nothing.
+type stemsOnly []string
+
+func (s stemsOnly) Stems() []string { return s }
+func (stemsOnly) SampleRate() int   { return 0 }
+func (stemsOnly) Separate(context.Context, separator.Source, separator.Sink, func(separator.Progress)) error {
+	return errors.New("no model loaded")
+}
+
+func hasFiles(items []tracks.Item) bool {
+	for _, it := range items {
+		if it.Err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func bitDepthName(bits int) string {
+	if bits == 32 {
+		return "32f"
+	}
+	return strconv.Itoa(bits)
 }
 
 // anyBool reports whether a boolean flag is set on the command or before it
@@ -188,57 +256,34 @@ func anyBool(c *cli.Context, name string) bool {
 // is loaded or written.
 func separateFlags(c *cli.Context) (*separateConfig, error) {
 	cfg := &separateConfig{
-		out:       c.String("out"),
-		overwrite: c.Bool("overwrite"),
-		skip:      c.Bool("skip-existing"),
-		json:      c.Bool("json"),
-		quiet:     anyBool(c, "quiet"),
-		inputs:    c.Args().Slice(),
+		json:   c.Bool("json"),
+		quiet:  anyBool(c, "quiet"),
+		inputs: c.Args().Slice(),
 	}
-	if cfg.overwrite && cfg.skip {
+	j := &cfg.job
+	j.Out = c.String("out")
+	switch {
+	case c.Bool("overwrite") && c.Bool("skip-existing"):
 		return nil, usagef("--overwrite and --skip-existing exclude each other")
+	case c.Bool("overwrite"):
+		j.Existing = job.Overwrite
+	case c.Bool("skip-existing"):
+		j.Existing = job.Skip
 	}
-	if strings.TrimSpace(cfg.out) == "" {
+	if strings.TrimSpace(j.Out) == "" {
 		return nil, usagef("--out: empty folder name")
 	}
 
 	var err error
-	if cfg.enc, err = parseEncoding(c.String("format"), c.String("bit-depth")); err != nil {
+	if j.Encoding, err = parseEncoding(c.String("format"), c.String("bit-depth")); err != nil {
 		return nil, err
 	}
-	if cfg.tpl, err = tracks.Parse(c.String("filename")); err != nil {
+	if j.Template, err = tracks.Parse(c.String("filename")); err != nil {
 		return nil, usagef("--filename: %v", err)
 	}
-
-	o := &cfg.opts
-	o.Device = strings.ToLower(strings.TrimSpace(c.String("device")))
-	if o.Device != "auto" {
-		if _, err := torch.ParseDevice(o.Device); err != nil {
-			return nil, usagef("--device %q: want auto, cpu, cuda, cuda:N or mps", c.String("device"))
-		}
-	}
-	if o.Precision, err = oneOf[separator.Precision]("precision", c.String("precision"), "auto", "fp32", "fp16", "bf16"); err != nil {
+	if cfg.opts, err = separatorOptions(c); err != nil {
 		return nil, err
 	}
-	if o.STFT, err = oneOf[separator.STFTPlacement]("stft", c.String("stft"), "auto", "model", "go"); err != nil {
-		return nil, err
-	}
-	if o.Mode, err = oneOf[separator.Mode]("mode", c.String("mode"), "msst", "uvr"); err != nil {
-		return nil, err
-	}
-	for _, f := range []struct {
-		name string
-		dst  *int
-	}{{"overlap", &o.Overlap}, {"batch", &o.BatchSize}, {"threads", &o.Threads}} {
-		if c.IsSet(f.name) {
-			v := c.Int(f.name)
-			if v < 1 {
-				return nil, usagef("--%s %d: must be at least 1", f.name, v)
-			}
-			*f.dst = v
-		}
-	}
-
 	if len(cfg.inputs) == 0 {
 		return nil, usagef("no INPUT given: name audio files or folders to separate")
 	}
@@ -249,17 +294,94 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 	if cfg.info, err = readModel(cfg.modelPath); err != nil {
 		return nil, err
 	}
-	cfg.modelName = cfg.info.Name
-	if cfg.modelName == "" {
-		cfg.modelName = tracks.TrackName(cfg.modelPath)
+	if o := cfg.opts.Overlap; o > cfg.info.ChunkSize {
+		return nil, usagef("--overlap %d: more than the %d samples of the model's chunk", o, cfg.info.ChunkSize)
 	}
-	if cfg.stems, err = selectStems(c.String("stems"), cfg.info.Stems); err != nil {
+	j.ModelName = cfg.info.Name
+	if j.ModelName == "" {
+		j.ModelName = tracks.TrackName(cfg.modelPath)
+	}
+	if j.Stems, err = selectStems(c.String("stems"), cfg.info.Stems); err != nil {
 		return nil, err
 	}
-	if len(cfg.stems) > 1 && !cfg.tpl.Uses("stem") {
-		return nil, usagef("--filename %q has no {stem}: every stem would go to the same file", cfg.tpl)
+	if len(j.Stems) > 1 && !j.Template.Uses("stem") {
+		return nil, usagef("--filename %q has no {stem}: every stem would go to the same file", j.Template)
 	}
 	return cfg, nil
+}
+
+// separatorOptions reads the flags that configure the separator: the one
+// place where the command builds separator.Options.
+func separatorOptions(c *cli.Context) (separator.Options, error) {
+	var o separator.Options
+	var err error
+	o.Device = strings.ToLower(strings.TrimSpace(c.String("device")))
+	if o.Device != "auto" {
+		if _, err := torch.ParseDevice(o.Device); err != nil {
+			return o, usagef("--device %q: want auto, cpu, cuda, cuda:N or mps", c.String("device"))
+		}
+	}
+	if o.Precision, err = oneOf[separator.Precision]("precision", c.String("precision"), "auto", "fp32", "fp16", "bf16"); err != nil {
+		return o, err
+	}
+	if o.STFT, err = oneOf[separator.STFTPlacement]("stft", c.String("stft"), "auto", "model", "go"); err != nil {
+		return o, err
+	}
+	if o.Mode, err = oneOf[separator.Mode]("mode", c.String("mode"), "msst", "uvr"); err != nil {
+		return o, err
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int
+		max  int
+		why  string
+	}{
+		{"overlap", &o.Overlap, maxOverlap, ""},
+		{"batch", &o.BatchSize, maxBatch, ""},
+		{"threads", &o.Threads, maxThreads(), fmt.Sprintf(" (4 per usable CPU; this machine has %d)", runtime.NumCPU())},
+	} {
+		if !c.IsSet(f.name) {
+			continue
+		}
+		v := c.Int(f.name)
+		if err := checkRange("--"+f.name, v, f.max); err != nil {
+			return o, usagef("%v%s", err, f.why)
+		}
+		*f.dst = v
+	}
+	o.Logger = logrus.StandardLogger() // TEMPORARY: the command's logger once the separator takes *slog.Logger
+	return o, nil
+}
+
+// checkGrid bounds bench's --overlap and --batch lists and --threads as
+// separate's flags are bounded.
+func checkGrid(overlaps, batches []int, threads int) error {
+	for _, l := range []struct {
+		flag string
+		vals []int
+		most int
+	}{{"--overlap", overlaps, maxOverlap}, {"--batch", batches, maxBatch}} {
+		for _, v := range l.vals {
+			if err := checkRange(l.flag, v, l.most); err != nil {
+				return usagef("%v", err)
+			}
+		}
+	}
+	if threads > maxThreads() {
+		return usagef("--threads %d: must be at most %d (4 per usable CPU; this machine has %d)", threads, maxThreads(), runtime.NumCPU())
+	}
+	return nil
+}
+
+// checkRange checks a numeric flag's value: 1 to most.
+func checkRange(flag string, v, most int) error {
+	switch {
+	case v < 1:
+		return fmt.Errorf("%s %d: must be at least 1", flag, v)
+	case v > most:
+		return fmt.Errorf("%s %d: must be at most %d", flag, v, most)
+	}
+	return nil
 }
 
 // oneOf checks that a flag's value is one of allowed (any case).
@@ -329,29 +451,45 @@ func findModel(flag string) (string, error) {
 
 // readModel reads the model's metadata from its archive, without libtorch,
 // so that a wrong file gets a clear line even where libtorch is missing.
+// Only a regular file is opened: a FIFO would wait for a writer.
 func readModel(path string) (*model.Info, error) {
-	info, err := model.ReadInfo(path)
-	if err == nil {
-		return info, nil
+	if err := notSpecial(path); err != nil {
+		return nil, fmt.Errorf("model %q: %w", path, err)
 	}
+	info, err := model.ReadInfo(path)
 	var fe *model.FormatError
 	switch {
+	case err == nil:
+		return info, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, usagef("model %s: no such file", path)
+		return nil, usagef("model %q: no such file", path)
 	case errors.As(err, &fe):
-		return nil, fmt.Errorf("model %s", fe.Error())
-	default:
-		return nil, fmt.Errorf("model %s: %s", path, causeOf(err))
+		return nil, fmt.Errorf("model %w", err)
 	}
+	return nil, fmt.Errorf("model %q: %w", path, causeOf(err))
 }
 
-// causeOf is an OS error without the path an *fs.PathError repeats.
-func causeOf(err error) string {
+// errSpecial refuses a FIFO, device or socket where a file is read.
+var errSpecial = errors.New("not a regular file")
+
+// notSpecial refuses a path that is a FIFO, device or socket before it is
+// opened: opening a FIFO waits for a writer, which would hang the command
+// where Ctrl-C cannot reach it. Other problems are left to the reader.
+func notSpecial(path string) error {
+	if st, err := os.Stat(path); err == nil && st.Mode()&fs.ModeType&^fs.ModeDir != 0 {
+		return errSpecial
+	}
+	return nil
+}
+
+// causeOf is an OS error without the operation and path an *fs.PathError
+// adds, for messages that name the file themselves.
+func causeOf(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return pe.Op + ": " + pe.Err.Error()
+		return pe.Err
 	}
-	return err.Error()
+	return err
 }
 
 // selectStems turns --stems into indices of the model's stems (in the
@@ -393,72 +531,19 @@ func selectStems(flag string, stems []string) ([]int, error) {
 	return idx, nil
 }
 
-// checkOutputDir creates the output folder if needed and checks that files
-// can be created in it, so that an unusable folder is one line up front
-// rather than one failure per input.
-func checkOutputDir(dir string) error {
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-		return fmt.Errorf("output folder %s: is not a folder", dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("output folder %s: cannot create it: %s", dir, causeOf(err))
-	}
-	f, err := os.CreateTemp(dir, ".drumsplit-check-*")
+// openModel loads the model onto the device once for every input.
+func openModel(cfg *separateConfig) (*job.Model, error) {
+	m, err := job.Open(cfg.modelPath, cfg.opts)
 	if err != nil {
-		return fmt.Errorf("output folder %s: not writable: %s", dir, causeOf(err))
-	}
-	name := f.Name()
-	f.Close()
-	os.Remove(name)
-	return nil
-}
-
-// openSeparator loads the model onto the device once for every input.
-func openSeparator(cfg *separateConfig, progress func(separator.Progress)) (*separator.Separator, error) {
-	opts := cfg.opts
-	opts.Progress = progress
-	opts.Logger = logrus.StandardLogger()
-	sep, err := separator.Open(cfg.modelPath, opts)
-	if err != nil {
-		if errors.Is(err, torch.ErrNoLibtorch) {
-			logLibraryDetail(err)
-			var le *torch.LibraryError
-			if errors.As(err, &le) {
-				return nil, errors.New(le.Reason)
-			}
+		logLibraryDetail(err)
+		var le *torch.LibraryError
+		if errors.As(err, &le) {
+			return nil, err
 		}
-		return nil, fmt.Errorf("model %s: %s", cfg.modelPath, firstLine(strings.TrimPrefix(err.Error(), "separator: ")))
+		return nil, fmt.Errorf("model %q: %w", cfg.modelPath, err)
 	}
 	if n, err := torch.Threads(); err == nil {
-		logrus.Debugf("libtorch uses %d CPU threads", n)
+		logger.Debug(fmt.Sprintf("libtorch uses %d CPU threads", n))
 	}
-	return sep, nil
-}
-
-// runSeparate separates every input and returns the exit code; an error
-// means the run could not start or go on (unusable model or output folder).
-func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui) (int, error) {
-	items := tracks.Find(cfg.inputs, cfg.out)
-	r := &runner{cfg: cfg, ui: ui, written: map[string]string{}}
-	if hasFiles(items) {
-		if err := checkOutputDir(cfg.out); err != nil {
-			return 0, err
-		}
-		sep, err := openSeparator(cfg, r.progress)
-		if err != nil {
-			return 0, err
-		}
-		defer sep.Close()
-		r.sep = sep
-	}
-	return r.run(ctx, items), nil
-}
-
-func hasFiles(items []tracks.Item) bool {
-	for _, it := range items {
-		if it.Err == nil {
-			return true
-		}
-	}
-	return false
+	return m, nil
 }

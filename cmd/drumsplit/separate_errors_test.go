@@ -69,7 +69,7 @@ func TestSeparateBadInputs(t *testing.T) {
 	for _, name := range failed {
 		n := 0
 		for _, l := range lines {
-			if strings.HasPrefix(l, "drumsplit: "+name+": ") {
+			if strings.HasPrefix(l, "drumsplit: "+strconv.Quote(name)+": ") {
 				n++
 			}
 		}
@@ -119,7 +119,7 @@ func TestSeparateOutputErrors(t *testing.T) {
 	for _, out := range []string{"a-file", filepath.Join("a-file", "sub")} {
 		r := ds(t, dir, noLib, "separate", "-m", id, "-o", out, "in.wav")
 		wantCode(t, r, 1)
-		wantOneLine(t, r, "output folder "+out)
+		wantOneLine(t, r, "output folder "+strconv.Quote(out))
 	}
 	if runtime.GOOS != "windows" && os.Geteuid() != 0 { // root writes anywhere
 		ro := filepath.Join(dir, "read-only")
@@ -129,7 +129,7 @@ func TestSeparateOutputErrors(t *testing.T) {
 		for _, out := range []string{ro, filepath.Join(ro, "sub")} {
 			r := ds(t, dir, noLib, "separate", "-m", id, "-o", out, "in.wav")
 			wantCode(t, r, 1)
-			wantOneLine(t, r, "output folder "+out, "permission denied")
+			wantOneLine(t, r, "output folder "+strconv.Quote(out), "permission denied")
 			wantNoFiles(t, ro)
 		}
 	}
@@ -322,7 +322,7 @@ func TestSeparateCollision(t *testing.T) {
 			named = append(named, l)
 		}
 	}
-	if len(named) != 1 || !strings.Contains(named[0], "already written for x/take.wav") {
+	if len(named) != 1 || !strings.Contains(named[0], `already written for "x/take.wav"`) {
 		t.Errorf("want one line refusing y/take.flac, got:\n%s", r.stderr)
 	}
 }

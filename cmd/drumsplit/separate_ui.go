@@ -4,24 +4,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/sirupsen/logrus"
 	"golang.org/x/term"
 
-	"github.com/drumsplit/drumsplit/separator"
+	"github.com/drumsplit/drumsplit/internal/job"
 )
 
 // ui is everything `separate` tells the user: lines and the progress bar on
-// standard error, JSON events on standard output. Its methods may be called
-// from any goroutine (logrus entries come from the separator's).
+// standard error, JSON events on standard output. It renders the run's
+// events (job.Event), the start event and the log records; log records may
+// come from any goroutine.
 type ui struct {
 	mu     sync.Mutex
 	errw   io.Writer // standard error
@@ -33,222 +33,119 @@ type ui struct {
 	last   time.Time // last bar drawn
 	lastEv time.Time // last progress event
 	final  bool      // the file's last progress event is out
-	// pending holds the warning events logged before the start event
-	// (while the model loads), so that start is always the first event.
-	pending [][]byte
+	total  int       // inputs of the run, for the bar's label
+	// pending holds the warnings logged before the start event (while the
+	// model loads), so that start is always the first event.
+	pending []job.Warning
 	started bool
-
-	prevOut       io.Writer
-	prevFormatter logrus.Formatter
-	prevHooks     logrus.LevelHooks
+	broken  bool // writing an event failed (standard output was closed)
 }
 
 func newUI(errw, out io.Writer, quiet, json, tty bool) *ui {
 	return &ui{errw: errw, out: out, quiet: quiet, json: json, tty: tty && !quiet && !json}
 }
 
-// installLogging routes logrus (the separator's and the audio package's
-// warnings) through the ui: one "drumsplit: warning: …" line each, which
-// never tears the progress bar, and a warning event with --json.
-func (u *ui) installLogging() {
-	std := logrus.StandardLogger()
-	u.prevOut, u.prevFormatter = std.Out, std.Formatter
-	u.prevHooks = std.ReplaceHooks(make(logrus.LevelHooks))
-	logrus.SetOutput(logWriter{u})
-	logrus.SetFormatter(lineFormatter{})
-	if u.json {
-		logrus.AddHook(warningHook{u})
+// logRecord implements logOutput: one line on standard error, which never
+// tears the progress bar, and a warning event with --json.
+func (u *ui) logRecord(level slog.Level, file, msg string) {
+	u.line(logText(level, file, msg))
+	if level >= slog.LevelWarn && level < slog.LevelError {
+		u.jsonEvent(job.Warning{Kind: job.KindWarning, File: file, Message: shortLine(msg)})
 	}
 }
 
-func (u *ui) uninstallLogging() {
-	std := logrus.StandardLogger()
-	std.ReplaceHooks(u.prevHooks)
-	logrus.SetOutput(u.prevOut)
-	logrus.SetFormatter(u.prevFormatter)
+// startEvent is the first event of a --json run; separateDescription
+// documents it.
+type startEvent struct {
+	Event      string   `json:"event"`
+	Version    string   `json:"version"`
+	Model      string   `json:"model"`
+	ModelName  string   `json:"model_name"`
+	Stems      []string `json:"stems"`
+	WriteStems []string `json:"write_stems"`
+	SampleRate int      `json:"sample_rate"`
+	Device     string   `json:"device,omitempty"`
+	Precision  string   `json:"precision,omitempty"`
+	STFT       string   `json:"stft,omitempty"`
+	Mode       string   `json:"mode,omitempty"`
+	ChunkSize  int      `json:"chunk_size,omitempty"`
+	Overlap    int      `json:"overlap,omitempty"`
+	Batch      int      `json:"batch,omitempty"`
+	Out        string   `json:"out"`
+	Format     string   `json:"format"`
+	BitDepth   string   `json:"bit_depth"`
+	Inputs     int      `json:"inputs"`
 }
 
-// logWriter writes log lines to standard error, clearing the bar first.
-type logWriter struct{ u *ui }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.u.mu.Lock()
-	defer w.u.mu.Unlock()
-	w.u.clearBar()
-	return w.u.errw.Write(p)
+// errorEvent is an error about the whole run (job.FileFailed is about one
+// input).
+type errorEvent struct {
+	Event   string `json:"event"`
+	Message string `json:"message"`
 }
 
-// lineFormatter formats a log entry as one line: "drumsplit: warning: msg"
-// (errors and warnings) or "drumsplit: msg (key=value …)" (info, debug).
-type lineFormatter struct{}
-
-func (lineFormatter) Format(e *logrus.Entry) ([]byte, error) {
-	var b strings.Builder
-	b.WriteString("drumsplit: ")
-	switch e.Level {
-	case logrus.PanicLevel, logrus.FatalLevel, logrus.ErrorLevel:
-		b.WriteString("error: ")
-	case logrus.WarnLevel:
-		b.WriteString("warning: ")
-	}
-	b.WriteString(strings.TrimSpace(firstLine(e.Message)))
-	if len(e.Data) > 0 {
-		keys := make([]string, 0, len(e.Data))
-		for k := range e.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		b.WriteString(" (")
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			v := e.Data[k]
-			if err, ok := v.(error); ok {
-				v = firstLine(err.Error())
-			}
-			fmt.Fprintf(&b, "%s=%v", k, v)
-		}
-		b.WriteByte(')')
-	}
-	b.WriteByte('\n')
-	return []byte(b.String()), nil
+// summaryEvent is the run's summary with the exit code.
+type summaryEvent struct {
+	job.Summary
+	ExitCode int `json:"exit_code"`
 }
 
-// warningHook turns warnings into JSON events.
-type warningHook struct{ u *ui }
-
-func (warningHook) Levels() []logrus.Level { return []logrus.Level{logrus.WarnLevel} }
-
-func (h warningHook) Fire(e *logrus.Entry) error {
-	msg := firstLine(e.Message)
-	if err, ok := e.Data[logrus.ErrorKey].(error); ok {
-		msg += ": " + firstLine(err.Error())
-	}
-	h.u.event(warningEvent{Event: "warning", Message: msg})
-	return nil
-}
-
-// The JSON events; separateDescription documents them.
-type (
-	startEvent struct {
-		Event      string   `json:"event"`
-		Version    string   `json:"version"`
-		Model      string   `json:"model"`
-		ModelName  string   `json:"model_name"`
-		Stems      []string `json:"stems"`
-		WriteStems []string `json:"write_stems"`
-		SampleRate int      `json:"sample_rate"`
-		Device     string   `json:"device,omitempty"`
-		Precision  string   `json:"precision,omitempty"`
-		STFT       string   `json:"stft,omitempty"`
-		Mode       string   `json:"mode,omitempty"`
-		ChunkSize  int      `json:"chunk_size,omitempty"`
-		Overlap    int      `json:"overlap,omitempty"`
-		Batch      int      `json:"batch,omitempty"`
-		Out        string   `json:"out"`
-		Format     string   `json:"format"`
-		BitDepth   string   `json:"bit_depth"`
-		Inputs     int      `json:"inputs"`
-	}
-	fileStartEvent struct {
-		Event      string  `json:"event"`
-		File       string  `json:"file"`
-		Index      int     `json:"index"`
-		Total      int     `json:"total"`
-		Seconds    float64 `json:"seconds"`
-		SampleRate int     `json:"sample_rate"`
-	}
-	progressEvent struct {
-		Event    string  `json:"event"`
-		File     string  `json:"file"`
-		Index    int     `json:"index"`
-		Done     float64 `json:"done"`
-		Total    float64 `json:"total"`
-		Fraction float64 `json:"fraction"`
-		Elapsed  float64 `json:"elapsed"`
-		ETA      float64 `json:"eta"`
-	}
-	stemEvent struct {
-		Stem    string `json:"stem"`
-		Path    string `json:"path"`
-		Clipped int64  `json:"clipped"`
-	}
-	fileDoneEvent struct {
-		Event   string      `json:"event"`
-		File    string      `json:"file"`
-		Index   int         `json:"index"`
-		Status  string      `json:"status"`
-		Stems   []stemEvent `json:"stems"`
-		Seconds float64     `json:"seconds"`
-		Elapsed float64     `json:"elapsed"`
-		RTF     float64     `json:"rtf"`
-	}
-	warningEvent struct {
-		Event   string `json:"event"`
-		File    string `json:"file,omitempty"`
-		Message string `json:"message"`
-	}
-	errorEvent struct {
-		Event   string `json:"event"`
-		File    string `json:"file,omitempty"`
-		Index   int    `json:"index,omitempty"`
-		Message string `json:"message"`
-	}
-	summaryEvent struct {
-		Event       string  `json:"event"`
-		Inputs      int     `json:"inputs"`
-		Done        int     `json:"done"`
-		Skipped     int     `json:"skipped"`
-		Failed      int     `json:"failed"`
-		Seconds     float64 `json:"seconds"`
-		Elapsed     float64 `json:"elapsed"`
-		RTF         float64 `json:"rtf"`
-		Interrupted bool    `json:"interrupted"`
-		ExitCode    int     `json:"exit_code"`
-	}
-)
-
-// event writes one JSON event line (with --json).
-func (u *ui) event(ev any) {
+// start writes the start event, then the warnings held back for it.
+func (u *ui) start(ev startEvent) {
+	u.total = ev.Inputs
 	if !u.json {
 		return
 	}
+	u.mu.Lock()
+	u.started = true
+	pending := u.pending
+	u.pending = nil
+	u.mu.Unlock()
+	u.write(ev)
+	for _, w := range pending {
+		u.write(w)
+	}
+}
+
+// jsonEvent writes ev with --json; warnings before the start event wait
+// for it.
+func (u *ui) jsonEvent(ev any) {
+	if !u.json {
+		return
+	}
+	u.mu.Lock()
+	if w, ok := ev.(job.Warning); ok && !u.started {
+		u.pending = append(u.pending, w)
+		u.mu.Unlock()
+		return
+	}
+	u.mu.Unlock()
+	u.write(ev)
+}
+
+// write writes one JSON event line. After a failed write (a closed pipe)
+// nothing more is written: SIGPIPE ends the run.
+func (u *ui) write(ev any) {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		panic(err) // the event types always marshal
 	}
-	b = append(b, '\n')
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	switch {
-	case u.started:
-		u.out.Write(b)
-	case strings.HasPrefix(string(b), `{"event":"start"`):
-		u.started = true
-		u.out.Write(b)
-		for _, p := range u.pending {
-			u.out.Write(p)
-		}
-		u.pending = nil
-	case strings.HasPrefix(string(b), `{"event":"warning"`):
-		u.pending = append(u.pending, b)
-	default:
-		// An error ends a run that never started: flush what is held.
-		for _, p := range u.pending {
-			u.out.Write(p)
-		}
-		u.pending = nil
-		u.out.Write(b)
+	if u.broken {
+		return
+	}
+	if _, err := u.out.Write(append(b, '\n')); err != nil {
+		u.broken = true
 	}
 }
 
 // line writes one line to standard error, clearing the bar first.
-func (u *ui) line(format string, args ...any) {
+func (u *ui) line(s string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.clearBar()
-	fmt.Fprintf(u.errw, format+"\n", args...)
+	fmt.Fprintln(u.errw, s)
 }
 
 // clearBar removes the bar from the terminal line; u.mu is held.
@@ -259,57 +156,57 @@ func (u *ui) clearBar() {
 	}
 }
 
-func (u *ui) start(cfg *separateConfig, sep *separator.Separator, inputs int) {
-	ev := startEvent{Event: "start", Version: Version, Model: cfg.modelPath, ModelName: cfg.modelName,
-		Stems: cfg.info.Stems, SampleRate: cfg.info.SampleRate, Out: cfg.out,
-		Format: cfg.enc.Format, BitDepth: bitDepthName(cfg.enc.BitDepth), Inputs: inputs}
-	for _, i := range cfg.stems {
-		ev.WriteStems = append(ev.WriteStems, cfg.info.Stems[i])
+// runError reports an error that ends the run (or keeps it from starting).
+func (u *ui) runError(err error) {
+	msg := errorLine("", err)
+	u.line("drumsplit: " + msg)
+	if u.json {
+		u.mu.Lock()
+		pending := u.pending
+		u.pending, u.started = nil, true
+		u.mu.Unlock()
+		for _, w := range pending {
+			u.write(w)
+		}
+		u.write(errorEvent{Event: "error", Message: msg})
 	}
-	if sep != nil {
-		ev.Device, ev.Precision, ev.STFT, ev.Mode = sep.Device(), string(sep.Precision()), string(sep.STFT()), string(sep.Mode())
-		ev.ChunkSize, ev.Overlap, ev.Batch = sep.ChunkSize(), sep.Overlap(), sep.BatchSize()
-		logrus.WithFields(logrus.Fields{"device": ev.Device, "precision": ev.Precision, "stft": ev.STFT,
-			"mode": ev.Mode, "chunk": ev.ChunkSize, "overlap": ev.Overlap, "batch": ev.Batch}).Debug("separating")
-	}
-	u.event(ev)
 }
 
-func bitDepthName(bits int) string {
-	if bits == 32 {
-		return "32f"
+// event renders one event of the run.
+func (u *ui) event(ev job.Event) {
+	switch ev := ev.(type) {
+	case job.FileStarted:
+		u.mu.Lock()
+		u.last, u.lastEv, u.final = time.Time{}, time.Time{}, false
+		u.mu.Unlock()
+		u.jsonEvent(ev)
+	case job.Progress:
+		u.progress(ev)
+	case job.FileDone:
+		u.endProgress()
+		u.jsonEvent(ev)
+		u.fileDone(ev)
+	case job.FileFailed:
+		u.endProgress()
+		u.line(shortLine(fmt.Sprintf("drumsplit: %q: %s", ev.File, ev.Message))) // even with --quiet
+		u.jsonEvent(ev)
+	case job.Warning:
+		if !u.quiet {
+			u.line(logText(slog.LevelWarn, ev.File, ev.Message))
+		}
+		u.jsonEvent(ev)
 	}
-	return fmt.Sprint(bits)
 }
 
-func (u *ui) fileStart(path string, index, total int, seconds float64, rate int) {
-	u.mu.Lock()
-	u.last, u.lastEv, u.final = time.Time{}, time.Time{}, false
-	u.mu.Unlock()
-	u.event(fileStartEvent{Event: "file_start", File: path, Index: index, Total: total, Seconds: seconds, SampleRate: rate})
-}
-
-// progressEvery is how often the bar is redrawn and progress events are
-// written (besides the first and the last report of a file).
+// How often the bar is redrawn and progress events are written (besides
+// the first and the last report of a file).
 const (
 	barEvery   = 100 * time.Millisecond
 	eventEvery = 250 * time.Millisecond
 )
 
-func (u *ui) progress(f *fileState, p separator.Progress) {
-	done := float64(p.SamplesDone) / float64(f.rate)
-	total, frac, eta := -1.0, -1.0, -1.0
-	if p.SamplesTotal >= 0 {
-		total = float64(p.SamplesTotal) / float64(f.rate)
-		frac = 1
-		if p.SamplesTotal > 0 {
-			frac = math.Min(1, float64(p.SamplesDone)/float64(p.SamplesTotal))
-		}
-		if p.ETA > 0 || frac == 1 {
-			eta = p.ETA.Seconds()
-		}
-	}
-	final := frac == 1
+func (u *ui) progress(p job.Progress) {
+	final := p.Fraction == 1
 	now := time.Now()
 	if u.json {
 		u.mu.Lock()
@@ -319,8 +216,7 @@ func (u *ui) progress(f *fileState, p separator.Progress) {
 		}
 		u.mu.Unlock()
 		if due {
-			u.event(progressEvent{Event: "progress", File: f.path, Index: f.index, Done: round3(done), Total: round3(total),
-				Fraction: round3(frac), Elapsed: round3(p.Elapsed.Seconds()), ETA: round3(eta)})
+			u.jsonEvent(p)
 		}
 	}
 	if !u.tty {
@@ -338,13 +234,15 @@ func (u *ui) progress(f *fileState, p separator.Progress) {
 			width = w
 		}
 	}
-	label := filepath.Base(f.path)
-	if f.total > 1 {
-		label = fmt.Sprintf("[%d/%d] %s", f.index, f.total, label)
+	label := escapeControl(filepath.Base(p.File))
+	if u.total > 1 {
+		label = fmt.Sprintf("[%d/%d] %s", p.Index, u.total, label)
 	}
-	io.WriteString(u.errw, "\r"+renderBar(label, done, total, p.Elapsed, p.ETA, width)+"\x1b[K")
+	io.WriteString(u.errw, "\r"+renderBar(label, p.Done, p.Total, seconds(p.Elapsed), seconds(p.ETA), width)+"\x1b[K")
 	u.barOn = true
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // endProgress removes the bar of the file just finished.
 func (u *ui) endProgress() {
@@ -428,42 +326,16 @@ func etaClock(eta time.Duration, frac float64) string {
 	return clock(eta)
 }
 
-func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
-
-func (u *ui) fileError(path string, index int, msg string) {
-	u.line("drumsplit: %s: %s", path, msg) // even with --quiet
-	u.event(errorEvent{Event: "error", File: path, Index: index, Message: msg})
-}
-
-// fatal reports an error that ends the run.
-func (u *ui) fatal(err error) {
-	msg := firstLine(err.Error())
-	u.line("drumsplit: %s", msg)
-	u.event(errorEvent{Event: "error", Message: msg})
-}
-
-func (u *ui) fileDone(path string, index int, res fileResult) {
-	ev := fileDoneEvent{Event: "file_done", File: path, Index: index, Status: "done",
-		Seconds: round3(res.seconds), Elapsed: round3(res.elapsed.Seconds()), Stems: []stemEvent{}}
-	if res.skipped {
-		ev.Status = "skipped"
-	}
-	if res.seconds > 0 {
-		ev.RTF = round3(res.elapsed.Seconds() / res.seconds)
-	}
-	for i, f := range res.files {
-		ev.Stems = append(ev.Stems, stemEvent{Stem: f.name, Path: f.path, Clipped: res.clipped[i]})
-	}
-	u.event(ev)
+func (u *ui) fileDone(ev job.FileDone) {
 	if u.quiet || u.json {
 		return
 	}
-	if res.skipped {
-		u.line("drumsplit: %s: skipped: its stem files exist", path)
+	if ev.Status == job.StatusSkipped {
+		u.line(fmt.Sprintf("drumsplit: %q: skipped: its stem files exist", ev.File))
 		return
 	}
-	u.line("drumsplit: %s: %d stem%s in %s (%.1f s of audio in %.1f s)", path, len(res.files), plural(len(res.files)),
-		commonDir(res.files), res.seconds, res.elapsed.Seconds())
+	u.line(shortLine(fmt.Sprintf("drumsplit: %q: %d stem%s in %q (%.1f s of audio in %.1f s)", ev.File, len(ev.Stems), plural(len(ev.Stems)),
+		commonDir(ev.Stems), ev.Seconds, ev.Elapsed)))
 }
 
 func plural(n int) string {
@@ -474,49 +346,44 @@ func plural(n int) string {
 }
 
 // commonDir is the folder holding all files, or the longest common one.
-func commonDir(files []stemFile) string {
-	if len(files) == 0 {
+func commonDir(stems []job.Stem) string {
+	if len(stems) == 0 {
 		return ""
 	}
-	dir := filepath.Dir(files[0].path)
-	for _, f := range files[1:] {
-		for !strings.HasPrefix(f.path, dir+string(filepath.Separator)) && dir != "." && dir != string(filepath.Separator) {
+	dir := filepath.Dir(stems[0].Path)
+	for _, s := range stems[1:] {
+		for !strings.HasPrefix(s.Path, dir+string(filepath.Separator)) && dir != "." && dir != string(filepath.Separator) {
 			dir = filepath.Dir(dir)
 		}
 	}
 	return dir
 }
 
-func (u *ui) summary(inputs int, n counts, elapsed time.Duration, interrupted bool, code int) {
-	ev := summaryEvent{Event: "summary", Inputs: inputs, Done: n.done, Skipped: n.skipped, Failed: n.failed,
-		Seconds: round3(n.seconds), Elapsed: round3(elapsed.Seconds()), Interrupted: interrupted, ExitCode: code}
-	if n.seconds > 0 {
-		ev.RTF = round3(elapsed.Seconds() / n.seconds)
-	}
-	u.event(ev)
+// summary writes the summary event and, in text, the summary line.
+func (u *ui) summary(s job.Summary, code int) {
+	u.jsonEvent(summaryEvent{Summary: s, ExitCode: code})
 	if u.json {
-		if interrupted {
+		if s.Interrupted {
 			u.line("drumsplit: interrupted")
 		}
 		return
 	}
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%d separated", n.done))
-	if n.skipped > 0 {
-		parts = append(parts, fmt.Sprintf("%d skipped", n.skipped))
+	parts := []string{fmt.Sprintf("%d separated", s.Done)}
+	if s.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
 	}
-	if n.failed > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", n.failed))
+	if s.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
 	}
-	if rest := inputs - n.done - n.skipped - n.failed; rest > 0 {
+	if rest := s.Inputs - s.Done - s.Skipped - s.Failed; rest > 0 {
 		parts = append(parts, fmt.Sprintf("%d not started", rest))
 	}
-	msg := strings.Join(parts, ", ") + fmt.Sprintf(" of %d inputs in %.1f s", inputs, elapsed.Seconds())
+	msg := strings.Join(parts, ", ") + fmt.Sprintf(" of %d inputs in %.1f s", s.Inputs, s.Elapsed)
 	switch {
-	case interrupted:
-		u.line("drumsplit: interrupted: %s", msg)
-	case inputs > 1 && (!u.quiet || n.failed > 0):
-		u.line("drumsplit: %s", msg)
+	case s.Interrupted:
+		u.line("drumsplit: interrupted: " + msg)
+	case s.Inputs > 1 && (!u.quiet || s.Failed > 0):
+		u.line("drumsplit: " + msg)
 	}
 }
 

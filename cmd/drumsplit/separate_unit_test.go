@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,10 +14,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
-	"github.com/drumsplit/drumsplit/separator"
+	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/internal/job"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
@@ -106,35 +108,50 @@ func TestRenderBar(t *testing.T) {
 	}
 }
 
-func TestFirstLine(t *testing.T) {
+// TestShortLine: a message is one line without terminal escapes, and a
+// long one is cut in its quoted names, never in its cause.
+func TestShortLine(t *testing.T) {
 	for in, want := range map[string]string{
-		"one line":      "one line",
-		"  padded \n\n": "padded",
-		"The following operation failed in the TorchScript interpreter.\nTraceback of TorchScript (most recent call last):\n  File \"code/__torch__.py\", line 10\nRuntimeError: shape '[2, 3]' is invalid\n": "RuntimeError: shape '[2, 3]' is invalid",
-		"\n\nfirst\nsecond": "first",
-		"run forward: The following operation failed in the TorchScript interpreter.\nTraceback\nRuntimeError: bad": "run forward: RuntimeError: bad",
+		"one line":                    "one line",
+		"  padded \n":                 "padded",
+		"a\nforged line":              `a\nforged line`,
+		"red \x1b[31mtext\x1b[0m":     `red \x1b[31mtext\x1b[0m`,
+		`"short.wav": file too large`: `"short.wav": file too large`,
 	} {
-		if got := firstLine(in); got != want {
-			t.Errorf("firstLine(%q) = %q, want %q", in, got, want)
+		if got := shortLine(in); got != want {
+			t.Errorf("shortLine(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := firstLine(strings.Repeat("x", 1000)); utf8.RuneCountInString(got) != 300 || !strings.HasSuffix(got, "…") {
-		t.Errorf("long line cut to %d runes", utf8.RuneCountInString(got))
+	long := strings.Repeat("very-long-folder/", 40) + "take.wav"
+	msg := fmt.Sprintf("%q: create: file name too long (and %q)", long, "other "+long)
+	got := shortLine(msg)
+	if n := utf8.RuneCountInString(got); n > maxLine {
+		t.Errorf("shortLine: %d characters: %q", n, got)
+	}
+	if !strings.HasSuffix(got, `take.wav")`) || !strings.Contains(got, `take.wav": create: file name too long (and "other `) {
+		t.Errorf("shortLine lost the cause or the file's own name: %q", got)
+	}
+	// A cause longer than the limit is kept whole.
+	cause := strings.Repeat("why ", 100)
+	if got := shortLine(cause); got != strings.TrimSpace(cause) {
+		t.Errorf("shortLine cut an unquoted cause: %q", got)
 	}
 }
 
+// TestErrorLine: the input's name is not repeated after the line's own
+// prefix, typed errors get what only the command knows.
 func TestErrorLine(t *testing.T) {
 	for _, tc := range []struct {
 		err   error
 		input string
 		want  string
 	}{
-		{errors.New("audio: in.wav: truncated WAV data chunk"), "in.wav", "truncated WAV data chunk"},
-		{errors.New("separator: reading input: audio: in.wav: truncated FLAC stream"), "in.wav", "truncated FLAC stream"},
-		{errors.New("audio: out/kick.wav: create: permission denied"), "in.wav", "out/kick.wav: create: permission denied"},
-		{errors.New("separator: run forward: out of memory\nframe #0 ..."), "in.wav", "run forward: out of memory"},
+		{&audio.Error{Path: "in.wav", Msg: "truncated WAV data chunk"}, "in.wav", "truncated WAV data chunk"},
+		{fmt.Errorf("reading input: %w", &audio.Error{Path: "in.wav", Err: errors.New("truncated FLAC stream")}), "in.wav", "truncated FLAC stream"},
+		{&job.ExistsError{Paths: []string{"out/a.wav", "out/b.wav"}}, "in.wav", `"out/a.wav" exists (and 1 more): not replaced (pass --overwrite to replace, --skip-existing to keep)`},
+		{errors.New("run forward: out of memory\nframe #0 ..."), "in.wav", `run forward: out of memory\nframe #0 ...`},
 	} {
-		if got := errorLine(tc.err, tc.input); got != tc.want {
+		if got := errorLine(tc.input, tc.err); got != tc.want {
 			t.Errorf("errorLine(%q) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
@@ -160,17 +177,28 @@ func TestSelectStems(t *testing.T) {
 	}
 }
 
-// TestLineFormatter: log entries become one "drumsplit: …" line.
-func TestLineFormatter(t *testing.T) {
-	var buf bytes.Buffer
-	log := logrus.New()
-	log.SetOutput(&buf)
-	log.SetFormatter(lineFormatter{})
+// recordLog collects log records.
+type recordLog []string
+
+func (r *recordLog) logRecord(level slog.Level, file, msg string) {
+	*r = append(*r, logText(level, file, msg))
+}
+
+// TestLogHandler: log records become one "drumsplit: …" line each.
+func TestLogHandler(t *testing.T) {
+	var got recordLog
+	log := newLogger(slog.LevelWarn, &got)
 	log.Warn("device cuda:0 is not available\nsecond line")
-	log.WithFields(logrus.Fields{"b": 2, "a": "x"}).Error("failed")
-	want := "drumsplit: warning: device cuda:0 is not available\ndrumsplit: error: failed (a=x b=2)\n"
-	if buf.String() != want {
-		t.Errorf("got %q, want %q", buf.String(), want)
+	log.With("b", 2).Error("failed", "a", "x", "error", errors.New("why"))
+	log.Info("hidden")
+	log.Warn("clipped", "file", "in\n.wav")
+	want := []string{
+		`drumsplit: warning: device cuda:0 is not available\nsecond line`,
+		"drumsplit: error: failed (b=2 a=x error=why)",
+		`drumsplit: warning: "in\n.wav": clipped`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
@@ -179,14 +207,13 @@ func TestLineFormatter(t *testing.T) {
 func TestUIEvents(t *testing.T) {
 	var out, errw bytes.Buffer
 	u := newUI(&errw, &out, false, true, true)
-	u.event(warningEvent{Event: "warning", Message: "early"})
-	u.event(startEvent{Event: "start"})
-	f := &fileState{path: "a.wav", index: 1, total: 1, rate: 100}
-	u.fileStart("a.wav", 1, 1, 10, 100)
-	for i := int64(0); i <= 1000; i += 10 {
-		u.progress(f, separator.Progress{SamplesDone: i, SamplesTotal: 1000, Elapsed: time.Millisecond})
+	u.logRecord(slog.LevelWarn, "", "early")
+	u.start(startEvent{Event: "start"})
+	u.event(job.FileStarted{Kind: job.KindFileStarted, File: "a.wav", Index: 1, Total: 1, Seconds: 10, SampleRate: 100})
+	for i := 0; i <= 1000; i += 10 {
+		u.event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: float64(i) / 100, Total: 10, Fraction: float64(i) / 1000})
 	}
-	u.progress(f, separator.Progress{SamplesDone: 1000, SamplesTotal: 1000}) // a repeated last report
+	u.event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: 10, Total: 10, Fraction: 1}) // a repeated last report
 	evs := events(t, out.String())
 	kinds := []string{}
 	for _, e := range evs {
@@ -198,8 +225,8 @@ func TestUIEvents(t *testing.T) {
 	if last := evs[len(evs)-1]; last.num("fraction") != 1 || last.num("done") != 10 || last.num("total") != 10 {
 		t.Errorf("last progress %v: want done 10 of 10 s", last)
 	}
-	if errw.Len() != 0 {
-		t.Errorf("--json drew on stderr: %q", errw.String())
+	if strings.Contains(errw.String(), "\r") {
+		t.Errorf("--json drew a bar on stderr: %q", errw.String())
 	}
 }
 

@@ -3,10 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/torch"
@@ -45,6 +45,6 @@ func versionCmd(c *cli.Context) error {
 func logLibraryDetail(err error) {
 	var le *torch.LibraryError
 	if errors.As(err, &le) && le.Detail != "" {
-		logrus.Debugf("loader: %s", le.Detail)
+		logf(slog.LevelDebug, "loader: %s", le.Detail)
 	}
 }

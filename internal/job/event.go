@@ -1,0 +1,111 @@
+package job
+
+// An Event is something a run reports while it goes: a file started,
+// progressed, was done, skipped or failed, a warning, and the summary that
+// ends the run. Every event is one of the struct types of this file and
+// marshals with encoding/json to the line `drumsplit separate --json`
+// prints (its "event" field says which); times and lengths are seconds
+// rounded to the millisecond, and -1 means unknown.
+//
+// Run calls its emit function with each event, in order, from the
+// goroutine that called Run.
+type Event interface{ event() }
+
+// The values of the "event" field of each event type.
+const (
+	KindFileStarted = "file_start"
+	KindProgress    = "progress"
+	KindFileDone    = "file_done"
+	KindFileFailed  = "error"
+	KindWarning     = "warning"
+	KindSummary     = "summary"
+)
+
+// The Status of a FileDone.
+const (
+	StatusDone    = "done"    // the stems were written
+	StatusSkipped = "skipped" // every stem file existed (Options.Existing is Skip)
+)
+
+// FileStarted: the separation of a file begins (after its input was opened
+// and its stem files were planned and locked).
+type FileStarted struct {
+	Kind       string  `json:"event"` // KindFileStarted
+	File       string  `json:"file"`
+	Index      int     `json:"index"` // 1-based position among the run's items
+	Total      int     `json:"total"` // the run's items
+	Seconds    float64 `json:"seconds"`
+	SampleRate int     `json:"sample_rate"` // the input's
+	// Outputs are the stem files that will be written for it.
+	Outputs []Output `json:"-"`
+}
+
+// Progress reports how far the separation of a file has come, after every
+// batch of the separator (consumers thin them out as they like).
+type Progress struct {
+	Kind     string  `json:"event"` // KindProgress
+	File     string  `json:"file"`
+	Index    int     `json:"index"`
+	Done     float64 `json:"done"`     // seconds of audio separated
+	Total    float64 `json:"total"`    // seconds of audio in all, -1 if unknown
+	Fraction float64 `json:"fraction"` // Done / Total, -1 if unknown
+	Elapsed  float64 `json:"elapsed"`
+	ETA      float64 `json:"eta"` // seconds left, -1 if unknown
+}
+
+// Stem is one stem file of a FileDone.
+type Stem struct {
+	Stem    string `json:"stem"`
+	Path    string `json:"path"`
+	Clipped int64  `json:"clipped"` // samples clipped to the integer range
+}
+
+// FileDone: a file was separated (Status StatusDone) or skipped because
+// its stem files exist (StatusSkipped).
+type FileDone struct {
+	Kind    string  `json:"event"` // KindFileDone
+	File    string  `json:"file"`
+	Index   int     `json:"index"`
+	Status  string  `json:"status"`
+	Stems   []Stem  `json:"stems"`   // the files written, in model order
+	Seconds float64 `json:"seconds"` // audio, at the separator's rate
+	Elapsed float64 `json:"elapsed"`
+	RTF     float64 `json:"rtf"` // Elapsed / Seconds
+}
+
+// FileFailed: a file was not separated; none of its stem files was
+// written (or replaced).
+type FileFailed struct {
+	Kind    string `json:"event"` // KindFileFailed
+	File    string `json:"file,omitempty"`
+	Index   int    `json:"index,omitempty"`
+	Message string `json:"message"` // Options.Message(File, Err)
+	Err     error  `json:"-"`
+}
+
+// Warning is a problem that did not stop anything.
+type Warning struct {
+	Kind    string `json:"event"`          // KindWarning
+	File    string `json:"file,omitempty"` // the input it concerns, if any
+	Message string `json:"message"`
+}
+
+// Summary ends a run.
+type Summary struct {
+	Kind        string  `json:"event"` // KindSummary
+	Inputs      int     `json:"inputs"`
+	Done        int     `json:"done"`
+	Skipped     int     `json:"skipped"`
+	Failed      int     `json:"failed"`
+	Seconds     float64 `json:"seconds"` // audio separated
+	Elapsed     float64 `json:"elapsed"`
+	RTF         float64 `json:"rtf"`
+	Interrupted bool    `json:"interrupted"` // the context was cancelled
+}
+
+func (FileStarted) event() {}
+func (Progress) event()    {}
+func (FileDone) event()    {}
+func (FileFailed) event()  {}
+func (Warning) event()     {}
+func (Summary) event()     {}
