@@ -433,4 +433,3 @@ func accuracy(k, n int) string {
 	}
 	return fmt.Sprintf("%.3f (%d/%d)", float64(k)/float64(n), k, n)
 }
-

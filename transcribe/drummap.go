@@ -33,11 +33,11 @@ const (
 // the highest tom to the lowest; a track with fewer toms uses a subset
 // (TomNotes).
 type DrumMap struct {
-	Name    string           `json:"name"`
-	Channel int              `json:"channel"` // 1–16; 10 (General MIDI drums) if 0
-	Notes   map[Piece]uint8  `json:"notes"`
-	Toms    []uint8          `json:"toms"`
-	Comment string           `json:"comment,omitempty"`
+	Name    string          `json:"name"`
+	Channel int             `json:"channel"` // 1–16; 10 (General MIDI drums) if 0
+	Notes   map[Piece]uint8 `json:"notes"`
+	Toms    []uint8         `json:"toms"`
+	Comment string          `json:"comment,omitempty"`
 }
 
 //go:embed maps/*.json

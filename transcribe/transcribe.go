@@ -205,17 +205,21 @@ func mono(data [][]float32) []float32 {
 	return out
 }
 
-// ownership is the share of the spectral rise at frame t (over about 20 ms)
-// that belongs to this stem, in the octave bands where the stem rises,
-// weighted by its own rise: 1 when only this stem rises, about the level
-// ratio when it only echoes a louder stem's hit.
+// ownership is how much of the spectral rise at frame t (over about 20 ms)
+// belongs to this stem: the largest share it has of the rise of all stems
+// in any octave band where it rises noticeably. A hit leaking from another
+// stem is a scaled copy of that stem's hit, a small share in every band; a
+// real hit coinciding with a louder one (a hi-hat on a snare backbeat) still
+// owns the bands where its own instrument is strong.
 func ownership(own, total []float32, t, fps int) float64 {
 	T := len(own) / numOctaves
 	d := max(1, fps/50) // 20 ms
 	a, b := max(0, t-d), min(T-1, t+d)
-	var num, den float64
+	var rs, rt [numOctaves]float64
+	var top float64
 	for k := 0; k < numOctaves; k++ {
-		// Largest power over the 20 ms after minus the least power over the 20 ms before.
+		// Largest power over the 20 ms after minus the least power over
+		// the 20 ms before.
 		var sAfter, tAfter float64
 		sBefore, tBefore := math.Inf(1), math.Inf(1)
 		for i := t; i <= b; i++ {
@@ -226,13 +230,15 @@ func ownership(own, total []float32, t, fps int) float64 {
 			sBefore = math.Min(sBefore, float64(own[i*numOctaves+k]))
 			tBefore = math.Min(tBefore, float64(total[i*numOctaves+k]))
 		}
-		rs := math.Max(0, sAfter-sBefore)
-		rt := math.Max(rs, tAfter-tBefore)
-		num += rs * rs
-		den += rs * rt
+		rs[k] = math.Max(0, sAfter-sBefore)
+		rt[k] = math.Max(rs[k], tAfter-tBefore)
+		top = math.Max(top, rs[k])
 	}
-	if den == 0 {
-		return 0
+	var share float64
+	for k := range rs {
+		if rs[k] > 0 && rs[k] >= 0.05*top {
+			share = math.Max(share, rs[k]/rt[k])
+		}
 	}
-	return num / den
+	return share
 }
