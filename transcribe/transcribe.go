@@ -32,6 +32,8 @@ type Note struct {
 	Key      uint8   // MIDI note from the drum map
 	Velocity uint8   // 1–127, monotonic in Level
 	Level    float64 // peak level in the 50 ms from Time, dB full scale
+
+	hat hatFeatures // for the hi-hat: what its articulation was decided on
 }
 
 // Options controls Transcribe. The zero value is the General MIDI map.
