@@ -3,12 +3,14 @@ package render
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"sort"
+
+	"gitlab.com/gomidi/midi/v2"
+	gosmf "gitlab.com/gomidi/midi/v2/smf"
 )
 
 // MIDIPPQ is the resolution of the MIDI files WriteMIDI writes, in ticks per
@@ -29,8 +31,8 @@ type MIDIOptions struct {
 	Tail float64
 }
 
-// ReadMIDI reads a Standard MIDI File (format 0 or 1; running status,
-// SysEx and meta events are handled) and returns its drum notes as a
+// ReadMIDI reads a Standard MIDI File (format 0 or 1, parsed by gomidi:
+// running status, SysEx and meta events are handled) and returns its drum notes as a
 // groove: note-ons on channel 10, mapped with the General MIDI percussion
 // map (PieceForNote), timed with the file's tempo map. Notes the map does
 // not know are counted in Unmapped.
@@ -107,18 +109,17 @@ type smf struct {
 	meter    Meter
 }
 
+// parseSMF reads a Standard MIDI File with gomidi and keeps what a groove
+// needs: note-ons, tempo changes and the first time signature.
 func parseSMF(data []byte) (*smf, error) {
 	if len(data) < 14 || string(data[:4]) != "MThd" {
 		return nil, errors.New("not a Standard MIDI File (no MThd header)")
 	}
-	hlen := int(binary.BigEndian.Uint32(data[4:8]))
-	if hlen < 6 || 8+hlen > len(data) {
-		return nil, errors.New("bad MThd length")
-	}
-	sf := &smf{format: int(binary.BigEndian.Uint16(data[8:10]))}
-	ntracks := int(binary.BigEndian.Uint16(data[10:12]))
-	div := binary.BigEndian.Uint16(data[12:14])
-	if div&0x8000 != 0 {
+	sf := &smf{}
+	// gomidi computes a tempo map while reading and panics on SMPTE time
+	// (it assumes metric ticks): SMPTE ticks are read as metric ones here
+	// and converted with the SMPTE rate by tempoMap.
+	if div := uint16(data[12])<<8 | uint16(data[13]); div&0x8000 != 0 {
 		fps := -int(int8(div >> 8))
 		tpf := int(div & 0xff)
 		if fps <= 0 || tpf == 0 {
@@ -128,135 +129,56 @@ func parseSMF(data []byte) (*smf, error) {
 		if fps == 29 {
 			rate = 29.97
 		}
-		sf.smpte = rate * float64(tpf)
-		sf.division = -1
-	} else {
-		sf.division = int(div)
-		if sf.division == 0 {
+		sf.smpte, sf.division = rate*float64(tpf), -1
+		data = append([]byte(nil), data...)
+		data[12], data[13] = 0x01, 0xe0
+	}
+	f, err := readSMF(data)
+	if err != nil {
+		return nil, err
+	}
+	sf.format = int(f.Format())
+	if sf.smpte == 0 {
+		tf, _ := f.TimeFormat.(gosmf.MetricTicks)
+		if sf.division = int(tf.Resolution()); sf.division == 0 {
 			return nil, errors.New("division 0")
 		}
 	}
 	if sf.format > 1 {
 		return nil, fmt.Errorf("format %d (sequences of independent patterns) is not supported; use format 0 or 1", sf.format)
 	}
-	p := 8 + hlen
-	for tr := 0; p+8 <= len(data); {
-		id := string(data[p : p+4])
-		n := int(binary.BigEndian.Uint32(data[p+4 : p+8]))
-		p += 8
-		if n > len(data)-p {
-			n = len(data) - p // a truncated last track: read what is there
-		}
-		if id == "MTrk" {
-			if err := sf.parseTrack(data[p:p+n], tr); err != nil {
-				return nil, fmt.Errorf("track %d: %w", tr, err)
+	for _, tr := range f.Tracks {
+		var tick int64
+		for _, ev := range tr {
+			tick += int64(ev.Delta)
+			var ch, key, vel, num, den uint8
+			var bpm float64
+			switch m := ev.Message; {
+			case m.GetNoteStart(&ch, &key, &vel):
+				sf.notes = append(sf.notes, smfNote{tick: tick, ch: ch, note: key, vel: vel})
+			case m.GetMetaTempo(&bpm):
+				if bpm > 0 {
+					sf.tempos = append(sf.tempos, smfTempo{tick: tick, usPerQ: int(math.Round(60e6 / bpm))})
+				}
+			case m.GetMetaMeter(&num, &den):
+				if sf.meter.Num == 0 && num > 0 && den > 0 {
+					sf.meter = Meter{int(num), int(den)}
+				}
 			}
-			tr++
 		}
-		p += n
 	}
-	_ = ntracks // the header's count is advisory; the chunks are what counts
 	return sf, nil
 }
 
-func (sf *smf) parseTrack(b []byte, track int) error {
-	var tick int64
-	var status byte
-	p := 0
-	vlq := func() (int64, error) {
-		var v int64
-		for i := 0; i < 4; i++ {
-			if p >= len(b) {
-				return 0, io.ErrUnexpectedEOF
-			}
-			c := b[p]
-			p++
-			v = v<<7 | int64(c&0x7f)
-			if c&0x80 == 0 {
-				return v, nil
-			}
+// readSMF parses data with gomidi, turning a panic on malformed input into
+// an error: the file comes from the user.
+func readSMF(data []byte) (f *gosmf.SMF, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("malformed file (%v)", r)
 		}
-		return 0, errors.New("variable-length quantity longer than 4 bytes")
-	}
-	for p < len(b) {
-		d, err := vlq()
-		if err != nil {
-			return err
-		}
-		tick += d
-		if p >= len(b) {
-			return io.ErrUnexpectedEOF
-		}
-		c := b[p]
-		switch {
-		case c == 0xff: // meta event
-			if p+2 > len(b) {
-				return io.ErrUnexpectedEOF
-			}
-			typ := b[p+1]
-			p += 2
-			n, err := vlq()
-			if err != nil {
-				return err
-			}
-			if int64(len(b)-p) < n {
-				return io.ErrUnexpectedEOF
-			}
-			body := b[p : p+int(n)]
-			p += int(n)
-			switch typ {
-			case 0x51:
-				if len(body) == 3 {
-					us := int(body[0])<<16 | int(body[1])<<8 | int(body[2])
-					if us > 0 {
-						sf.tempos = append(sf.tempos, smfTempo{tick: tick, usPerQ: us})
-					}
-				}
-			case 0x58:
-				if len(body) >= 2 && sf.meter.Num == 0 && body[0] > 0 && body[1] < 8 {
-					sf.meter = Meter{int(body[0]), 1 << body[1]}
-				}
-			case 0x2f:
-				return nil
-			}
-			// Meta and SysEx events cancel running status.
-			status = 0
-		case c == 0xf0 || c == 0xf7: // SysEx
-			p++
-			n, err := vlq()
-			if err != nil {
-				return err
-			}
-			if int64(len(b)-p) < n {
-				return io.ErrUnexpectedEOF
-			}
-			p += int(n)
-			status = 0
-		default:
-			if c&0x80 != 0 {
-				status = c
-				p++
-			} else if status == 0 {
-				return fmt.Errorf("data byte %#02x without a status (running status with none set)", c)
-			}
-			n := 2
-			if hi := status & 0xf0; hi == 0xc0 || hi == 0xd0 {
-				n = 1
-			} else if status >= 0xf0 {
-				// System common messages have no place in a file; skip
-				// their data bytes.
-				n = map[byte]int{0xf1: 1, 0xf2: 2, 0xf3: 1}[status]
-			}
-			if p+n > len(b) {
-				return io.ErrUnexpectedEOF
-			}
-			if status&0xf0 == 0x90 && b[p+1] > 0 {
-				sf.notes = append(sf.notes, smfNote{tick: tick, ch: status & 0x0f, note: b[p], vel: b[p+1]})
-			}
-			p += n
-		}
-	}
-	return nil
+	}()
+	return gosmf.ReadFrom(bytes.NewReader(data))
 }
 
 // tempoMap converts ticks to seconds.
@@ -342,18 +264,17 @@ func WriteMIDI(w io.Writer, g *Groove) error {
 	type ev struct {
 		tick  int64
 		order int // note-offs before note-ons on one tick
-		b     []byte
+		msg   []byte
 	}
 	var tracks [][]ev
-	conductor := []ev{{0, 0, meta(0x03, []byte("drumsplit groove: "+g.Style))}}
+	conductor := []ev{{0, 0, gosmf.MetaTrackSequenceName("drumsplit groove: " + g.Style)}}
 	m := g.Meter
 	if m.Num <= 0 || m.Den <= 0 {
 		m = Meter{4, 4}
 	}
-	conductor = append(conductor, ev{0, 0, meta(0x58, []byte{byte(m.Num), byte(math.Log2(float64(m.Den))), 24, 8})})
+	conductor = append(conductor, ev{0, 0, gosmf.MetaMeter(uint8(m.Num), uint8(m.Den))})
 	for i, s := range segs {
-		us := int(math.Round(60e6 / s.bpm))
-		conductor = append(conductor, ev{int64(math.Round(segs[i].tick)), 1, meta(0x51, []byte{byte(us >> 16), byte(us >> 8), byte(us)})})
+		conductor = append(conductor, ev{int64(math.Round(segs[i].tick)), 1, gosmf.MetaTempo(s.bpm)})
 	}
 	tracks = append(tracks, conductor)
 	dur := int64(MIDIPPQ / 8)
@@ -364,23 +285,19 @@ func WriteMIDI(w io.Writer, g *Groove) error {
 				continue
 			}
 			t := toTick(h.Time)
-			v := byte(clamp(math.Round(h.Velocity*127), 1, 127))
-			n := byte(h.Piece.GMNote())
-			evs = append(evs, ev{t, 1, []byte{0x90 | drumChannel, n, v}}, ev{t + dur, 0, []byte{0x80 | drumChannel, n, 0}})
+			v := uint8(clamp(math.Round(h.Velocity*127), 1, 127))
+			n := uint8(h.Piece.GMNote())
+			evs = append(evs, ev{t, 1, midi.NoteOn(drumChannel, n, v)}, ev{t + dur, 0, midi.NoteOff(drumChannel, n)})
 		}
 		if len(evs) == 0 {
 			continue
 		}
-		evs = append([]ev{{0, -1, meta(0x03, []byte(st.String()))}}, evs...)
+		evs = append([]ev{{0, -1, gosmf.MetaTrackSequenceName(st.String())}}, evs...)
 		tracks = append(tracks, evs)
 	}
 
-	bw := bufio.NewWriter(w)
-	hdr := []byte("MThd\x00\x00\x00\x06")
-	hdr = binary.BigEndian.AppendUint16(hdr, 1)
-	hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(tracks)))
-	hdr = binary.BigEndian.AppendUint16(hdr, MIDIPPQ)
-	bw.Write(hdr)
+	f := gosmf.New()
+	f.TimeFormat = gosmf.MetricTicks(MIDIPPQ)
 	for _, evs := range tracks {
 		sort.SliceStable(evs, func(i, j int) bool {
 			if evs[i].tick != evs[j].tick {
@@ -388,45 +305,23 @@ func WriteMIDI(w io.Writer, g *Groove) error {
 			}
 			return evs[i].order < evs[j].order
 		})
-		var body bytes.Buffer
+		var tr gosmf.Track
 		var last int64
 		for _, e := range evs {
-			writeVLQ(&body, e.tick-last)
-			last = e.tick
-			body.Write(e.b)
+			tr.Add(uint32(max(0, e.tick-last)), e.msg)
+			last = max(last, e.tick)
 		}
-		writeVLQ(&body, 0)
-		body.Write([]byte{0xff, 0x2f, 0x00})
-		var th [8]byte
-		copy(th[:], "MTrk")
-		binary.BigEndian.PutUint32(th[4:], uint32(body.Len()))
-		bw.Write(th[:])
-		bw.Write(body.Bytes())
+		tr.Close(0)
+		if err := f.Add(tr); err != nil {
+			return fmt.Errorf("write midi: %w", err)
+		}
+	}
+	bw := bufio.NewWriter(w)
+	if _, err := f.WriteTo(bw); err != nil {
+		return fmt.Errorf("write midi: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write midi: %w", err)
 	}
 	return nil
-}
-
-func meta(typ byte, body []byte) []byte {
-	var b bytes.Buffer
-	b.Write([]byte{0xff, typ})
-	writeVLQ(&b, int64(len(body)))
-	b.Write(body)
-	return b.Bytes()
-}
-
-func writeVLQ(b *bytes.Buffer, v int64) {
-	if v < 0 {
-		v = 0
-	}
-	var tmp [5]byte
-	i := len(tmp) - 1
-	tmp[i] = byte(v & 0x7f)
-	for v >>= 7; v > 0; v >>= 7 {
-		i--
-		tmp[i] = byte(v&0x7f) | 0x80
-	}
-	b.Write(tmp[i:])
 }

@@ -1,0 +1,198 @@
+package transcribe
+
+import (
+	"math"
+
+	"github.com/drumsplit/drumsplit/stft"
+)
+
+// A filterbank maps a spectrum's bins onto log-spaced triangular bands
+// (SuperFlux: 24 per octave), each normalised to unit area so that a band's
+// value does not depend on how many bins it spans. Bands that would cover
+// the same bins (at low frequencies, where bins are wider than the bands)
+// are merged.
+type filterbank struct {
+	bands int
+	// per bin, the bands it contributes to and with what weight
+	binBand [][]bandWeight
+	// octave of each bin, for the coarse spectrum the leakage gate uses
+	// (-1 outside 30 Hz…16 kHz)
+	binOct []int8
+	// centre frequency of each band, Hz
+	centre []float64
+}
+
+type bandWeight struct {
+	band int32
+	w    float32
+}
+
+// numOctaves is the number of octave bands the leakage gate compares stems
+// in: 31.25 Hz … 16 kHz.
+const numOctaves = 9
+
+func newFilterbank(nfft, rate int, perOctave float64, fmin, fmax float64) *filterbank {
+	bins := nfft/2 + 1
+	binHz := float64(rate) / float64(nfft)
+	fmax = math.Min(fmax, float64(rate)/2)
+	// Log-spaced frequencies, rounded to bins, duplicates dropped.
+	var centres []int
+	for f := fmin; f <= fmax; f *= math.Pow(2, 1/perOctave) {
+		b := int(math.Round(f / binHz))
+		if b >= bins {
+			break
+		}
+		if len(centres) == 0 || b != centres[len(centres)-1] {
+			centres = append(centres, b)
+		}
+	}
+	fb := &filterbank{binBand: make([][]bandWeight, bins), binOct: make([]int8, bins)}
+	for i := 1; i+1 < len(centres); i++ {
+		lo, mid, hi := centres[i-1], centres[i], centres[i+1]
+		var ws []float64
+		var sum float64
+		for b := lo; b <= hi; b++ {
+			var w float64
+			switch {
+			case b < mid:
+				w = float64(b-lo) / float64(mid-lo)
+			case b == mid:
+				w = 1
+			default:
+				w = float64(hi-b) / float64(hi-mid)
+			}
+			ws = append(ws, w)
+			sum += w
+		}
+		for j, w := range ws {
+			if w > 0 {
+				fb.binBand[lo+j] = append(fb.binBand[lo+j], bandWeight{int32(fb.bands), float32(w / sum)})
+			}
+		}
+		fb.centre = append(fb.centre, float64(mid)*binHz)
+		fb.bands++
+	}
+	for b := range fb.binOct {
+		f := float64(b) * binHz
+		o := int(math.Floor(math.Log2(f / 31.25)))
+		if f < 31.25 || o >= numOctaves {
+			o = -1
+		}
+		fb.binOct[b] = int8(o)
+	}
+	return fb
+}
+
+// features are the frame-rate signals of one stem.
+type features struct {
+	odf []float32 // onset detection function, one value per frame
+	// oct is the stem's power per octave band per frame (frame-major,
+	// numOctaves per frame), scaled so that stems analysed with different
+	// frame sizes compare.
+	oct []float32
+}
+
+// analyze computes a stem's onset detection function and octave powers.
+// Frames are centred on multiples of hop (as torch.stft's center=True), so
+// every stem's frame t describes the same instant whatever its frame size.
+// The spectrogram is computed in blocks of frames so that memory stays
+// small for long tracks.
+func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
+	nfft := d.nfft
+	fb := d.fb
+	// A signal no longer than half a frame cannot be reflect-padded: pad
+	// it with silence.
+	if len(x) <= nfft {
+		y := make([]float32, nfft+1)
+		copy(y, x)
+		x = y
+	}
+	plan, err := stft.NewPlan(nfft, hop, stft.Workers(1))
+	if err != nil {
+		return nil, err
+	}
+	defer plan.Close()
+	L := len(x)
+	T := L/hop + 1
+	margin := (nfft/2+hop-1)/hop + 1
+	const block = 512
+	bins := nfft/2 + 1
+	f := &features{odf: make([]float32, T), oct: make([]float32, T*numOctaves)}
+	// Spectrum scale: a full-scale sine gives a peak bin of nfft/4 with
+	// the periodic Hann window; dividing by it makes frame sizes compare.
+	scale := float32(4 / float64(nfft))
+	nb := fb.bands
+	lag := d.lag
+	// Ring of the last lag+1 frames of log band values, max-filtered.
+	hist := make([][]float32, lag+1)
+	for i := range hist {
+		hist[i] = make([]float32, nb)
+	}
+	cur := make([]float32, nb)
+	spec := make([]complex64, bins*(block+2*margin+1))
+	bandsBuf := make([]float32, (block)*nb)
+	for t0 := 0; t0 < T; t0 += block {
+		t1 := min(T, t0+block)
+		f0 := max(0, t0-margin)
+		s0 := f0 * hop
+		s1 := min(L, (t1-1+margin)*hop+1)
+		seg := x[s0:s1]
+		tc := plan.Frames(len(seg))
+		dst := spec[:bins*tc]
+		if err := plan.Forward(dst, seg); err != nil {
+			return nil, err
+		}
+		n := t1 - t0
+		bb := bandsBuf[:n*nb]
+		clear(bb)
+		oc := f.oct[t0*numOctaves : t1*numOctaves]
+		for b := 0; b < bins; b++ {
+			row := dst[b*tc+(t0-f0) : b*tc+(t0-f0)+n]
+			bw := fb.binBand[b]
+			o := fb.binOct[b]
+			for k, c := range row {
+				re, im := real(c)*scale, imag(c)*scale
+				p := re*re + im*im
+				if o >= 0 {
+					oc[k*numOctaves+int(o)] += p
+				}
+				if len(bw) == 0 {
+					continue
+				}
+				m := float32(math.Sqrt(float64(p)))
+				for _, w := range bw {
+					bb[k*nb+int(w.band)] += w.w * m
+				}
+			}
+		}
+		for k := 0; k < n; k++ {
+			t := t0 + k
+			row := bb[k*nb : (k+1)*nb]
+			for j, v := range row {
+				cur[j] = float32(math.Log1p(float64(v * d.mul)))
+			}
+			// Reference: the frame lag frames back, max-filtered over
+			// three bands (SuperFlux), so that vibrato and slowly
+			// sliding partials give no flux.
+			prev := hist[(t+1)%(lag+1)] // frame t-lag
+			var flux float64
+			if t >= lag {
+				for j := 0; j < nb; j++ {
+					m := prev[j]
+					if j > 0 && prev[j-1] > m {
+						m = prev[j-1]
+					}
+					if j+1 < nb && prev[j+1] > m {
+						m = prev[j+1]
+					}
+					if dv := cur[j] - m; dv > 0 {
+						flux += float64(dv * d.weight[j])
+					}
+				}
+			}
+			f.odf[t] = float32(flux)
+			copy(hist[t%(lag+1)], cur)
+		}
+	}
+	return f, nil
+}

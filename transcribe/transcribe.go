@@ -1,0 +1,246 @@
+package transcribe
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// Stem is one stem's audio: planar channels of equal length.
+type Stem struct {
+	Name string // kick, snare, toms, hh, ride, crash (also hihat, cymbals)
+	Data [][]float32
+}
+
+// Input is the stems of one track at one sample rate.
+type Input struct {
+	SampleRate int
+	Stems      []Stem
+}
+
+// Note is one transcribed hit.
+type Note struct {
+	Time     float64 // seconds from the start of the stems: the start of the hit's energy rise
+	Stem     string  // the stem it was found in
+	Piece    Piece
+	Tom      int     // for toms: rank by pitch, 0 the highest, of Toms toms
+	Toms     int     // for toms: how many toms the track has
+	Key      uint8   // MIDI note from the drum map
+	Velocity uint8   // 1–127, monotonic in Level
+	Level    float64 // peak level in the 50 ms from Time, dB full scale
+
+	hat hatFeatures // for the hi-hat: what its articulation was decided on
+}
+
+// Options controls Transcribe. The zero value is the General MIDI map.
+type Options struct {
+	// Map gives the notes; nil means GM().
+	Map *DrumMap
+	// NoGate turns off the leakage gate between stems (for true,
+	// unleaking stems it changes little).
+	NoGate bool
+}
+
+// Errors of Transcribe, wrapped with details.
+var (
+	ErrNoStems    = errors.New("no stems")
+	ErrStemLength = errors.New("stems differ in length")
+	ErrBadInput   = errors.New("bad input")
+)
+
+// stemClass is the onset detector class of a stem name.
+func stemClass(name string) (Piece, bool) {
+	switch name {
+	case "kick":
+		return Kick, true
+	case "snare":
+		return Snare, true
+	case "toms":
+		return Tom, true
+	case "hh", "hihat":
+		return HatClosed, true
+	case "ride":
+		return Ride, true
+	case "crash", "cymbals":
+		return Crash, true
+	}
+	return "", false
+}
+
+// StemNames are the stem names Transcribe knows, in the order separate
+// writes them.
+var StemNames = []string{"kick", "snare", "toms", "hh", "ride", "crash"}
+
+// hopFor returns the analysis hop: 256 samples (5.8 ms) at 44.1 kHz.
+func hopFor(rate int) int { return max(1, int(math.Round(float64(rate)*256/44100))) }
+
+// Transcribe detects the hits in every stem and returns them as notes in
+// time order. Stems with names it does not know are skipped; silent stems
+// give no notes.
+func Transcribe(in Input, opt Options) ([]Note, error) {
+	if in.SampleRate <= 0 {
+		return nil, fmt.Errorf("%w: sample rate %d", ErrBadInput, in.SampleRate)
+	}
+	m := opt.Map
+	if m == nil {
+		m = GM()
+	}
+	type job struct {
+		stem  Stem
+		class Piece
+		mono  []float32
+		feat  *features
+		det   *detector
+		cands []onset
+		err   error
+	}
+	var jobs []*job
+	length := -1
+	for _, s := range in.Stems {
+		cl, ok := stemClass(s.Name)
+		if !ok {
+			slog.Debug("transcribe: stem skipped", "stem", s.Name)
+			continue
+		}
+		if len(s.Data) == 0 {
+			return nil, fmt.Errorf("%w: stem %q has no channels", ErrBadInput, s.Name)
+		}
+		for _, ch := range s.Data {
+			if length < 0 {
+				length = len(ch)
+			}
+			if len(ch) != length {
+				return nil, fmt.Errorf("%w: %q has %d samples, another stem or channel %d", ErrStemLength, s.Name, len(ch), length)
+			}
+		}
+		jobs = append(jobs, &job{stem: s, class: cl})
+	}
+	if len(jobs) == 0 {
+		return nil, fmt.Errorf("%w: none of %v", ErrNoStems, StemNames)
+	}
+	hop := hopFor(in.SampleRate)
+	// Analyse the stems in parallel, one per CPU.
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			j.mono = mono(j.stem.Data)
+			j.det = newDetector(j.class, in.SampleRate)
+			j.feat, j.err = analyze(j.mono, in.SampleRate, j.det, hop)
+			if j.err == nil {
+				j.cands = j.det.pick(j.feat.odf, j.mono, in.SampleRate, hop)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, j := range jobs {
+		if j.err != nil {
+			return nil, fmt.Errorf("transcribe %q: %w", j.stem.Name, j.err)
+		}
+	}
+	// Leakage gate: the stem must own enough of the spectral rise of all
+	// stems at its onset.
+	if !opt.NoGate && len(jobs) > 1 {
+		T := len(jobs[0].feat.odf)
+		total := make([]float32, T*numOctaves)
+		for _, j := range jobs {
+			for i, v := range j.feat.oct {
+				total[i] += v
+			}
+		}
+		for _, j := range jobs {
+			kept := j.cands[:0]
+			for _, o := range j.cands {
+				o.own = ownership(j.feat.oct, total, o.sample/hop, in.SampleRate/hop)
+				if o.own >= j.det.minOwn {
+					kept = append(kept, o)
+				} else {
+					slog.Debug("transcribe: leak dropped", "stem", j.stem.Name, "time", float64(o.sample)/float64(in.SampleRate), "own", o.own)
+				}
+			}
+			j.cands = kept
+		}
+	}
+	var notes []Note
+	for _, j := range jobs {
+		ns := j.det.finish(j.cands, j.mono, in.SampleRate)
+		for i := range ns {
+			ns[i].Stem = j.stem.Name
+		}
+		switch j.class {
+		case HatClosed:
+			labelHats(ns, j.mono, in.SampleRate)
+		case Tom:
+			labelToms(ns, j.mono, in.SampleRate)
+		case Ride:
+			labelRide(ns, j.mono, in.SampleRate)
+		}
+		for i := range ns {
+			ns[i].Key = m.Key(ns[i].Piece, ns[i].Tom, ns[i].Toms)
+		}
+		notes = append(notes, ns...)
+	}
+	sort.SliceStable(notes, func(a, b int) bool { return notes[a].Time < notes[b].Time })
+	return notes, nil
+}
+
+// mono averages the channels.
+func mono(data [][]float32) []float32 {
+	if len(data) == 1 {
+		return data[0]
+	}
+	out := make([]float32, len(data[0]))
+	g := 1 / float32(len(data))
+	for _, ch := range data {
+		for i, v := range ch {
+			out[i] += v * g
+		}
+	}
+	return out
+}
+
+// ownership is how much of the spectral rise at frame t (over about 20 ms)
+// belongs to this stem: the largest share it has of the rise of all stems
+// in any octave band where it rises noticeably. A hit leaking from another
+// stem is a scaled copy of that stem's hit, a small share in every band; a
+// real hit coinciding with a louder one (a hi-hat on a snare backbeat) still
+// owns the bands where its own instrument is strong.
+func ownership(own, total []float32, t, fps int) float64 {
+	T := len(own) / numOctaves
+	d := max(1, fps/50) // 20 ms
+	a, b := max(0, t-d), min(T-1, t+d)
+	var rs, rt [numOctaves]float64
+	var top float64
+	for k := 0; k < numOctaves; k++ {
+		// Largest power over the 20 ms after minus the least power over
+		// the 20 ms before.
+		var sAfter, tAfter float64
+		sBefore, tBefore := math.Inf(1), math.Inf(1)
+		for i := t; i <= b; i++ {
+			sAfter = math.Max(sAfter, float64(own[i*numOctaves+k]))
+			tAfter = math.Max(tAfter, float64(total[i*numOctaves+k]))
+		}
+		for i := a; i <= t; i++ {
+			sBefore = math.Min(sBefore, float64(own[i*numOctaves+k]))
+			tBefore = math.Min(tBefore, float64(total[i*numOctaves+k]))
+		}
+		rs[k] = math.Max(0, sAfter-sBefore)
+		rt[k] = math.Max(rs[k], tAfter-tBefore)
+		top = math.Max(top, rs[k])
+	}
+	var share float64
+	for k := range rs {
+		if rs[k] > 0 && rs[k] >= 0.05*top {
+			share = math.Max(share, rs[k]/rt[k])
+		}
+	}
+	return share
+}
