@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/drumsplit/drumsplit/model"
 	"github.com/sirupsen/logrus"
 )
 
@@ -50,6 +51,10 @@ const (
 
 // Options configure Open. The zero value picks every default.
 type Options struct {
+	// Info is the model's metadata, if the caller already read it from the
+	// file given to Open (model.ReadInfo); nil reads it. Passing it saves a
+	// read of the model file.
+	Info *model.Info
 	// Device is "auto" (or ""), "cpu", "cuda", "cuda:N" or "mps". Auto
 	// prefers MPS, then CUDA device 0, then the CPU.
 	Device string

@@ -49,9 +49,11 @@ func open(path string, opts Options) (*Separator, error) {
 	log := opts.Logger
 	// The metadata is checked before libtorch is touched: a wrong file gets
 	// a precise error even where libtorch is missing.
-	info, err := model.ReadInfo(path)
-	if err != nil {
-		return nil, err
+	info := opts.Info
+	if info == nil {
+		if info, err = model.ReadInfo(path); err != nil {
+			return nil, err
+		}
 	}
 	if err := torch.Loaded(); err != nil {
 		return nil, err
@@ -73,26 +75,26 @@ func open(path string, opts Options) (*Separator, error) {
 }
 
 // load loads the module and builds the engine and pipeline; on a failure of
-// a reduced precision it retries once in fp32.
+// a reduced precision it converts the module to fp32 and tries once more.
+// The model file is read once either way: the module converts from the
+// weights as loaded (torch.Module.SetDType), so the fp32 retry computes what
+// a fresh fp32 load would.
 func (s *Separator) load() error {
 	log := s.opts.Logger
 	mod, err := torch.Load(s.path, s.dev)
 	if err != nil {
 		return err
 	}
-	if err := s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log)); err != nil {
-		mod.Close()
-		if s.prec == FP32 || !isDTypeFailure(err) {
-			return err
-		}
+	err = s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log))
+	if err != nil && s.prec != FP32 && isDTypeFailure(err) {
 		log.WithError(err).Warnf("%s does not work on %s; using fp32", s.prec, s.dev)
-		if mod, err = torch.Load(s.path, s.dev); err != nil {
-			return err
+		if err = mod.SetDType(torch.Float32); err == nil {
+			err = s.configure(mod, FP32)
 		}
-		if err := s.configure(mod, FP32); err != nil {
-			mod.Close()
-			return err
-		}
+	}
+	if err != nil {
+		mod.Close()
+		return err
 	}
 	log.WithFields(logrus.Fields{
 		"model": s.info.Name, "stems": s.info.Stems, "sample_rate": s.info.SampleRate,
@@ -188,6 +190,9 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	s.mod, s.eng, s.pipe = mod, eng, p
 	return nil
 }
+
+// Info returns the model's metadata (the caller must not modify it).
+func (s *Separator) Info() *model.Info { return s.info }
 
 // Stems returns the stem names in the order of Separate's output.
 func (s *Separator) Stems() []string { return append([]string(nil), s.info.Stems...) }

@@ -17,8 +17,10 @@ import (
 	"unsafe"
 )
 
-// errLen is the size of the error buffers handed to the C ABI.
-const errLen = 1024
+// errLen is the size of the error buffers handed to the C ABI: enough for
+// libtorch's longer messages (TorchScript tracebacks), kept whole in
+// Error.Detail.
+const errLen = 8192
 
 var lib struct {
 	once sync.Once
@@ -117,11 +119,7 @@ func (b errBuf) check(op string, rc C.ds_status) error {
 	if rc == C.DS_OK {
 		return nil
 	}
-	msg := C.GoString(b.p)
-	if msg == "" {
-		msg = op + ": " + Status(rc).String()
-	}
-	return &Error{Op: op, Status: Status(rc), Msg: msg}
+	return newError(op, Status(rc), C.GoString(b.p))
 }
 
 // call runs f with a fresh error buffer after making sure the library is open.

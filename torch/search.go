@@ -9,7 +9,7 @@ import (
 )
 
 // abiVersion is the DS_ABI_VERSION this package was written against.
-const abiVersion = 1
+const abiVersion = 2
 
 // maxDims is DS_MAX_DIMS: the highest tensor rank that crosses the C ABI.
 const maxDims = 8

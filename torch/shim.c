@@ -19,11 +19,10 @@ static struct {
 	ds_status (*reset_peak_memory)(int, int, char *, size_t);
 	ds_status (*module_load)(const char *, int, int, ds_module **, char *, size_t);
 	void (*module_free)(ds_module *);
-	ds_status (*module_extra_file)(const ds_module *, const char *, void *, size_t, size_t *, char *, size_t);
 	int (*module_has_method)(const ds_module *, const char *);
 	ds_status (*module_to_dtype)(ds_module *, int, char *, size_t);
 	ds_status (*module_run)(ds_module *, const char *, size_t, const int64_t *const *, const size_t *,
-				const float *const *, int, ds_result **, char *, size_t);
+				const float *const *, ds_result **, char *, size_t);
 	size_t (*result_count)(const ds_result *);
 	size_t (*result_shape)(const ds_result *, size_t, int64_t *, size_t);
 	ds_status (*result_copy)(const ds_result *, size_t, float *, size_t, char *, size_t);
@@ -52,7 +51,6 @@ int dsg_open(const char *path, char *err, size_t errlen) {
 		{"ds_reset_peak_memory", (void **)&ds.reset_peak_memory},
 		{"ds_module_load", (void **)&ds.module_load},
 		{"ds_module_free", (void **)&ds.module_free},
-		{"ds_module_extra_file", (void **)&ds.module_extra_file},
 		{"ds_module_has_method", (void **)&ds.module_has_method},
 		{"ds_module_to_dtype", (void **)&ds.module_to_dtype},
 		{"ds_module_run", (void **)&ds.module_run},
@@ -96,18 +94,13 @@ ds_status dsg_module_load(const char *path, int t, int i, ds_module **out, char 
 	return ds.module_load(path, t, i, out, err, errlen);
 }
 void dsg_module_free(ds_module *m) { ds.module_free(m); }
-ds_status dsg_module_extra_file(const ds_module *m, const char *name, void *buf, size_t buflen, size_t *size,
-				char *err, size_t errlen) {
-	return ds.module_extra_file(m, name, buf, buflen, size, err, errlen);
-}
 int dsg_module_has_method(const ds_module *m, const char *method) { return ds.module_has_method(m, method); }
 ds_status dsg_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) {
 	return ds.module_to_dtype(m, dtype, err, errlen);
 }
 ds_status dsg_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes,
-			 const size_t *ndims, const float *const *data, int flags, ds_result **out, char *err,
-			 size_t errlen) {
-	return ds.module_run(m, method, n_inputs, shapes, ndims, data, flags, out, err, errlen);
+			 const size_t *ndims, const float *const *data, ds_result **out, char *err, size_t errlen) {
+	return ds.module_run(m, method, n_inputs, shapes, ndims, data, out, err, errlen);
 }
 size_t dsg_result_count(const ds_result *r) { return ds.result_count(r); }
 size_t dsg_result_shape(const ds_result *r, size_t i, int64_t *dims, size_t maxdims) {

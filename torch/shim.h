@@ -35,12 +35,10 @@ ds_status dsg_peak_memory(int device_type, int index, int64_t *bytes, char *err,
 ds_status dsg_reset_peak_memory(int device_type, int index, char *err, size_t errlen);
 ds_status dsg_module_load(const char *path, int device_type, int index, ds_module **out, char *err, size_t errlen);
 void dsg_module_free(ds_module *m);
-ds_status dsg_module_extra_file(const ds_module *m, const char *name, void *buf, size_t buflen, size_t *size,
-                                char *err, size_t errlen);
 int dsg_module_has_method(const ds_module *m, const char *method);
 ds_status dsg_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen);
 ds_status dsg_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes,
-                         const size_t *ndims, const float *const *data, int flags, ds_result **out, char *err,
+                         const size_t *ndims, const float *const *data, ds_result **out, char *err,
                          size_t errlen);
 size_t dsg_result_count(const ds_result *r);
 size_t dsg_result_shape(const ds_result *r, size_t i, int64_t *dims, size_t maxdims);

@@ -417,6 +417,7 @@ func checkOutputDir(dir string) error {
 func openSeparator(cfg *separateConfig, progress func(separator.Progress)) (*separator.Separator, error) {
 	opts := cfg.opts
 	opts.Progress = progress
+	opts.Info = cfg.info
 	opts.Logger = logrus.StandardLogger()
 	sep, err := separator.Open(cfg.modelPath, opts)
 	if err != nil {
