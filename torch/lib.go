@@ -1,5 +1,7 @@
 package torch
 
+//go:generate go run ./internal/abigen
+
 /*
 #cgo CFLAGS: -I${SRCDIR}
 #cgo linux LDFLAGS: -ldl
@@ -16,6 +18,10 @@ import (
 	"sync"
 	"unsafe"
 )
+
+// abiVersion is the DS_ABI_VERSION of the header this package is built
+// with; the library must report the same.
+const abiVersion = C.DS_ABI_VERSION
 
 // errLen is the size of the error buffers handed to the C ABI: enough for
 // libtorch's longer messages (TorchScript tracebacks), kept whole in

@@ -17,6 +17,9 @@ import (
 	"unsafe"
 )
 
+// maxDims is the highest tensor rank that crosses the C ABI.
+const maxDims = C.DS_MAX_DIMS
+
 // Module is a TorchScript module loaded on a device.
 //
 // A Module is safe for concurrent use: calls are serialised by a mutex, so

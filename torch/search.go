@@ -8,12 +8,6 @@ import (
 	"strings"
 )
 
-// abiVersion is the DS_ABI_VERSION this package was written against.
-const abiVersion = 2
-
-// maxDims is DS_MAX_DIMS: the highest tensor rank that crosses the C ABI.
-const maxDims = 8
-
 // LibraryName is the file name of the native library on this system.
 var LibraryName = func() string {
 	switch runtime.GOOS {

@@ -19,6 +19,14 @@
  *     memory. The library never keeps a pointer to caller memory after a call
  *     returns.
  *   - Devices are named by (type, index); index is ignored for CPU and MPS.
+ *
+ * Adding a function: declare it below as DS_API, with named parameters and
+ * a comment; implement it in drumsplit_torch.cpp (fallible work inside
+ * guard()); bump DS_ABI_VERSION if an existing signature or meaning
+ * changed; run `go generate ./torch`. The Go binding's function table,
+ * symbol list and dsg_* wrappers (torch/shim_gen.[ch]) are generated from
+ * the DS_API declarations of this file, and torch/internal/abigen's
+ * TestGenerated fails while they are stale. Then call dsg_<name> from Go.
  */
 #ifndef DRUMSPLIT_TORCH_H
 #define DRUMSPLIT_TORCH_H
