@@ -12,6 +12,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
 	"github.com/drumsplit/drumsplit/torch"
@@ -336,7 +337,7 @@ func gpus(infos []torch.DeviceInfo) []GPU {
 		g := GPU{Device: i.Device.String(), Name: i.Name, MemoryBytes: i.TotalMemory}
 		if i.Device.Type == torch.CUDA {
 			if driver == "" {
-				driver = NVIDIADriver()
+				driver = host.NVIDIADriver()
 			}
 			g.Driver = driver
 		}

@@ -3,8 +3,8 @@ package separator
 import (
 	"fmt"
 	"runtime"
-	"strings"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/torch"
 	"github.com/sirupsen/logrus"
 )
@@ -25,7 +25,7 @@ func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device
 		}
 		logDevice(log, dev, "auto: "+why, versions)
 		if dev.Type == torch.CPU {
-			if hint := torch.ContainerGPUHint(); hint != "" {
+			if hint := host.ContainerGPUHint(versions.HasCUDA()); hint != "" {
 				log.Info(hint)
 			}
 		}
@@ -67,10 +67,10 @@ func unavailableReason(d torch.Device, v torch.VersionInfo) string {
 		switch {
 		case n > 0:
 			return fmt.Sprintf("only %d CUDA device(s) visible (cuda:0 to cuda:%d)", n, n-1)
-		case !strings.Contains(strings.ToLower(v.Libtorch), "cuda"):
+		case !v.HasCUDA():
 			return fmt.Sprintf("libtorch %s was built without CUDA", v.Libtorch)
 		}
-		if hint := torch.ContainerGPUHint(); hint != "" {
+		if hint := host.ContainerGPUHint(true); hint != "" {
 			return "no CUDA device is visible; " + hint
 		}
 		return "no CUDA device is visible (check the NVIDIA driver and CUDA_VISIBLE_DEVICES)"

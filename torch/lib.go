@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/drumsplit/drumsplit/internal/host"
 )
 
 // abiVersion is the DS_ABI_VERSION of the header this package is built
@@ -159,8 +161,8 @@ func Devices() ([]DeviceInfo, error) {
 	if err := load(); err != nil {
 		return nil, err
 	}
-	cpu := DeviceInfo{Device: Device{Type: CPU}}
-	cpu.Name, cpu.TotalMemory, cpu.FreeMemory = hostInfo()
+	cpu := DeviceInfo{Device: Device{Type: CPU}, Name: host.CPUModel()}
+	cpu.TotalMemory, cpu.FreeMemory = host.Memory()
 	infos := []DeviceInfo{cpu}
 	n := int(C.dsg_cuda_device_count())
 	for i := 0; i < n; i++ {
@@ -230,7 +232,7 @@ func AutoDevice() (Device, string, error) {
 		return Device{Type: CUDA}, why, nil
 	}
 	why := "no GPU: no CUDA device is visible and MPS is not available"
-	if !strings.Contains(v.Libtorch, "cuda") && runtime.GOOS != "darwin" {
+	if !v.HasCUDA() && runtime.GOOS != "darwin" {
 		why = fmt.Sprintf("no GPU: libtorch %s was built without CUDA", v.Libtorch)
 	}
 	return Device{Type: CPU}, why, nil

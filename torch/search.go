@@ -66,6 +66,9 @@ type VersionInfo struct {
 	Path     string // where it was loaded from (a bare name: the system loader found it)
 }
 
+// HasCUDA reports whether libtorch was built with CUDA.
+func (v VersionInfo) HasCUDA() bool { return strings.Contains(v.Libtorch, "+cuda") }
+
 // DeviceInfo describes one usable device. Memory sizes are in bytes; 0 means
 // unknown (MPS shares the machine's memory and reports none).
 type DeviceInfo struct {
