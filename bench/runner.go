@@ -217,7 +217,7 @@ func (p *point) open(ctx context.Context, stft separator.STFTPlacement) {
 	sep, err := separator.Open(p.cfg.Model, separator.Options{
 		Device: r.Device, StrictDevice: true, Precision: separator.Precision(r.Precision),
 		STFT: stft, Mode: separator.ModeMSST, Overlap: r.Overlap, BatchSize: r.Batch,
-		Threads: p.cfg.Threads, Logger: p.log,
+		Threads: p.cfg.Threads,
 	})
 	if err != nil {
 		p.fail(err)

@@ -2,23 +2,23 @@ package separator
 
 import (
 	"fmt"
+	"log/slog"
 	"runtime"
 
 	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/torch"
-	"github.com/sirupsen/logrus"
 )
 
-// chooseDevice resolves opt ("auto", "cpu", "cuda", "cuda:N", "mps") to an
-// available device. An unavailable explicit device falls back along auto's
-// order (MPS → CUDA → CPU, starting after the requested kind) with a
-// warning, or is an error when strict.
-func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device, error) {
+// chooseDevice resolves want (torch.Auto or a device) to an available
+// device. An unavailable explicit device falls back along auto's order
+// (MPS → CUDA → CPU, starting after the requested kind) with a warning, or
+// is an error when strict.
+func chooseDevice(want torch.Device, strict bool, log *slog.Logger) (torch.Device, error) {
 	versions, err := torch.Versions()
 	if err != nil {
 		return torch.Device{}, err
 	}
-	if opt == "auto" {
+	if want.Type == torch.Auto {
 		dev, why, err := torch.AutoDevice()
 		if err != nil {
 			return torch.Device{}, err
@@ -30,10 +30,6 @@ func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device
 			}
 		}
 		return dev, nil
-	}
-	want, err := torch.ParseDevice(opt)
-	if err != nil {
-		return torch.Device{}, err
 	}
 	if torch.Available(want) {
 		logDevice(log, want, "requested", versions)
@@ -47,7 +43,7 @@ func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device
 	if want.Type == torch.MPS && torch.Available(torch.Device{Type: torch.CUDA}) {
 		next = torch.Device{Type: torch.CUDA}
 	}
-	log.Warnf("device %s is not available (%s); using %s instead", want, why, next)
+	log.Warn(fmt.Sprintf("device %s is not available (%s); using %s instead", want, why, next))
 	logDevice(log, next, "fallback from "+want.String(), versions)
 	return next, nil
 }
@@ -84,33 +80,33 @@ func unavailableReason(d torch.Device, v torch.VersionInfo) string {
 }
 
 // logDevice reports the device in use and why, at Info level.
-func logDevice(log logrus.FieldLogger, d torch.Device, why string, v torch.VersionInfo) {
-	f := logrus.Fields{"device": d.String(), "reason": why, "libtorch": v.Libtorch}
+func logDevice(log *slog.Logger, d torch.Device, why string, v torch.VersionInfo) {
+	f := []any{"device", d.String(), "reason", why, "libtorch", v.Libtorch}
 	if infos, err := torch.Devices(); err == nil {
 		for _, i := range infos {
 			if i.Device == d {
 				if i.Name != "" {
-					f["name"] = i.Name
+					f = append(f, "name", i.Name)
 				}
 				if i.TotalMemory > 0 {
-					f["memory"] = fmt.Sprintf("%.1f GiB (%.1f GiB free)", float64(i.TotalMemory)/(1<<30), float64(i.FreeMemory)/(1<<30))
+					f = append(f, "memory", fmt.Sprintf("%.1f GiB (%.1f GiB free)", float64(i.TotalMemory)/(1<<30), float64(i.FreeMemory)/(1<<30)))
 				}
 			}
 		}
 	}
 	if d.Type == torch.CPU {
 		if n, err := torch.Threads(); err == nil {
-			f["threads"] = n
+			f = append(f, "threads", n)
 		}
 	}
-	log.WithFields(f).Info("compute device")
+	log.Info("compute device", f...)
 }
 
 // choosePrecision resolves the precision for a device: auto is fp16 on
 // CUDA (what MSST's autocast gives) and fp32 elsewhere. fp16 on the CPU is
 // not supported by libtorch's convolutions, so it falls back to fp32 with a
 // warning (the device itself may be a fallback from a GPU).
-func choosePrecision(p Precision, d torch.Device, log logrus.FieldLogger) Precision {
+func choosePrecision(p Precision, d torch.Device, log *slog.Logger) Precision {
 	if p == PrecisionAuto {
 		if d.Type == torch.CUDA {
 			return FP16

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/sirupsen/logrus"
 )
 
 // engine runs the model on batches of chunks. Its work is split in three so
@@ -49,7 +48,7 @@ type job struct {
 type pipeline struct {
 	g        geometry
 	eng      engine
-	log      logrus.FieldLogger
+	log      *slog.Logger
 	batch    *atomic.Int64 // current batch size; shrinks on out-of-memory
 	progress func(Progress)
 	jobs     []*job // reused across runs; len = pipeline depth
@@ -246,7 +245,7 @@ func (p *pipeline) compute(j *job) error {
 			return err
 		}
 		nb := b / 2
-		p.log.WithError(err).Warnf("out of memory at batch size %d; retrying with %d", b, nb)
+		p.log.Warn(fmt.Sprintf("out of memory at batch size %d; retrying with %d", b, nb), "error", err)
 		p.eng.releaseMemory()
 		b = nb
 		// Only shrink, never grow back, even if another goroutine raced.
@@ -264,7 +263,7 @@ func isOOM(err error) bool {
 }
 
 // newPipeline allocates the jobs for batches of up to batch chunks.
-func newPipeline(g geometry, eng engine, batch int, log logrus.FieldLogger) (*pipeline, error) {
+func newPipeline(g geometry, eng engine, batch int, log *slog.Logger) (*pipeline, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("batch size %d: must be at least 1", batch)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
-	"github.com/sirupsen/logrus"
 )
 
 // Separator splits tracks into stems with one exported model on one device.
@@ -42,7 +41,7 @@ func Open(path string, opts Options) (*Separator, error) {
 }
 
 func open(path string, opts Options) (*Separator, error) {
-	opts, err := opts.withDefaults()
+	opts, want, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +62,7 @@ func open(path string, opts Options) (*Separator, error) {
 			return nil, err
 		}
 	}
-	dev, err := chooseDevice(opts.Device, opts.StrictDevice, log)
+	dev, err := chooseDevice(want, opts.StrictDevice, log)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +86,7 @@ func (s *Separator) load() error {
 	}
 	err = s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log))
 	if err != nil && s.prec != FP32 && isDTypeFailure(err) {
-		log.WithError(err).Warnf("%s does not work on %s; using fp32", s.prec, s.dev)
+		log.Warn(fmt.Sprintf("%s does not work on %s; using fp32", s.prec, s.dev), "error", err)
 		if err = mod.SetDType(torch.Float32); err == nil {
 			err = s.configure(mod, FP32)
 		}
@@ -96,11 +95,10 @@ func (s *Separator) load() error {
 		mod.Close()
 		return err
 	}
-	log.WithFields(logrus.Fields{
-		"model": s.info.Name, "stems": s.info.Stems, "sample_rate": s.info.SampleRate,
-		"mode": s.geo.mode, "chunk": s.geo.chunk, "overlap": s.geo.overlap,
-		"batch": s.pipe.batch.Load(), "precision": s.prec, "stft": s.stft,
-	}).Info("model ready")
+	log.Info("model ready",
+		"model", s.info.Name, "stems", s.info.Stems, "sample_rate", s.info.SampleRate,
+		"mode", s.geo.mode, "chunk", s.geo.chunk, "overlap", s.geo.overlap,
+		"batch", s.pipe.batch.Load(), "precision", s.prec, "stft", s.stft)
 	return nil
 }
 

@@ -585,15 +585,23 @@ func TestParseDevice(t *testing.T) {
 		{"cuda:1", Device{Type: CUDA, Index: 1}, "cuda:1"},
 		{"mps", Device{Type: MPS}, "mps"},
 		{"mps:0", Device{Type: MPS}, "mps"},
+		{"auto", Device{Type: Auto}, "auto"},
+		{"Auto", Device{Type: Auto}, "auto"},
 	} {
 		got, err := ParseDevice(c.in)
 		if err != nil || got != c.want || got.String() != c.str {
 			t.Errorf("ParseDevice(%q) = %v (%q), %v; want %v (%q)", c.in, got, got.String(), err, c.want, c.str)
 		}
 	}
-	for _, bad := range []string{"", "tpu", "cuda:x", "cuda:-1", "mps:1", "cpu:2", "auto"} {
-		if d, err := ParseDevice(bad); err == nil {
-			t.Errorf("ParseDevice(%q) = %v, want an error", bad, d)
+	for _, bad := range []string{"", "tpu", "cuda:x", "cuda:-1", "mps:1", "cpu:2", "auto:1"} {
+		d, err := ParseDevice(bad)
+		var ne *DeviceNameError
+		if !errors.As(err, &ne) || ne.Name != bad {
+			t.Errorf("ParseDevice(%q) = %v, %v; want a *DeviceNameError", bad, d, err)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, strconv.Quote(bad)) || !strings.Contains(msg, "auto, cpu, cuda, cuda:N, mps") {
+			t.Errorf("ParseDevice(%q) error %q does not quote the name and list the valid ones", bad, msg)
 		}
 	}
 }

@@ -418,7 +418,7 @@ func openSeparator(cfg *separateConfig, progress func(separator.Progress)) (*sep
 	opts := cfg.opts
 	opts.Progress = progress
 	opts.Info = cfg.info
-	opts.Logger = logrus.StandardLogger()
+	opts.Logger = slogToLogrus()
 	sep, err := separator.Open(cfg.modelPath, opts)
 	if err != nil {
 		if errors.Is(err, torch.ErrNoLibtorch) {
