@@ -473,7 +473,6 @@ func TestOpenOptions(t *testing.T) {
 	}
 }
 
-
 // TestEmptyAndShort separates an empty input and a one-sample input.
 func TestEmptyAndShort(t *testing.T) {
 	s := openT(t, "tiny6.pt", Options{})
