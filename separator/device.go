@@ -37,7 +37,7 @@ func chooseDevice(want torch.Device, strict bool, log *slog.Logger) (torch.Devic
 	}
 	why := unavailableReason(want, versions)
 	if strict {
-		return torch.Device{}, fmt.Errorf("device %s: %s: %w", want, why, torch.ErrDeviceUnavailable)
+		return torch.Device{}, &unavailableError{dev: want, why: why}
 	}
 	next := torch.Device{Type: torch.CPU}
 	if want.Type == torch.MPS && torch.Available(torch.Device{Type: torch.CUDA}) {
@@ -47,6 +47,19 @@ func chooseDevice(want torch.Device, strict bool, log *slog.Logger) (torch.Devic
 	logDevice(log, next, "fallback from "+want.String(), versions)
 	return next, nil
 }
+
+// unavailableError says why a device asked for with StrictDevice cannot be
+// used; it matches torch.ErrDeviceUnavailable.
+type unavailableError struct {
+	dev torch.Device
+	why string
+}
+
+func (e *unavailableError) Error() string {
+	return fmt.Sprintf("device %s is not available: %s", e.dev, e.why)
+}
+
+func (e *unavailableError) Unwrap() error { return torch.ErrDeviceUnavailable }
 
 // unavailableReason says in words why d cannot be used.
 func unavailableReason(d torch.Device, v torch.VersionInfo) string {

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
 )
+
+// ErrClosed is returned by a Separator's methods after Close.
+var ErrClosed = errors.New("the separator is closed")
 
 // Separator splits tracks into stems with one exported model on one device.
 // Its methods are safe for concurrent use; separations run one at a time.
@@ -32,15 +36,11 @@ type Separator struct {
 // batch. A file that is not a drumsplit model gives an error matching the
 // model package's errors (model.ErrNotDrumsplit, …); a missing native
 // library one matching torch.ErrNoLibtorch.
+//
+// Errors are one line, ready to show, and wrap their causes: errors.Is and
+// errors.As see the model package's and the torch package's errors
+// (torch.ErrOutOfMemory, *torch.Error, …) through them.
 func Open(path string, opts Options) (*Separator, error) {
-	s, err := open(path, opts)
-	if err != nil {
-		return nil, fmt.Errorf("separator: %w", err)
-	}
-	return s, nil
-}
-
-func open(path string, opts Options) (*Separator, error) {
 	opts, want, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	}
 	if s.stft == STFTGo && !mod.HasMethod("forward_spec") {
 		if o.STFT == STFTGo {
-			return fmt.Errorf("model %s has no forward_spec method, needed for the Go STFT", s.path)
+			return fmt.Errorf("model %s has no forward_spec method, needed for the Go STFT", strconv.Quote(s.path))
 		}
 		s.opts.Logger.Warn("model has no forward_spec method; running its in-graph STFT")
 		s.stft = STFTModel
@@ -228,12 +228,9 @@ func (s *Separator) Separate(ctx context.Context, src Source, dst Sink) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("separator: closed")
+		return ErrClosed
 	}
-	if err := s.pipe.run(ctx, src, dst); err != nil {
-		return fmt.Errorf("separator: %w", err)
-	}
-	return nil
+	return s.pipe.run(ctx, src, dst)
 }
 
 // SeparateBuffer separates stereo samples held in memory (stereo[ch][i],

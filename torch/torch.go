@@ -120,7 +120,7 @@ const (
 	BFloat16 DType = 2
 )
 
-// String returns "fp32", "fp16" or "bf16", the names ParseDType reads.
+// String returns "fp32", "fp16" or "bf16".
 func (t DType) String() string {
 	switch t {
 	case Float32:
@@ -131,19 +131,6 @@ func (t DType) String() string {
 		return "bf16"
 	}
 	return "DType(" + strconv.Itoa(int(t)) + ")"
-}
-
-// ParseDType reads fp32/float32, fp16/float16/half or bf16/bfloat16.
-func ParseDType(s string) (DType, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "fp32", "float32", "float":
-		return Float32, nil
-	case "fp16", "float16", "half":
-		return Float16, nil
-	case "bf16", "bfloat16":
-		return BFloat16, nil
-	}
-	return 0, fmt.Errorf("unknown precision %q (want fp32, fp16 or bf16)", s)
 }
 
 // Tensor is a dense float32 array in row-major (C) order: Data holds

@@ -269,7 +269,13 @@ func TestErrors(t *testing.T) {
 			checkErr(t, err, c.is, c.contains)
 			var te *Error
 			if !errors.As(err, &te) {
-				t.Errorf("error %T is not a *torch.Error", err)
+				t.Fatalf("error %T is not a *torch.Error", err)
+			}
+			if te.Detail != "" && !strings.Contains(te.Detail, te.Msg) {
+				t.Errorf("Detail %q does not hold the message %q", te.Detail, te.Msg)
+			}
+			if strings.Contains(te.Msg, "TorchScript interpreter") {
+				t.Errorf("message %q keeps libtorch's framing", te.Msg)
 			}
 		})
 	}
