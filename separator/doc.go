@@ -50,7 +50,9 @@
 // input shape. Open runs one warm-up batch. Three goroutines overlap the
 // host's work (reading, chunking, the Go STFT; iSTFT, accumulation,
 // writing) with the device's. An out-of-memory error halves the batch size
-// and retries (logged); cancelling the context stops within one batch.
+// and retries (logged); cancelling the context stops within one batch. A
+// NaN or infinity in the model's output fails the separation with a
+// *NonFiniteError (ErrNonFinite) before any sample it touches is written.
 //
 // # Devices, precision and STFT
 //

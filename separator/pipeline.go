@@ -52,6 +52,10 @@ type pipeline struct {
 	batch    *atomic.Int64 // current batch size; shrinks on out-of-memory
 	progress func(Progress)
 	jobs     []*job // reused across runs; len = pipeline depth
+	// stemNames and rate name the stems and the sample rate in errors
+	// (empty and 0 where unknown).
+	stemNames []string
+	rate      int
 	// stats of the current or last run; each field is written by one
 	// goroutine only and read after the run.
 	stats Stats
@@ -184,7 +188,11 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 			continue
 		}
 		for k, c := range j.chunks {
-			if err = acc.add(c, j.out[k*S*2*C:(k+1)*S*2*C]); err != nil {
+			out := j.out[k*S*2*C : (k+1)*S*2*C]
+			if err = p.checkFinite(c, out); err != nil {
+				break
+			}
+			if err = acc.add(c, out); err != nil {
 				break
 			}
 			if c.keepHi >= 0 {

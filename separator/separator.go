@@ -180,6 +180,7 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 		return err
 	}
 	p.progress = o.Progress
+	p.stemNames, p.rate = info.Stems, info.SampleRate
 	p.padLast = s.dev.Type != torch.CPU
 	if err := p.warmUp(); err != nil {
 		eng.close()
