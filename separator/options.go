@@ -70,14 +70,16 @@ type Options struct {
 	// Mode defaults to ModeMSST.
 	Mode Mode
 	// Overlap is the number of chunks covering each sample (MSST's
-	// num_overlap, UVR's overlap); 0 takes the model's num_overlap.
+	// num_overlap, UVR's overlap), at most MaxOverlap; 0 takes the model's
+	// num_overlap.
 	Overlap int
 	// ChunkSize overrides the model's chunk_size (0 keeps it). It must be a
 	// multiple of the model's hop length, and chunk/hop+1 must suit the
 	// network (divisible by 2^num_scales for TFC-TDF v3).
 	ChunkSize int
-	// BatchSize is the number of chunks run at once; 0 takes the model's
-	// batch_size. On an out-of-memory error the batch is halved.
+	// BatchSize is the number of chunks run at once, at most MaxBatch and
+	// MaxBatchBytes of output; 0 takes the model's batch_size. On an
+	// out-of-memory error the batch is halved.
 	BatchSize int
 	// Threads sets libtorch's CPU thread count (0 keeps libtorch's default).
 	Threads int
@@ -156,17 +158,8 @@ func (o Options) withDefaults() (Options, torch.Device, error) {
 	if err != nil {
 		return o, torch.Device{}, err
 	}
-	if o.Overlap < 0 {
-		return o, dev, fmt.Errorf("overlap %d: must not be negative", o.Overlap)
-	}
-	if o.BatchSize < 0 {
-		return o, dev, fmt.Errorf("batch size %d: must not be negative", o.BatchSize)
-	}
-	if o.ChunkSize < 0 {
-		return o, dev, fmt.Errorf("chunk size %d: must not be negative", o.ChunkSize)
-	}
-	if o.Threads < 0 {
-		return o, dev, fmt.Errorf("threads %d: must not be negative", o.Threads)
+	if err := checkOptions(o); err != nil {
+		return o, dev, err
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -25,6 +25,7 @@ type Separator struct {
 	prec   Precision
 	stft   STFTPlacement
 	geo    geometry
+	batch  int // the batch size asked for
 	mod    *torch.Module
 	eng    engine
 	pipe   *pipeline
@@ -54,6 +55,10 @@ func Open(path string, opts Options) (*Separator, error) {
 			return nil, err
 		}
 	}
+	geo, batch, err := plan(opts, info)
+	if err != nil {
+		return nil, err
+	}
 	if err := torch.Loaded(); err != nil {
 		return nil, err
 	}
@@ -66,7 +71,7 @@ func Open(path string, opts Options) (*Separator, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Separator{path: path, opts: opts, dev: dev, info: info}
+	s := &Separator{path: path, opts: opts, dev: dev, info: info, geo: geo, batch: batch}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -115,27 +120,7 @@ func isDTypeFailure(err error) bool {
 // precision failed.
 func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	s.prec = prec
-	o, info := s.opts, s.info
-	chunk := o.ChunkSize
-	if chunk == 0 {
-		chunk = info.ChunkSize
-	}
-	if err := info.CheckChunk(chunk); err != nil {
-		return err
-	}
-	overlap := o.Overlap
-	if overlap == 0 {
-		overlap = max(info.NumOverlap, 1)
-	}
-	batch := o.BatchSize
-	if batch == 0 {
-		batch = max(info.BatchSize, 1)
-	}
-	g, err := newGeometry(o.Mode, chunk, overlap)
-	if err != nil {
-		return err
-	}
-	s.geo = g
+	o, info, chunk := s.opts, s.info, s.geo.chunk
 
 	s.stft = o.STFT
 	if s.stft == STFTAuto {
@@ -166,6 +151,7 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 
 	S := len(info.Stems)
 	var eng engine
+	var err error
 	if s.stft == STFTGo {
 		eng, err = newSpecEngine(mod, s.dev, S, chunk, info.NFFT, info.HopLength, info.DimF)
 		if err != nil {
@@ -174,7 +160,7 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	} else {
 		eng = &graphEngine{mod: mod, dev: s.dev, S: S, C: chunk}
 	}
-	p, err := newPipeline(g, eng, batch, s.opts.Logger)
+	p, err := newPipeline(s.geo, eng, s.batch, s.opts.Logger)
 	if err != nil {
 		eng.close()
 		return err
