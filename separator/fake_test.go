@@ -21,19 +21,6 @@ func identityModel(in [2][]float32, out [][2][]float32) {
 	}
 }
 
-// gainModel scales the chunk by g[s] for stem s.
-func gainModel(g ...float32) chunkModel {
-	return func(in [2][]float32, out [][2][]float32) {
-		for s := range out {
-			for ch := 0; ch < 2; ch++ {
-				for t, v := range in[ch] {
-					out[s][ch][t] = v * g[s]
-				}
-			}
-		}
-	}
-}
-
 // normModel depends on the whole chunk's content, like the InstanceNorm
 // layers of the real network: each channel is normalised by the chunk's
 // mean and standard deviation, then shaped by the position in the chunk and

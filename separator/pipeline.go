@@ -81,10 +81,13 @@ type Progress struct {
 	ETA          time.Duration // estimated time left; 0 until something is done
 }
 
+// run separates src into dst. Three goroutines pass jobs around a ring of
+// depth buffers: produce fills them, device runs the model, and consume
+// (the caller's goroutine) overlap-adds and writes. The first error cancels
+// the others; every goroutine then drains its input so that none blocks.
 func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	fail := func(err error) { cancel(err) }
 	p.stats = Stats{}
 	runStart := time.Now()
 	defer func() { p.stats.Wall = time.Since(runStart) }()
@@ -95,109 +98,120 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 	}
 	toDevice := make(chan *job, 1)
 	toHost := make(chan *job, 1)
-	ch := newChunker(p.g, src)
 	var wg sync.WaitGroup
 	wg.Add(2)
-
-	// Producer: read, cut chunks, prepare batches of fixed shape.
 	go func() {
 		defer wg.Done()
 		defer close(toDevice)
-		for {
-			var j *job
-			select {
-			case j = <-free:
-			case <-ctx.Done():
-				return
-			}
-			j.b = int(p.batch.Load())
-			j.n = 0
-			j.chunks = j.chunks[:0]
-			C := p.g.chunk
-			for j.n < j.b {
-				a := j.audio[j.n*2*C:]
-				info, ok, err := ch.nextChunk([2][]float32{a[:C], a[C : 2*C]})
-				if err != nil {
-					fail(err)
-					return
-				}
-				if !ok {
-					break
-				}
-				j.chunks = append(j.chunks, info)
-				j.n++
-			}
-			if j.n == 0 {
-				return
-			}
-			if !p.padLast {
-				j.b = j.n
-			}
-			// Zero chunks pad the batch to its fixed shape, so libtorch never
-			// sees a new input size; their outputs are ignored.
-			clear(j.audio[j.n*2*C : j.b*2*C])
-			t0 := time.Now()
-			err := p.eng.prepare(j)
-			p.stats.Prepare += time.Since(t0)
-			if err != nil {
-				fail(err)
-				return
-			}
-			select {
-			case toDevice <- j:
-			case <-ctx.Done():
-				return
-			}
-		}
+		p.produce(ctx, cancel, newChunker(p.g, src), free, toDevice)
 	}()
-
-	// Device: run the model.
 	go func() {
 		defer wg.Done()
 		defer close(toHost)
-		for j := range toDevice {
-			if ctx.Err() != nil {
-				continue // drain
-			}
-			if err := p.compute(j); err != nil {
-				fail(err)
-				continue
-			}
-			select {
-			case toHost <- j:
-			case <-ctx.Done():
-			}
-		}
+		p.device(ctx, cancel, toDevice, toHost)
 	}()
+	p.consume(ctx, cancel, toHost, free, src.Frames(), dst)
+	wg.Wait()
+	return context.Cause(ctx)
+}
 
-	// Consumer (this goroutine): finish, accumulate, write.
+// produce reads the source, cuts it into chunks and prepares batches of
+// fixed shape until the source ends or ctx is done.
+func (p *pipeline) produce(ctx context.Context, fail context.CancelCauseFunc, ch *chunker, free <-chan *job, toDevice chan<- *job) {
+	for {
+		var j *job
+		select {
+		case j = <-free:
+		case <-ctx.Done():
+			return
+		}
+		if err := p.fill(j, ch); err != nil {
+			fail(err)
+			return
+		}
+		if j.n == 0 {
+			return
+		}
+		t0 := time.Now()
+		err := p.eng.prepare(j)
+		p.stats.Prepare += time.Since(t0)
+		if err != nil {
+			fail(err)
+			return
+		}
+		select {
+		case toDevice <- j:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// fill puts the next chunks of ch into j, up to the current batch size;
+// j.n is 0 once the track is done.
+func (p *pipeline) fill(j *job, ch *chunker) error {
+	j.b = int(p.batch.Load())
+	j.n = 0
+	j.chunks = j.chunks[:0]
+	C := p.g.chunk
+	for j.n < j.b {
+		a := j.audio[j.n*2*C:]
+		info, ok, err := ch.nextChunk([2][]float32{a[:C], a[C : 2*C]})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		j.chunks = append(j.chunks, info)
+		j.n++
+	}
+	if j.n == 0 {
+		return nil
+	}
+	if !p.padLast {
+		j.b = j.n
+	}
+	// Zero chunks pad the batch to its fixed shape, so libtorch never
+	// sees a new input size; their outputs are ignored.
+	clear(j.audio[j.n*2*C : j.b*2*C])
+	return nil
+}
+
+// device runs the model on every job it receives.
+func (p *pipeline) device(ctx context.Context, fail context.CancelCauseFunc, toDevice <-chan *job, toHost chan<- *job) {
+	for j := range toDevice {
+		if ctx.Err() != nil {
+			continue // drain
+		}
+		if err := p.compute(j); err != nil {
+			fail(err)
+			continue
+		}
+		select {
+		case toHost <- j:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// consume finishes every job it receives, checks and overlap-adds its
+// chunks, writes what is complete to dst, returns the job to free and
+// reports progress. total is the track's length, or -1 until known.
+// Cancellation is seen here once per batch.
+func (p *pipeline) consume(ctx context.Context, fail context.CancelCauseFunc, toHost <-chan *job, free chan<- *job, total int64, dst Sink) {
 	acc := newAccumulator(p.g, p.eng.stems(), dst)
 	start := time.Now()
-	total := src.Frames()
 	var chunksDone int64
-	S, C := p.eng.stems(), p.g.chunk
 	for j := range toHost {
 		if ctx.Err() != nil {
-			continue
+			continue // drain
 		}
 		t0 := time.Now()
 		err := p.eng.finish(j)
 		p.stats.Finish += time.Since(t0)
-		if err != nil {
-			fail(err)
-			continue
-		}
-		for k, c := range j.chunks {
-			out := j.out[k*S*2*C : (k+1)*S*2*C]
-			if err = p.checkFinite(c, out); err != nil {
-				break
-			}
-			if err = acc.add(c, out); err != nil {
-				break
-			}
-			if c.keepHi >= 0 {
-				total = c.keepHi - c.keepLo
-			}
+		if err == nil {
+			err = p.accumulate(j, acc, &total)
 		}
 		if err != nil {
 			fail(err)
@@ -209,14 +223,24 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 		if p.progress != nil {
 			p.progress(makeProgress(p.g, acc.written, total, chunksDone, time.Since(start)))
 		}
-		// Cancellation is seen at the latest here, once per batch.
-		if err := ctx.Err(); err != nil {
-			continue
-		}
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return err
+}
+
+// accumulate checks the outputs of j's chunks and adds them to acc; it sets
+// *total once a chunk knows the track's length.
+func (p *pipeline) accumulate(j *job, acc *accumulator, total *int64) error {
+	S, C := p.eng.stems(), p.g.chunk
+	for k, c := range j.chunks {
+		out := j.out[k*S*2*C : (k+1)*S*2*C]
+		if err := p.checkFinite(c, out); err != nil {
+			return err
+		}
+		if err := acc.add(c, out); err != nil {
+			return err
+		}
+		if c.keepHi >= 0 {
+			*total = c.keepHi - c.keepLo
+		}
 	}
 	return nil
 }
