@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,8 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/sirupsen/logrus"
 
 	"github.com/drumsplit/drumsplit/audio"
 )
@@ -216,6 +215,9 @@ type SetOptions struct {
 	Cache   *Cache
 	// Progress, if set, is called after each track (from any worker).
 	Progress func(TrackResult)
+	// Logger receives warnings (e.g. MIDI notes outside the drum map);
+	// nil logs nothing.
+	Logger *slog.Logger
 }
 
 // TrackResult reports one rendered track.
@@ -315,7 +317,7 @@ func renderOne(opt *SetOptions, index, i int) TrackResult {
 		path := opt.MIDI[i]
 		source = filepath.Base(path)
 		name += "-" + sanitize(strings.TrimSuffix(source, filepath.Ext(source)))
-		g, err = readMIDIFile(path)
+		g, err = readMIDIFile(path, opt.Logger)
 		if err == nil && opt.Seconds > 0 && g.Length > opt.Seconds {
 			g.Length = opt.Seconds
 			kept := g.Hits[:0]
@@ -350,7 +352,7 @@ func renderOne(opt *SetOptions, index, i int) TrackResult {
 	return r
 }
 
-func readMIDIFile(path string) (*Groove, error) {
+func readMIDIFile(path string, log *slog.Logger) (*Groove, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -368,7 +370,9 @@ func readMIDIFile(path string) (*Groove, error) {
 			notes = append(notes, note)
 		}
 		sort.Ints(notes)
-		logrus.Warnf("%s: %d drum notes outside the General MIDI drum map skipped (notes %v)", path, n, notes)
+		if log != nil {
+			log.Warn(fmt.Sprintf("%q: %d drum notes outside the General MIDI drum map skipped (notes %v)", path, n, notes), "file", path)
+		}
 	}
 	return g, nil
 }

@@ -2,38 +2,34 @@ package separator
 
 import (
 	"fmt"
+	"log/slog"
 	"runtime"
-	"strings"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/torch"
-	"github.com/sirupsen/logrus"
 )
 
-// chooseDevice resolves opt ("auto", "cpu", "cuda", "cuda:N", "mps") to an
-// available device. An unavailable explicit device falls back along auto's
-// order (MPS → CUDA → CPU, starting after the requested kind) with a
-// warning, or is an error when strict.
-func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device, error) {
+// chooseDevice resolves want (torch.Auto or a device) to an available
+// device. An unavailable explicit device falls back along auto's order
+// (MPS → CUDA → CPU, starting after the requested kind) with a warning, or
+// is an error when strict.
+func chooseDevice(want torch.Device, strict bool, log *slog.Logger) (torch.Device, error) {
 	versions, err := torch.Versions()
 	if err != nil {
 		return torch.Device{}, err
 	}
-	if opt == "auto" {
+	if want.Type == torch.Auto {
 		dev, why, err := torch.AutoDevice()
 		if err != nil {
 			return torch.Device{}, err
 		}
 		logDevice(log, dev, "auto: "+why, versions)
 		if dev.Type == torch.CPU {
-			if hint := torch.ContainerGPUHint(); hint != "" {
+			if hint := host.ContainerGPUHint(versions.HasCUDA()); hint != "" {
 				log.Info(hint)
 			}
 		}
 		return dev, nil
-	}
-	want, err := torch.ParseDevice(opt)
-	if err != nil {
-		return torch.Device{}, err
 	}
 	if torch.Available(want) {
 		logDevice(log, want, "requested", versions)
@@ -41,16 +37,29 @@ func chooseDevice(opt string, strict bool, log logrus.FieldLogger) (torch.Device
 	}
 	why := unavailableReason(want, versions)
 	if strict {
-		return torch.Device{}, fmt.Errorf("device %s: %s: %w", want, why, torch.ErrDeviceUnavailable)
+		return torch.Device{}, &unavailableError{dev: want, why: why}
 	}
 	next := torch.Device{Type: torch.CPU}
 	if want.Type == torch.MPS && torch.Available(torch.Device{Type: torch.CUDA}) {
 		next = torch.Device{Type: torch.CUDA}
 	}
-	log.Warnf("device %s is not available (%s); using %s instead", want, why, next)
+	log.Warn(fmt.Sprintf("device %s is not available (%s); using %s instead", want, why, next))
 	logDevice(log, next, "fallback from "+want.String(), versions)
 	return next, nil
 }
+
+// unavailableError says why a device asked for with StrictDevice cannot be
+// used; it matches torch.ErrDeviceUnavailable.
+type unavailableError struct {
+	dev torch.Device
+	why string
+}
+
+func (e *unavailableError) Error() string {
+	return fmt.Sprintf("device %s is not available: %s", e.dev, e.why)
+}
+
+func (e *unavailableError) Unwrap() error { return torch.ErrDeviceUnavailable }
 
 // unavailableReason says in words why d cannot be used.
 func unavailableReason(d torch.Device, v torch.VersionInfo) string {
@@ -67,10 +76,10 @@ func unavailableReason(d torch.Device, v torch.VersionInfo) string {
 		switch {
 		case n > 0:
 			return fmt.Sprintf("only %d CUDA device(s) visible (cuda:0 to cuda:%d)", n, n-1)
-		case !strings.Contains(strings.ToLower(v.Libtorch), "cuda"):
+		case !v.HasCUDA():
 			return fmt.Sprintf("libtorch %s was built without CUDA", v.Libtorch)
 		}
-		if hint := torch.ContainerGPUHint(); hint != "" {
+		if hint := host.ContainerGPUHint(true); hint != "" {
 			return "no CUDA device is visible; " + hint
 		}
 		return "no CUDA device is visible (check the NVIDIA driver and CUDA_VISIBLE_DEVICES)"
@@ -84,33 +93,33 @@ func unavailableReason(d torch.Device, v torch.VersionInfo) string {
 }
 
 // logDevice reports the device in use and why, at Info level.
-func logDevice(log logrus.FieldLogger, d torch.Device, why string, v torch.VersionInfo) {
-	f := logrus.Fields{"device": d.String(), "reason": why, "libtorch": v.Libtorch}
+func logDevice(log *slog.Logger, d torch.Device, why string, v torch.VersionInfo) {
+	f := []any{"device", d.String(), "reason", why, "libtorch", v.Libtorch}
 	if infos, err := torch.Devices(); err == nil {
 		for _, i := range infos {
 			if i.Device == d {
 				if i.Name != "" {
-					f["name"] = i.Name
+					f = append(f, "name", i.Name)
 				}
 				if i.TotalMemory > 0 {
-					f["memory"] = fmt.Sprintf("%.1f GiB (%.1f GiB free)", float64(i.TotalMemory)/(1<<30), float64(i.FreeMemory)/(1<<30))
+					f = append(f, "memory", fmt.Sprintf("%.1f GiB (%.1f GiB free)", float64(i.TotalMemory)/(1<<30), float64(i.FreeMemory)/(1<<30)))
 				}
 			}
 		}
 	}
 	if d.Type == torch.CPU {
 		if n, err := torch.Threads(); err == nil {
-			f["threads"] = n
+			f = append(f, "threads", n)
 		}
 	}
-	log.WithFields(f).Info("compute device")
+	log.Info("compute device", f...)
 }
 
 // choosePrecision resolves the precision for a device: auto is fp16 on
 // CUDA (what MSST's autocast gives) and fp32 elsewhere. fp16 on the CPU is
 // not supported by libtorch's convolutions, so it falls back to fp32 with a
 // warning (the device itself may be a fallback from a GPU).
-func choosePrecision(p Precision, d torch.Device, log logrus.FieldLogger) Precision {
+func choosePrecision(p Precision, d torch.Device, log *slog.Logger) Precision {
 	if p == PrecisionAuto {
 		if d.Type == torch.CUDA {
 			return FP16

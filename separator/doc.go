@@ -50,21 +50,25 @@
 // input shape. Open runs one warm-up batch. Three goroutines overlap the
 // host's work (reading, chunking, the Go STFT; iSTFT, accumulation,
 // writing) with the device's. An out-of-memory error halves the batch size
-// and retries (logged); cancelling the context stops within one batch.
+// and retries (logged); cancelling the context stops within one batch. A
+// NaN or infinity in the model's output fails the separation with a
+// *NonFiniteError (ErrNonFinite) before any sample it touches is written.
 //
 // # Devices, precision and STFT
 //
 // Device "auto" picks Apple's MPS when available, else CUDA device 0, else
-// the CPU, and logs the choice and why at Info level. An explicit device
-// that is unavailable falls back along the same order with a warning, or
-// fails when StrictDevice is set. Inside a container that sees no GPU the
-// log says how to expose one.
+// the CPU, and logs the choice and why at Info level (Options.Logger; none
+// by default). An explicit device that is unavailable falls back along the
+// same order with a warning, or fails when StrictDevice is set. When a
+// libtorch built with CUDA sees no GPU inside a container, the log says how
+// to expose one.
 //
 // Precision "auto" is fp16 on CUDA (what MSST's autocast amounts to) and
 // fp32 on MPS and the CPU. fp16 on the CPU falls back to fp32 with a warning
 // (libtorch's CPU convolutions have no fp16 kernels); any reduced precision
 // whose warm-up batch fails with a torch error falls back to fp32 the same
-// way.
+// way, converting the loaded module back rather than reading the file
+// again.
 //
 // STFT "auto" runs the spectrogram in Go (package stft) around the model's
 // forward_spec method on MPS, and the model's in-graph STFT (forward)

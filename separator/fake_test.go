@@ -1,10 +1,11 @@
 package separator
 
 import (
+	"context"
+	"log/slog"
 	"math"
+	"strings"
 	"sync"
-
-	"github.com/sirupsen/logrus"
 )
 
 // chunkModel maps one chunk (2 channels × C) to S stems × 2 channels × C.
@@ -17,19 +18,6 @@ func identityModel(in [2][]float32, out [][2][]float32) {
 	for s := range out {
 		copy(out[s][0], in[0])
 		copy(out[s][1], in[1])
-	}
-}
-
-// gainModel scales the chunk by g[s] for stem s.
-func gainModel(g ...float32) chunkModel {
-	return func(in [2][]float32, out [][2][]float32) {
-		for s := range out {
-			for ch := 0; ch < 2; ch++ {
-				for t, v := range in[ch] {
-					out[s][ch][t] = v * g[s]
-				}
-			}
-		}
 	}
 }
 
@@ -114,10 +102,51 @@ func (f *fakeEngine) compute(j *job, lo, hi int) error {
 func (f *fakeEngine) releaseMemory() { f.released++ }
 func (f *fakeEngine) close() error   { return nil }
 
-func quietLogger() logrus.FieldLogger {
-	l := logrus.New()
-	l.SetLevel(logrus.ErrorLevel)
-	return l
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// recorder is a slog.Handler that keeps every record, for tests of what
+// is logged.
+type recorder struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *recorder) WithGroup(string) slog.Handler            { return r }
+func (r *recorder) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	r.records = append(r.records, rec)
+	r.mu.Unlock()
+	return nil
+}
+
+// has reports whether a record of the level has a message containing substr.
+func (r *recorder) has(level slog.Level, substr string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rec := range r.records {
+		if rec.Level == level && strings.Contains(rec.Message, substr) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.records = nil
+	r.mu.Unlock()
+}
+
+func (r *recorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var s []string
+	for _, rec := range r.records {
+		s = append(s, rec.Level.String()+": "+rec.Message)
+	}
+	return strings.Join(s, "; ")
 }
 
 // reflectIndex maps an index outside [0, n) back inside like numpy/torch

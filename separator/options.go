@@ -2,9 +2,11 @@ package separator
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 
-	"github.com/sirupsen/logrus"
+	"github.com/drumsplit/drumsplit/model"
+	"github.com/drumsplit/drumsplit/torch"
 )
 
 // Mode selects the chunking and overlap-add algorithm.
@@ -50,8 +52,13 @@ const (
 
 // Options configure Open. The zero value picks every default.
 type Options struct {
-	// Device is "auto" (or ""), "cpu", "cuda", "cuda:N" or "mps". Auto
-	// prefers MPS, then CUDA device 0, then the CPU.
+	// Info is the model's metadata, if the caller already read it from the
+	// file given to Open (model.ReadInfo); nil reads it. Passing it saves a
+	// read of the model file.
+	Info *model.Info
+	// Device is "auto" (or ""), "cpu", "cuda", "cuda:N" or "mps" (see
+	// torch.ParseDevice). Auto prefers MPS, then CUDA device 0, then the
+	// CPU.
 	Device string
 	// StrictDevice makes Open fail when Device is unavailable instead of
 	// falling back to the next device in auto's order (with a warning).
@@ -63,14 +70,16 @@ type Options struct {
 	// Mode defaults to ModeMSST.
 	Mode Mode
 	// Overlap is the number of chunks covering each sample (MSST's
-	// num_overlap, UVR's overlap); 0 takes the model's num_overlap.
+	// num_overlap, UVR's overlap), at most MaxOverlap; 0 takes the model's
+	// num_overlap.
 	Overlap int
 	// ChunkSize overrides the model's chunk_size (0 keeps it). It must be a
 	// multiple of the model's hop length, and chunk/hop+1 must suit the
 	// network (divisible by 2^num_scales for TFC-TDF v3).
 	ChunkSize int
-	// BatchSize is the number of chunks run at once; 0 takes the model's
-	// batch_size. On an out-of-memory error the batch is halved.
+	// BatchSize is the number of chunks run at once, at most MaxBatch and
+	// MaxBatchBytes of output; 0 takes the model's batch_size. On an
+	// out-of-memory error the batch is halved.
 	BatchSize int
 	// Threads sets libtorch's CPU thread count (0 keeps libtorch's default).
 	Threads int
@@ -78,54 +87,82 @@ type Options struct {
 	// that called Separate.
 	Progress func(Progress)
 	// Logger receives the device choice and warnings (Info and Warn
-	// levels); nil means logrus's standard logger.
-	Logger logrus.FieldLogger
+	// levels); nil logs nothing.
+	Logger *slog.Logger
 }
 
-// withDefaults fills the empty fields and checks the rest.
-func (o Options) withDefaults() (Options, error) {
-	if o.Device == "" {
+// ValueError reports an option value outside its valid set, e.g.
+// `unknown precision "fp8" (valid: auto, fp32, fp16, bf16)`.
+type ValueError struct {
+	Option string   // "precision", "mode", "STFT placement"
+	Value  string   // as given
+	Valid  []string // the values that are accepted
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("unknown %s %q (valid: %s)", e.Option, e.Value, strings.Join(e.Valid, ", "))
+}
+
+// parseEnum returns the value of valid that s names (case-insensitive,
+// surrounding spaces ignored; "" is the first, the default).
+func parseEnum[T ~string](option, s string, valid ...T) (T, error) {
+	v := strings.ToLower(strings.TrimSpace(s))
+	if v == "" {
+		return valid[0], nil
+	}
+	names := make([]string, len(valid))
+	for i, x := range valid {
+		if v == string(x) {
+			return x, nil
+		}
+		names[i] = string(x)
+	}
+	return "", &ValueError{Option: option, Value: s, Valid: names}
+}
+
+// ParsePrecision reads auto, fp32, fp16 or bf16 ("" is auto); anything
+// else gives a *ValueError.
+func ParsePrecision(s string) (Precision, error) {
+	return parseEnum("precision", s, PrecisionAuto, FP32, FP16, BF16)
+}
+
+// ParseMode reads msst or uvr ("" is msst); anything else gives a
+// *ValueError.
+func ParseMode(s string) (Mode, error) {
+	return parseEnum("mode", s, ModeMSST, ModeUVR)
+}
+
+// ParseSTFTPlacement reads auto, model or go ("" is auto); anything else
+// gives a *ValueError.
+func ParseSTFTPlacement(s string) (STFTPlacement, error) {
+	return parseEnum("STFT placement", s, STFTAuto, STFTModel, STFTGo)
+}
+
+// withDefaults fills the empty fields, checks the rest and parses the
+// device.
+func (o Options) withDefaults() (Options, torch.Device, error) {
+	var err error
+	if o.Precision, err = ParsePrecision(string(o.Precision)); err != nil {
+		return o, torch.Device{}, err
+	}
+	if o.STFT, err = ParseSTFTPlacement(string(o.STFT)); err != nil {
+		return o, torch.Device{}, err
+	}
+	if o.Mode, err = ParseMode(string(o.Mode)); err != nil {
+		return o, torch.Device{}, err
+	}
+	if strings.TrimSpace(o.Device) == "" {
 		o.Device = "auto"
 	}
-	o.Device = strings.ToLower(strings.TrimSpace(o.Device))
-	if o.Precision == "" {
-		o.Precision = PrecisionAuto
+	dev, err := torch.ParseDevice(o.Device)
+	if err != nil {
+		return o, torch.Device{}, err
 	}
-	switch o.Precision {
-	case PrecisionAuto, FP32, FP16, BF16:
-	default:
-		return o, fmt.Errorf("unknown precision %q (want auto, fp32, fp16 or bf16)", o.Precision)
-	}
-	if o.STFT == "" {
-		o.STFT = STFTAuto
-	}
-	switch o.STFT {
-	case STFTAuto, STFTModel, STFTGo:
-	default:
-		return o, fmt.Errorf("unknown STFT placement %q (want auto, model or go)", o.STFT)
-	}
-	if o.Mode == "" {
-		o.Mode = ModeMSST
-	}
-	switch o.Mode {
-	case ModeMSST, ModeUVR:
-	default:
-		return o, fmt.Errorf("unknown mode %q (want msst or uvr)", o.Mode)
-	}
-	if o.Overlap < 0 {
-		return o, fmt.Errorf("overlap %d: must not be negative", o.Overlap)
-	}
-	if o.BatchSize < 0 {
-		return o, fmt.Errorf("batch size %d: must not be negative", o.BatchSize)
-	}
-	if o.ChunkSize < 0 {
-		return o, fmt.Errorf("chunk size %d: must not be negative", o.ChunkSize)
-	}
-	if o.Threads < 0 {
-		return o, fmt.Errorf("threads %d: must not be negative", o.Threads)
+	if err := checkOptions(o); err != nil {
+		return o, dev, err
 	}
 	if o.Logger == nil {
-		o.Logger = logrus.StandardLogger()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return o, nil
+	return o, dev, nil
 }

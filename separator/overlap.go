@@ -79,14 +79,6 @@ func (g geometry) uvrTail(l int64) int64 {
 	return h - pyMod(l-int64(g.chunk), h)
 }
 
-// keepLo returns the padded index of the first output sample.
-func (g geometry) keepLo(l int64) int64 {
-	if g.mode == ModeUVR {
-		return int64(g.border)
-	}
-	return g.msstPad(l)
-}
-
 // chunkCount returns how many chunks a track of length l needs (0 for an
 // empty track: nothing is run for it).
 func (g geometry) chunkCount(l int64) int64 {
@@ -377,14 +369,6 @@ func (c *chunker) fill(want int64) error {
 		}
 	}
 	return nil
-}
-
-// knownLength returns the track's length, or -1 while it is not known.
-func (c *chunker) knownLength() int64 {
-	if c.eof {
-		return c.length
-	}
-	return -1
 }
 
 // nextChunk writes the next chunk into dst[0][:C] and dst[1][:C]. ok is

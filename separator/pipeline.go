@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/sirupsen/logrus"
 )
 
 // engine runs the model on batches of chunks. Its work is split in three so
@@ -49,10 +48,14 @@ type job struct {
 type pipeline struct {
 	g        geometry
 	eng      engine
-	log      logrus.FieldLogger
+	log      *slog.Logger
 	batch    *atomic.Int64 // current batch size; shrinks on out-of-memory
 	progress func(Progress)
 	jobs     []*job // reused across runs; len = pipeline depth
+	// stemNames and rate name the stems and the sample rate in errors
+	// (empty and 0 where unknown).
+	stemNames []string
+	rate      int
 	// stats of the current or last run; each field is written by one
 	// goroutine only and read after the run.
 	stats Stats
@@ -78,10 +81,13 @@ type Progress struct {
 	ETA          time.Duration // estimated time left; 0 until something is done
 }
 
+// run separates src into dst. Three goroutines pass jobs around a ring of
+// depth buffers: produce fills them, device runs the model, and consume
+// (the caller's goroutine) overlap-adds and writes. The first error cancels
+// the others; every goroutine then drains its input so that none blocks.
 func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	fail := func(err error) { cancel(err) }
 	p.stats = Stats{}
 	runStart := time.Now()
 	defer func() { p.stats.Wall = time.Since(runStart) }()
@@ -92,105 +98,120 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 	}
 	toDevice := make(chan *job, 1)
 	toHost := make(chan *job, 1)
-	ch := newChunker(p.g, src)
 	var wg sync.WaitGroup
 	wg.Add(2)
-
-	// Producer: read, cut chunks, prepare batches of fixed shape.
 	go func() {
 		defer wg.Done()
 		defer close(toDevice)
-		for {
-			var j *job
-			select {
-			case j = <-free:
-			case <-ctx.Done():
-				return
-			}
-			j.b = int(p.batch.Load())
-			j.n = 0
-			j.chunks = j.chunks[:0]
-			C := p.g.chunk
-			for j.n < j.b {
-				a := j.audio[j.n*2*C:]
-				info, ok, err := ch.nextChunk([2][]float32{a[:C], a[C : 2*C]})
-				if err != nil {
-					fail(err)
-					return
-				}
-				if !ok {
-					break
-				}
-				j.chunks = append(j.chunks, info)
-				j.n++
-			}
-			if j.n == 0 {
-				return
-			}
-			if !p.padLast {
-				j.b = j.n
-			}
-			// Zero chunks pad the batch to its fixed shape, so libtorch never
-			// sees a new input size; their outputs are ignored.
-			clear(j.audio[j.n*2*C : j.b*2*C])
-			t0 := time.Now()
-			err := p.eng.prepare(j)
-			p.stats.Prepare += time.Since(t0)
-			if err != nil {
-				fail(err)
-				return
-			}
-			select {
-			case toDevice <- j:
-			case <-ctx.Done():
-				return
-			}
-		}
+		p.produce(ctx, cancel, newChunker(p.g, src), free, toDevice)
 	}()
-
-	// Device: run the model.
 	go func() {
 		defer wg.Done()
 		defer close(toHost)
-		for j := range toDevice {
-			if ctx.Err() != nil {
-				continue // drain
-			}
-			if err := p.compute(j); err != nil {
-				fail(err)
-				continue
-			}
-			select {
-			case toHost <- j:
-			case <-ctx.Done():
-			}
-		}
+		p.device(ctx, cancel, toDevice, toHost)
 	}()
+	p.consume(ctx, cancel, toHost, free, src.Frames(), dst)
+	wg.Wait()
+	return context.Cause(ctx)
+}
 
-	// Consumer (this goroutine): finish, accumulate, write.
+// produce reads the source, cuts it into chunks and prepares batches of
+// fixed shape until the source ends or ctx is done.
+func (p *pipeline) produce(ctx context.Context, fail context.CancelCauseFunc, ch *chunker, free <-chan *job, toDevice chan<- *job) {
+	for {
+		var j *job
+		select {
+		case j = <-free:
+		case <-ctx.Done():
+			return
+		}
+		if err := p.fill(j, ch); err != nil {
+			fail(err)
+			return
+		}
+		if j.n == 0 {
+			return
+		}
+		t0 := time.Now()
+		err := p.eng.prepare(j)
+		p.stats.Prepare += time.Since(t0)
+		if err != nil {
+			fail(err)
+			return
+		}
+		select {
+		case toDevice <- j:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// fill puts the next chunks of ch into j, up to the current batch size;
+// j.n is 0 once the track is done.
+func (p *pipeline) fill(j *job, ch *chunker) error {
+	j.b = int(p.batch.Load())
+	j.n = 0
+	j.chunks = j.chunks[:0]
+	C := p.g.chunk
+	for j.n < j.b {
+		a := j.audio[j.n*2*C:]
+		info, ok, err := ch.nextChunk([2][]float32{a[:C], a[C : 2*C]})
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		j.chunks = append(j.chunks, info)
+		j.n++
+	}
+	if j.n == 0 {
+		return nil
+	}
+	if !p.padLast {
+		j.b = j.n
+	}
+	// Zero chunks pad the batch to its fixed shape, so libtorch never
+	// sees a new input size; their outputs are ignored.
+	clear(j.audio[j.n*2*C : j.b*2*C])
+	return nil
+}
+
+// device runs the model on every job it receives.
+func (p *pipeline) device(ctx context.Context, fail context.CancelCauseFunc, toDevice <-chan *job, toHost chan<- *job) {
+	for j := range toDevice {
+		if ctx.Err() != nil {
+			continue // drain
+		}
+		if err := p.compute(j); err != nil {
+			fail(err)
+			continue
+		}
+		select {
+		case toHost <- j:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// consume finishes every job it receives, checks and overlap-adds its
+// chunks, writes what is complete to dst, returns the job to free and
+// reports progress. total is the track's length, or -1 until known.
+// Cancellation is seen here once per batch.
+func (p *pipeline) consume(ctx context.Context, fail context.CancelCauseFunc, toHost <-chan *job, free chan<- *job, total int64, dst Sink) {
 	acc := newAccumulator(p.g, p.eng.stems(), dst)
 	start := time.Now()
-	total := src.Frames()
 	var chunksDone int64
-	S, C := p.eng.stems(), p.g.chunk
 	for j := range toHost {
 		if ctx.Err() != nil {
-			continue
+			continue // drain
 		}
 		t0 := time.Now()
 		err := p.eng.finish(j)
 		p.stats.Finish += time.Since(t0)
-		if err != nil {
-			fail(err)
-			continue
-		}
-		for k, c := range j.chunks {
-			if err = acc.add(c, j.out[k*S*2*C:(k+1)*S*2*C]); err != nil {
-				break
-			}
-			if c.keepHi >= 0 {
-				total = c.keepHi - c.keepLo
-			}
+		if err == nil {
+			err = p.accumulate(j, acc, &total)
 		}
 		if err != nil {
 			fail(err)
@@ -202,14 +223,24 @@ func (p *pipeline) run(ctx context.Context, src Source, dst Sink) error {
 		if p.progress != nil {
 			p.progress(makeProgress(p.g, acc.written, total, chunksDone, time.Since(start)))
 		}
-		// Cancellation is seen at the latest here, once per batch.
-		if err := ctx.Err(); err != nil {
-			continue
-		}
 	}
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil {
-		return err
+}
+
+// accumulate checks the outputs of j's chunks and adds them to acc; it sets
+// *total once a chunk knows the track's length.
+func (p *pipeline) accumulate(j *job, acc *accumulator, total *int64) error {
+	S, C := p.eng.stems(), p.g.chunk
+	for k, c := range j.chunks {
+		out := j.out[k*S*2*C : (k+1)*S*2*C]
+		if err := p.checkFinite(c, out); err != nil {
+			return err
+		}
+		if err := acc.add(c, out); err != nil {
+			return err
+		}
+		if c.keepHi >= 0 {
+			*total = c.keepHi - c.keepLo
+		}
 	}
 	return nil
 }
@@ -246,7 +277,7 @@ func (p *pipeline) compute(j *job) error {
 			return err
 		}
 		nb := b / 2
-		p.log.WithError(err).Warnf("out of memory at batch size %d; retrying with %d", b, nb)
+		p.log.Warn(fmt.Sprintf("out of memory at batch size %d; retrying with %d", b, nb), "error", err)
 		p.eng.releaseMemory()
 		b = nb
 		// Only shrink, never grow back, even if another goroutine raced.
@@ -264,7 +295,7 @@ func isOOM(err error) bool {
 }
 
 // newPipeline allocates the jobs for batches of up to batch chunks.
-func newPipeline(g geometry, eng engine, batch int, log logrus.FieldLogger) (*pipeline, error) {
+func newPipeline(g geometry, eng engine, batch int, log *slog.Logger) (*pipeline, error) {
 	if batch < 1 {
 		return nil, fmt.Errorf("batch size %d: must be at least 1", batch)
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
-	"github.com/sirupsen/logrus"
 )
+
+// ErrClosed is returned by a Separator's methods after Close.
+var ErrClosed = errors.New("the separator is closed")
 
 // Separator splits tracks into stems with one exported model on one device.
 // Its methods are safe for concurrent use; separations run one at a time.
@@ -22,6 +25,7 @@ type Separator struct {
 	prec   Precision
 	stft   STFTPlacement
 	geo    geometry
+	batch  int // the batch size asked for
 	mod    *torch.Module
 	eng    engine
 	pipe   *pipeline
@@ -33,23 +37,25 @@ type Separator struct {
 // batch. A file that is not a drumsplit model gives an error matching the
 // model package's errors (model.ErrNotDrumsplit, …); a missing native
 // library one matching torch.ErrNoLibtorch.
+//
+// Errors are one line, ready to show, and wrap their causes: errors.Is and
+// errors.As see the model package's and the torch package's errors
+// (torch.ErrOutOfMemory, *torch.Error, …) through them.
 func Open(path string, opts Options) (*Separator, error) {
-	s, err := open(path, opts)
-	if err != nil {
-		return nil, fmt.Errorf("separator: %w", err)
-	}
-	return s, nil
-}
-
-func open(path string, opts Options) (*Separator, error) {
-	opts, err := opts.withDefaults()
+	opts, want, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	log := opts.Logger
 	// The metadata is checked before libtorch is touched: a wrong file gets
 	// a precise error even where libtorch is missing.
-	info, err := model.ReadInfo(path)
+	info := opts.Info
+	if info == nil {
+		if info, err = model.ReadInfo(path); err != nil {
+			return nil, err
+		}
+	}
+	geo, batch, err := plan(opts, info)
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +67,11 @@ func open(path string, opts Options) (*Separator, error) {
 			return nil, err
 		}
 	}
-	dev, err := chooseDevice(opts.Device, opts.StrictDevice, log)
+	dev, err := chooseDevice(want, opts.StrictDevice, log)
 	if err != nil {
 		return nil, err
 	}
-	s := &Separator{path: path, opts: opts, dev: dev, info: info}
+	s := &Separator{path: path, opts: opts, dev: dev, info: info, geo: geo, batch: batch}
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -73,32 +79,31 @@ func open(path string, opts Options) (*Separator, error) {
 }
 
 // load loads the module and builds the engine and pipeline; on a failure of
-// a reduced precision it retries once in fp32.
+// a reduced precision it converts the module to fp32 and tries once more.
+// The model file is read once either way: the module converts from the
+// weights as loaded (torch.Module.SetDType), so the fp32 retry computes what
+// a fresh fp32 load would.
 func (s *Separator) load() error {
 	log := s.opts.Logger
 	mod, err := torch.Load(s.path, s.dev)
 	if err != nil {
 		return err
 	}
-	if err := s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log)); err != nil {
-		mod.Close()
-		if s.prec == FP32 || !isDTypeFailure(err) {
-			return err
-		}
-		log.WithError(err).Warnf("%s does not work on %s; using fp32", s.prec, s.dev)
-		if mod, err = torch.Load(s.path, s.dev); err != nil {
-			return err
-		}
-		if err := s.configure(mod, FP32); err != nil {
-			mod.Close()
-			return err
+	err = s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log))
+	if err != nil && s.prec != FP32 && isDTypeFailure(err) {
+		log.Warn(fmt.Sprintf("%s does not work on %s; using fp32", s.prec, s.dev), "error", err)
+		if err = mod.SetDType(torch.Float32); err == nil {
+			err = s.configure(mod, FP32)
 		}
 	}
-	log.WithFields(logrus.Fields{
-		"model": s.info.Name, "stems": s.info.Stems, "sample_rate": s.info.SampleRate,
-		"mode": s.geo.mode, "chunk": s.geo.chunk, "overlap": s.geo.overlap,
-		"batch": s.pipe.batch.Load(), "precision": s.prec, "stft": s.stft,
-	}).Info("model ready")
+	if err != nil {
+		mod.Close()
+		return err
+	}
+	log.Info("model ready",
+		"model", s.info.Name, "stems", s.info.Stems, "sample_rate", s.info.SampleRate,
+		"mode", s.geo.mode, "chunk", s.geo.chunk, "overlap", s.geo.overlap,
+		"batch", s.pipe.batch.Load(), "precision", s.prec, "stft", s.stft)
 	return nil
 }
 
@@ -115,27 +120,7 @@ func isDTypeFailure(err error) bool {
 // precision failed.
 func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	s.prec = prec
-	o, info := s.opts, s.info
-	chunk := o.ChunkSize
-	if chunk == 0 {
-		chunk = info.ChunkSize
-	}
-	if err := info.CheckChunk(chunk); err != nil {
-		return err
-	}
-	overlap := o.Overlap
-	if overlap == 0 {
-		overlap = max(info.NumOverlap, 1)
-	}
-	batch := o.BatchSize
-	if batch == 0 {
-		batch = max(info.BatchSize, 1)
-	}
-	g, err := newGeometry(o.Mode, chunk, overlap)
-	if err != nil {
-		return err
-	}
-	s.geo = g
+	o, info, chunk := s.opts, s.info, s.geo.chunk
 
 	s.stft = o.STFT
 	if s.stft == STFTAuto {
@@ -148,7 +133,7 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	}
 	if s.stft == STFTGo && !mod.HasMethod("forward_spec") {
 		if o.STFT == STFTGo {
-			return fmt.Errorf("model %s has no forward_spec method, needed for the Go STFT", s.path)
+			return fmt.Errorf("model %s has no forward_spec method, needed for the Go STFT", strconv.Quote(s.path))
 		}
 		s.opts.Logger.Warn("model has no forward_spec method; running its in-graph STFT")
 		s.stft = STFTModel
@@ -166,6 +151,7 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 
 	S := len(info.Stems)
 	var eng engine
+	var err error
 	if s.stft == STFTGo {
 		eng, err = newSpecEngine(mod, s.dev, S, chunk, info.NFFT, info.HopLength, info.DimF)
 		if err != nil {
@@ -174,12 +160,13 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	} else {
 		eng = &graphEngine{mod: mod, dev: s.dev, S: S, C: chunk}
 	}
-	p, err := newPipeline(g, eng, batch, s.opts.Logger)
+	p, err := newPipeline(s.geo, eng, s.batch, s.opts.Logger)
 	if err != nil {
 		eng.close()
 		return err
 	}
 	p.progress = o.Progress
+	p.stemNames, p.rate = info.Stems, info.SampleRate
 	p.padLast = s.dev.Type != torch.CPU
 	if err := p.warmUp(); err != nil {
 		eng.close()
@@ -188,6 +175,9 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	s.mod, s.eng, s.pipe = mod, eng, p
 	return nil
 }
+
+// Info returns the model's metadata (the caller must not modify it).
+func (s *Separator) Info() *model.Info { return s.info }
 
 // Stems returns the stem names in the order of Separate's output.
 func (s *Separator) Stems() []string { return append([]string(nil), s.info.Stems...) }
@@ -225,12 +215,9 @@ func (s *Separator) Separate(ctx context.Context, src Source, dst Sink) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("separator: closed")
+		return ErrClosed
 	}
-	if err := s.pipe.run(ctx, src, dst); err != nil {
-		return fmt.Errorf("separator: %w", err)
-	}
-	return nil
+	return s.pipe.run(ctx, src, dst)
 }
 
 // SeparateBuffer separates stereo samples held in memory (stereo[ch][i],

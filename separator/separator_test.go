@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,8 +15,6 @@ import (
 
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
-	"github.com/sirupsen/logrus"
-	"github.com/sirupsen/logrus/hooks/test"
 )
 
 // TestMain points DRUMSPLIT_LIB at <repo>/bin when it is not set, so that
@@ -388,8 +387,8 @@ func TestParityChunkNorm(t *testing.T) {
 func TestOpenOptions(t *testing.T) {
 	needLib(t)
 	path := modelPath(t, "tiny6.pt")
-	log, hook := test.NewNullLogger()
-	log.SetLevel(logrus.InfoLevel)
+	hook := &recorder{}
+	log := slog.New(hook)
 
 	s, err := Open(path, Options{Device: "auto", Logger: log})
 	if err != nil {
@@ -400,7 +399,7 @@ func TestOpenOptions(t *testing.T) {
 	}
 	dev := s.Device()
 	s.Close()
-	if !hasEntry(hook, logrus.InfoLevel, "compute device") {
+	if !hook.has(slog.LevelInfo, "compute device") {
 		t.Error("the device choice was not logged")
 	}
 	if dev != "cpu" {
@@ -410,7 +409,7 @@ func TestOpenOptions(t *testing.T) {
 		t.Errorf("auto precision on the CPU: %s", s.Precision())
 	}
 
-	hook.Reset()
+	hook.reset()
 	s, err = Open(path, Options{Device: "cuda:0", Precision: FP16, Logger: log})
 	if err != nil {
 		t.Fatalf("fallback from cuda: %v", err)
@@ -419,8 +418,8 @@ func TestOpenOptions(t *testing.T) {
 		t.Errorf("fallback: device %s precision %s", s.Device(), s.Precision())
 	}
 	s.Close()
-	if !hasEntry(hook, logrus.WarnLevel, "not available") || !hasEntry(hook, logrus.WarnLevel, "fp16") {
-		t.Errorf("fallbacks not warned about: %v", entries(hook))
+	if !hook.has(slog.LevelWarn, "not available") || !hook.has(slog.LevelWarn, "fp16") {
+		t.Errorf("fallbacks not warned about: %v", hook)
 	}
 
 	_, err = Open(path, Options{Device: "cuda", StrictDevice: true, Logger: log})
@@ -472,23 +471,6 @@ func TestOpenOptions(t *testing.T) {
 	if err := s.Separate(context.Background(), &bufferSource{data: [][]float32{{0}, {0}}}, newBufferSink(6, 1)); err == nil {
 		t.Error("Separate after Close succeeded")
 	}
-}
-
-func hasEntry(h *test.Hook, level logrus.Level, substr string) bool {
-	for _, e := range h.AllEntries() {
-		if e.Level == level && strings.Contains(e.Message, substr) {
-			return true
-		}
-	}
-	return false
-}
-
-func entries(h *test.Hook) []string {
-	var s []string
-	for _, e := range h.AllEntries() {
-		s = append(s, e.Level.String()+": "+e.Message)
-	}
-	return s
 }
 
 // TestEmptyAndShort separates an empty input and a one-sample input.

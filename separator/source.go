@@ -42,7 +42,7 @@ func (f SinkFunc) Write(stems [][][]float32) error { return f(stems) }
 func ReaderSource(r audio.Reader) (Source, error) {
 	info := r.Info()
 	if info.Channels != 2 {
-		return nil, fmt.Errorf("separator: input has %d channels, need 2 (use audio.Stereo)", info.Channels)
+		return nil, fmt.Errorf("input has %d channels, need 2 (use audio.Stereo)", info.Channels)
 	}
 	return readerSource{r}, nil
 }
@@ -62,10 +62,10 @@ type bufferSource struct {
 // have the same length. The slices are not copied.
 func BufferSource(stereo [][]float32) (Source, error) {
 	if len(stereo) != 2 {
-		return nil, fmt.Errorf("separator: input has %d channels, need 2", len(stereo))
+		return nil, fmt.Errorf("input has %d channels, need 2", len(stereo))
 	}
 	if len(stereo[0]) != len(stereo[1]) {
-		return nil, fmt.Errorf("separator: channel lengths differ (%d and %d)", len(stereo[0]), len(stereo[1]))
+		return nil, fmt.Errorf("channel lengths differ (%d and %d)", len(stereo[0]), len(stereo[1]))
 	}
 	return &bufferSource{data: stereo}, nil
 }

@@ -2,10 +2,12 @@
 // torch.stft and torch.istft, and converts between stereo audio and the
 // spectrogram layout of MDX23C (TFC-TDF v3) models.
 //
-// drumsplit needs it because Apple's MPS backend lacks the complex
-// operations torch.stft/istft use: the model's spectrogram method runs on
-// the accelerator and Go computes the spectrogram and its inverse around
-// it. Onset detection and evaluation reuse it.
+// drumsplit needs it for Apple's MPS backend, whose support for the FFTs
+// torch.stft/istft use varies between torch releases: there the separator
+// runs the model's forward_spec method, which takes spectrograms, on the
+// accelerator and computes the spectrogram and its inverse in Go around it
+// (separator.STFTGo, which can be chosen on any device). The separator is
+// its only user.
 //
 // # Semantics
 //

@@ -3,6 +3,7 @@ package torch
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // Sentinel errors; test for them with errors.Is.
@@ -50,15 +51,18 @@ func (s Status) String() string {
 
 // Error is an error reported by libtorch or by this package's checks of
 // arguments: a model that fails to load, an input of the wrong shape or rank,
-// an unknown method. Msg is one line and starts with the operation, e.g.
-// "run forward: input 0 has shape [2 3] (6 values), have 5 values".
+// an unknown method. Error returns one line ready to show to users, e.g.
+// `run forward: RuntimeError: Given groups=1, weight of size [4, 2, 3], …`;
+// libtorch's full text, which for TorchScript errors spans many lines of
+// interpreter framing and traceback, is kept in Detail for verbose logs.
 type Error struct {
-	Op     string // "load", "run forward", "metadata", ...
+	Op     string // what was being done: `load "x.pt"`, "run forward", "convert to fp16", …
 	Status Status
-	Msg    string
+	Msg    string // one line: what went wrong
+	Detail string // libtorch's message as it came, when Msg is only part of it
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string { return e.Op + ": " + e.Msg }
 
 // Is lets errors.Is match the sentinel errors the status stands for:
 // ErrOutOfMemory, ErrDeviceUnavailable, ErrNotFound and errors.ErrUnsupported.
@@ -74,6 +78,65 @@ func (e *Error) Is(target error) bool {
 		return target == errors.ErrUnsupported
 	}
 	return false
+}
+
+// newError builds the Error of a failed C call from the library's message.
+func newError(op string, st Status, text string) *Error {
+	e := &Error{Op: op, Status: st, Msg: reduce(text)}
+	if e.Msg == "" {
+		e.Msg = st.String()
+	}
+	if e.Msg != strings.TrimSpace(text) {
+		e.Detail = text
+	}
+	return e
+}
+
+// maxLine bounds the length of an error line, in runes.
+const maxLine = 300
+
+// reduce returns the line of a libtorch message that says what went wrong.
+// A TorchScript interpreter error starts with framing ("The following
+// operation failed in the TorchScript interpreter.", "Traceback of
+// TorchScript …", the serialized code) and ends with the error itself,
+// "RuntimeError: …"; other messages say it on their first line and add
+// context below ("Position: 1", "Declaration: …").
+func reduce(text string) string {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	line := lines[0]
+	if strings.Contains(text, "The following operation failed in the TorchScript interpreter") ||
+		strings.Contains(text, "Traceback of TorchScript") {
+		line = lines[len(lines)-1]
+		for i := len(lines) - 1; i >= 0; i-- {
+			if isErrorLine(lines[i]) {
+				line = lines[i]
+				break
+			}
+		}
+	}
+	// c10's checks append a plea for better messages.
+	if i := strings.Index(line, "(Could this error message be improved?"); i > 0 {
+		line = strings.TrimSpace(line[:i])
+	}
+	if r := []rune(line); len(r) > maxLine {
+		line = string(r[:maxLine-1]) + "…"
+	}
+	return line
+}
+
+// isErrorLine reports whether l reads "SomethingError: …", as Python
+// exceptions print.
+func isErrorLine(l string) bool {
+	name, _, ok := strings.Cut(l, ": ")
+	return ok && strings.HasSuffix(name, "Error") && !strings.ContainsAny(name, " \t\"'(")
 }
 
 // LibraryError explains why the native library could not be used. It

@@ -7,8 +7,8 @@ import (
 	"github.com/drumsplit/drumsplit/torch"
 )
 
-// Load a TorchScript module on the device "auto" stands for, read its
-// metadata and run it, reusing the output buffers across calls.
+// Load a TorchScript module on the device "auto" stands for and run it,
+// reusing the output buffers across calls.
 func Example() {
 	dev, why, err := torch.AutoDevice()
 	if err != nil {
@@ -21,12 +21,6 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer m.Close()
-	meta, err := m.Metadata("drumsplit.json")
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf("metadata: %s\n", meta)
-
 	x := torch.Tensor{Shape: []int64{1, 2, 16}, Data: make([]float32, 32)}
 	var out []torch.Tensor
 	for range 3 {

@@ -1,5 +1,7 @@
 package torch
 
+//go:generate go run ./internal/abigen
+
 /*
 #cgo CFLAGS: -I${SRCDIR}
 #cgo linux LDFLAGS: -ldl
@@ -15,10 +17,18 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/drumsplit/drumsplit/internal/host"
 )
 
-// errLen is the size of the error buffers handed to the C ABI.
-const errLen = 1024
+// abiVersion is the DS_ABI_VERSION of the header this package is built
+// with; the library must report the same.
+const abiVersion = C.DS_ABI_VERSION
+
+// errLen is the size of the error buffers handed to the C ABI: enough for
+// libtorch's longer messages (TorchScript tracebacks), kept whole in
+// Error.Detail.
+const errLen = 8192
 
 var lib struct {
 	once sync.Once
@@ -117,11 +127,7 @@ func (b errBuf) check(op string, rc C.ds_status) error {
 	if rc == C.DS_OK {
 		return nil
 	}
-	msg := C.GoString(b.p)
-	if msg == "" {
-		msg = op + ": " + Status(rc).String()
-	}
-	return &Error{Op: op, Status: Status(rc), Msg: msg}
+	return newError(op, Status(rc), C.GoString(b.p))
 }
 
 // call runs f with a fresh error buffer after making sure the library is open.
@@ -155,8 +161,8 @@ func Devices() ([]DeviceInfo, error) {
 	if err := load(); err != nil {
 		return nil, err
 	}
-	cpu := DeviceInfo{Device: Device{Type: CPU}}
-	cpu.Name, cpu.TotalMemory, cpu.FreeMemory = hostInfo()
+	cpu := DeviceInfo{Device: Device{Type: CPU}, Name: host.CPUModel()}
+	cpu.TotalMemory, cpu.FreeMemory = host.Memory()
 	infos := []DeviceInfo{cpu}
 	n := int(C.dsg_cuda_device_count())
 	for i := 0; i < n; i++ {
@@ -226,7 +232,7 @@ func AutoDevice() (Device, string, error) {
 		return Device{Type: CUDA}, why, nil
 	}
 	why := "no GPU: no CUDA device is visible and MPS is not available"
-	if !strings.Contains(v.Libtorch, "cuda") && runtime.GOOS != "darwin" {
+	if !v.HasCUDA() && runtime.GOOS != "darwin" {
 		why = fmt.Sprintf("no GPU: libtorch %s was built without CUDA", v.Libtorch)
 	}
 	return Device{Type: CPU}, why, nil

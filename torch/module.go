@@ -7,13 +7,18 @@ package torch
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"unsafe"
 )
+
+// maxDims is the highest tensor rank that crosses the C ABI.
+const maxDims = C.DS_MAX_DIMS
 
 // Module is a TorchScript module loaded on a device.
 //
@@ -26,10 +31,7 @@ type Module struct {
 	mu      sync.Mutex
 	nat     *native // nil once closed
 	cleanup runtime.Cleanup
-	path    string
 	dev     Device
-	dtype   DType
-	cast    bool
 
 	// Scratch reused by every Run, guarded by mu.
 	shapes []*C.int64_t
@@ -73,19 +75,21 @@ func (n *native) check(op string, rc C.ds_status) error {
 }
 
 // Load reads the TorchScript archive at path (saved by torch.jit.save) and
-// moves it to the device. The module runs in inference mode, in float32
-// until SetDType says otherwise.
+// moves it to the device. The module runs in inference mode, with its
+// weights in the dtype the file stores until SetDType says otherwise.
 func Load(path string, dev Device) (*Module, error) {
 	if err := load(); err != nil {
 		return nil, err
 	}
+	op := "load " + strconv.Quote(path)
 	if st, err := os.Stat(path); err != nil {
-		if pe, ok := err.(*fs.PathError); ok {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, &fs.PathError{Op: "load", Path: path, Err: err}
+		return nil, fmt.Errorf("%s: %w", op, err)
 	} else if st.IsDir() {
-		return nil, &Error{Op: "load", Status: StatusIO, Msg: "load: " + path + " is a directory, not a TorchScript file"}
+		return nil, &Error{Op: op, Status: StatusIO, Msg: "is a folder, not a TorchScript file"}
 	}
 	n := &native{
 		err:     (*C.char)(C.malloc(errLen)),
@@ -95,27 +99,17 @@ func Load(path string, dev Device) (*Module, error) {
 	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	if err := n.check("load", C.dsg_module_load(cpath, C.int(dev.Type), C.int(dev.Index), &n.h, n.err, errLen)); err != nil {
+	if err := n.check(op, C.dsg_module_load(cpath, C.int(dev.Type), C.int(dev.Index), &n.h, n.err, errLen)); err != nil {
 		n.free() // n.h is still NULL: ds_module_free(NULL) is a no-op
 		return nil, err
 	}
-	m := &Module{nat: n, path: path, dev: dev, dtype: Float32}
+	m := &Module{nat: n, dev: dev}
 	m.cleanup = runtime.AddCleanup(m, (*native).free, n)
 	return m, nil
 }
 
-// Path returns the file the module was loaded from.
-func (m *Module) Path() string { return m.path }
-
 // Device returns the device the module runs on.
 func (m *Module) Device() Device { return m.dev }
-
-// DType returns the element type the module computes in.
-func (m *Module) DType() DType {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.dtype
-}
 
 // Close frees the module. It waits for a call in progress and may be called
 // more than once; only the first call does anything.
@@ -131,30 +125,6 @@ func (m *Module) Close() error {
 	return nil
 }
 
-// Metadata returns the extra file name stored in the archive with
-// torch.jit.save(..., _extra_files={name: ...}); drumsplit models keep
-// their description in "drumsplit.json". A missing file gives an error
-// matching ErrNotFound.
-func (m *Module) Metadata(name string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.nat == nil {
-		return nil, closedErr("metadata")
-	}
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	var size C.size_t
-	if err := m.nat.check("metadata", C.dsg_module_extra_file(m.nat.h, cname, nil, 0, &size, m.nat.err, errLen)); err != nil {
-		return nil, err
-	}
-	buf := make([]byte, int(size))
-	if size == 0 {
-		return buf, nil
-	}
-	err := m.nat.check("metadata", C.dsg_module_extra_file(m.nat.h, cname, unsafe.Pointer(&buf[0]), size, &size, m.nat.err, errLen))
-	return buf, err
-}
-
 // HasMethod reports whether the module has the method (e.g. "forward",
 // "forward_spec"). It is false on a closed module.
 func (m *Module) HasMethod(method string) bool {
@@ -166,31 +136,21 @@ func (m *Module) HasMethod(method string) bool {
 	return C.dsg_module_has_method(m.nat.h, m.nat.cname(method)) != 0
 }
 
-// SetDType converts the module's floating-point parameters and buffers to
-// dt. Inputs and outputs stay float32; whether the inputs are cast to dt is
-// up to SetCastInputs. Not every device supports every dtype: fp16 and bf16
-// are meant for GPUs.
+// SetDType converts the module's parameters and buffers, as they were
+// loaded, to dt. Every conversion starts from the loaded values, so
+// converting to Float16 and back to Float32 restores the file's weights bit
+// for bit without reading it again; for that the first conversion keeps a
+// copy of the loaded weights in host memory (on the CPU it shares them).
+// Inputs and outputs stay float32: the module must cast them to its weights'
+// dtype itself, as drumsplit models do. Not every device supports every
+// dtype: fp16 and bf16 are meant for GPUs.
 func (m *Module) SetDType(dt DType) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.nat == nil {
-		return closedErr("convert")
+		return closedErr("convert to " + dt.String())
 	}
-	if err := m.nat.check("convert", C.dsg_module_to_dtype(m.nat.h, C.int(dt), m.nat.err, errLen)); err != nil {
-		return err
-	}
-	m.dtype = dt
-	return nil
-}
-
-// SetCastInputs chooses whether Run casts its float32 inputs to the module's
-// dtype on the device. Leave it off (the default) for modules that take
-// float32 and cast inside, as drumsplit models do; turn it on for a plain
-// module converted with SetDType.
-func (m *Module) SetCastInputs(on bool) {
-	m.mu.Lock()
-	m.cast = on
-	m.mu.Unlock()
+	return m.nat.check("convert to "+dt.String(), C.dsg_module_to_dtype(m.nat.h, C.int(dt), m.nat.err, errLen))
 }
 
 // Run calls method on the inputs and returns its outputs: one tensor for a
@@ -210,10 +170,10 @@ func (m *Module) RunInto(method string, dst []Tensor, inputs ...Tensor) ([]Tenso
 	for i, in := range inputs {
 		if len(in.Shape) < 1 || len(in.Shape) > maxDims {
 			return dst, &Error{Op: op(), Status: StatusInvalid,
-				Msg: fmt.Sprintf("%s: input %d has rank %d, want 1 to %d", op(), i, len(in.Shape), maxDims)}
+				Msg: fmt.Sprintf("input %d has rank %d, want 1 to %d", i, len(in.Shape), maxDims)}
 		}
 		if err := in.check(); err != nil {
-			return dst, &Error{Op: op(), Status: StatusInvalid, Msg: fmt.Sprintf("%s: input %d: %v", op(), i, err)}
+			return dst, &Error{Op: op(), Status: StatusInvalid, Msg: fmt.Sprintf("input %d: %v", i, err)}
 		}
 	}
 
@@ -249,13 +209,9 @@ func (m *Module) RunInto(method string, dst []Tensor, inputs ...Tensor) ([]Tenso
 	if len(inputs) > 0 {
 		shapes, ndims, data = &m.shapes[0], &m.ndims[0], &m.data[0]
 	}
-	flags := C.int(0)
-	if m.cast {
-		flags = C.DS_RUN_CAST_INPUTS
-	}
 	// The result pointer is written to C memory: &local would escape to the
 	// heap, one allocation per call.
-	rc := C.dsg_module_run(m.nat.h, m.nat.cname(method), C.size_t(len(inputs)), shapes, ndims, data, flags, m.nat.res,
+	rc := C.dsg_module_run(m.nat.h, m.nat.cname(method), C.size_t(len(inputs)), shapes, ndims, data, m.nat.res,
 		m.nat.err, errLen)
 	if rc != C.DS_OK {
 		return dst, m.nat.check(op(), rc)
@@ -274,7 +230,7 @@ func (m *Module) RunInto(method string, dst []Tensor, inputs ...Tensor) ([]Tenso
 		nd := int(C.dsg_result_shape(res, C.size_t(i), m.nat.dims, maxDims))
 		if nd > maxDims {
 			return dst, &Error{Op: op(), Status: StatusInvalid,
-				Msg: fmt.Sprintf("%s: output %d has rank %d, more than %d", op(), i, nd, maxDims)}
+				Msg: fmt.Sprintf("output %d has rank %d, more than %d", i, nd, maxDims)}
 		}
 		t.Shape = append(t.Shape[:0], dims[:nd]...)
 		n := t.Numel()

@@ -8,12 +8,6 @@ import (
 	"strings"
 )
 
-// abiVersion is the DS_ABI_VERSION this package was written against.
-const abiVersion = 1
-
-// maxDims is DS_MAX_DIMS: the highest tensor rank that crosses the C ABI.
-const maxDims = 8
-
 // LibraryName is the file name of the native library on this system.
 var LibraryName = func() string {
 	switch runtime.GOOS {
@@ -71,6 +65,9 @@ type VersionInfo struct {
 	ABI      int    // its C ABI version
 	Path     string // where it was loaded from (a bare name: the system loader found it)
 }
+
+// HasCUDA reports whether libtorch was built with CUDA.
+func (v VersionInfo) HasCUDA() bool { return strings.Contains(v.Libtorch, "+cuda") }
 
 // DeviceInfo describes one usable device. Memory sizes are in bytes; 0 means
 // unknown (MPS shares the machine's memory and reports none).

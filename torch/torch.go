@@ -28,16 +28,23 @@ import (
 // DeviceType is a kind of compute device.
 type DeviceType int
 
-// Device types. The values match ds_device_type in drumsplit_torch.h.
+// Device types. The values of the real ones match ds_device_type in
+// drumsplit_torch.h.
 const (
 	CPU  DeviceType = 0 // the host CPU
 	CUDA DeviceType = 1 // an NVIDIA GPU through CUDA
 	MPS  DeviceType = 2 // Apple's Metal Performance Shaders
+	// Auto stands for the best device available, which AutoDevice picks.
+	// It is no device of its own: resolve it before Load.
+	Auto DeviceType = -1
 )
 
-// String returns the device type as torch spells it: "cpu", "cuda", "mps".
+// String returns the device type as torch spells it: "cpu", "cuda", "mps",
+// and "auto".
 func (t DeviceType) String() string {
 	switch t {
+	case Auto:
+		return "auto"
 	case CPU:
 		return "cpu"
 	case CUDA:
@@ -64,31 +71,38 @@ func (d Device) String() string {
 	return d.Type.String()
 }
 
-// ParseDevice reads "cpu", "mps", "cuda" (device 0) or "cuda:N". It does not
-// check that the device exists; see Available. "auto" is not a device:
-// resolve it with AutoDevice.
+// DeviceNameError reports a device name ParseDevice cannot read.
+type DeviceNameError struct {
+	Name string // as given
+}
+
+func (e *DeviceNameError) Error() string {
+	return fmt.Sprintf("unknown device %q (valid: auto, cpu, cuda, cuda:N, mps)", e.Name)
+}
+
+// ParseDevice reads "auto", "cpu", "mps", "cuda" (device 0) or "cuda:N",
+// in any case; anything else gives a *DeviceNameError. It does not check
+// that the device exists (see Available), and "auto" gives a Device of
+// type Auto, which AutoDevice resolves.
 func ParseDevice(s string) (Device, error) {
 	name, idx, hasIdx := strings.Cut(strings.ToLower(strings.TrimSpace(s)), ":")
 	var d Device
 	switch name {
+	case "auto":
+		d.Type = Auto
 	case "cpu":
 		d.Type = CPU
 	case "cuda", "gpu":
 		d.Type = CUDA
 	case "mps":
 		d.Type = MPS
-	case "auto":
-		return Device{}, fmt.Errorf("device %q must be resolved with AutoDevice", s)
 	default:
-		return Device{}, fmt.Errorf("unknown device %q (want cpu, cuda, cuda:N or mps)", s)
+		return Device{}, &DeviceNameError{Name: s}
 	}
 	if hasIdx {
 		n, err := strconv.Atoi(idx)
-		if err != nil || n < 0 {
-			return Device{}, fmt.Errorf("bad device index in %q", s)
-		}
-		if d.Type != CUDA && n != 0 {
-			return Device{}, fmt.Errorf("device %q: only CUDA devices have an index", s)
+		if err != nil || n < 0 || d.Type != CUDA && n != 0 {
+			return Device{}, &DeviceNameError{Name: s}
 		}
 		d.Index = n
 	}
@@ -106,7 +120,7 @@ const (
 	BFloat16 DType = 2
 )
 
-// String returns "fp32", "fp16" or "bf16", the names ParseDType reads.
+// String returns "fp32", "fp16" or "bf16".
 func (t DType) String() string {
 	switch t {
 	case Float32:
@@ -117,19 +131,6 @@ func (t DType) String() string {
 		return "bf16"
 	}
 	return "DType(" + strconv.Itoa(int(t)) + ")"
-}
-
-// ParseDType reads fp32/float32, fp16/float16/half or bf16/bfloat16.
-func ParseDType(s string) (DType, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "fp32", "float32", "float":
-		return Float32, nil
-	case "fp16", "float16", "half":
-		return Float16, nil
-	case "bf16", "bfloat16":
-		return BFloat16, nil
-	}
-	return 0, fmt.Errorf("unknown precision %q (want fp32, fp16 or bf16)", s)
 }
 
 // Tensor is a dense float32 array in row-major (C) order: Data holds

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/internal/bench"
@@ -138,7 +138,7 @@ func benchCmd(c *cli.Context) error {
 		}
 		in, err = bench.RenderInput(c.String("kits"), secs, c.Uint64("seed"))
 		if err == nil && in.Info.Source == "synthetic" {
-			logrus.Warnf("%s; using a synthetic drum signal instead", in.Info.Note)
+			logf(slog.LevelWarn, "%s; using a synthetic drum signal instead", in.Info.Note)
 		}
 	}
 	if err != nil {
@@ -167,7 +167,7 @@ func benchCmd(c *cli.Context) error {
 		Runs: c.Int("runs"), Warmup: c.Int("warmup"), Threads: c.Int("threads"), STFT: stft,
 		Input: in, Tool: fmt.Sprintf("drumsplit %s (commit %s)", Version, Commit),
 		Reference: ref,
-		Logger:    logrus.StandardLogger(),
+		Logger:    logger,
 		Progress: func(tool string, r bench.Result) {
 			if !quiet {
 				fmt.Fprintln(errw, progressLine(tool, r))
@@ -245,7 +245,7 @@ func startReference(c *cli.Context, cmdline []string, modelPath string, in *benc
 		return nil, err
 	}
 	if ref.Threads != threads {
-		logrus.Warnf("the reference runs %d CPU threads, drumsplit %d", ref.Threads, threads)
+		logf(slog.LevelWarn, "the reference runs %d CPU threads, drumsplit %d", ref.Threads, threads)
 	}
 	return ref, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/torch"
 )
 
@@ -58,7 +59,7 @@ func devicesCmd(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("choosing a device: %w", err)
 	}
-	out := devicesJSON{Libtorch: v.Libtorch, Auto: auto.String(), AutoReason: why, Note: gpuNote(devs)}
+	out := devicesJSON{Libtorch: v.Libtorch, Auto: auto.String(), AutoReason: why, Note: gpuNote(devs, v)}
 	for _, d := range devs {
 		out.Devices = append(out.Devices, deviceJSON{Device: d.Device.String(), Type: d.Device.Type.String(),
 			Index: d.Device.Index, Name: d.Name, TotalMemory: d.TotalMemory, FreeMemory: d.FreeMemory})
@@ -93,11 +94,11 @@ func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
 // gpuNote explains a missing GPU inside a container, where the usual cause
 // is that the container was started without access to it.
-func gpuNote(devs []torch.DeviceInfo) string {
+func gpuNote(devs []torch.DeviceInfo, v torch.VersionInfo) string {
 	for _, d := range devs {
 		if d.Device.Type != torch.CPU {
 			return ""
 		}
 	}
-	return torch.ContainerGPUHint()
+	return host.ContainerGPUHint(v.HasCUDA())
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/model"
@@ -75,7 +75,7 @@ func exportCmd(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	logrus.Debugf("exporting with %s", py)
+	logf(slog.LevelDebug, "exporting with %s", py)
 
 	dir, err := os.MkdirTemp("", "drumsplit-export-")
 	if err != nil {
@@ -106,7 +106,7 @@ func exportCmd(c *cli.Context) error {
 		return fmt.Errorf("exporter (%s) failed: %w", py, runErr)
 	}
 	if s := strings.TrimSpace(stderr.String()); s != "" {
-		logrus.Debugf("exporter said: %s", s)
+		logf(slog.LevelDebug, "exporter said: %s", s)
 	}
 	// Check what was written the way every other command will read it.
 	if _, err := model.ReadInfo(out); err != nil {
@@ -167,7 +167,7 @@ func findPython(ctx context.Context, flag string) (string, error) {
 			seen[key] = true
 			tried = append(tried, p)
 			if err := checkPython(ctx, p); err != nil {
-				logrus.Debugf("%s: %v", p, err)
+				logf(slog.LevelDebug, "%s: %v", p, err)
 				continue
 			}
 			return p, nil

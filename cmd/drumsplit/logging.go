@@ -3,13 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/sirupsen/logrus"
 )
 
 // logger is the command's logger, which it passes to the libraries; main
@@ -19,7 +15,6 @@ var logger = slog.New(slog.DiscardHandler)
 // setLogger makes l the command's logger.
 func setLogger(l *slog.Logger) {
 	logger = l
-	bridgeLogrus()
 }
 
 // logLevel is the least level shown: warnings by default, errors only with
@@ -125,43 +120,6 @@ func (h *logHandler) WithGroup(name string) slog.Handler {
 	c := *h
 	c.prefix += name + "."
 	return &c
-}
-
-// TEMPORARY, until separator, audio and the bench and export commands log
-// through *slog.Logger: their logrus entries go to the command's logger.
-// Remove this and the logrus dependency then.
-func bridgeLogrus() {
-	logrus.SetOutput(io.Discard)
-	logrus.SetLevel(logrus.DebugLevel) // the slog handler filters
-	logrus.StandardLogger().ReplaceHooks(logrus.LevelHooks{})
-	logrus.AddHook(logrusBridge{})
-}
-
-type logrusBridge struct{}
-
-func (logrusBridge) Levels() []logrus.Level { return logrus.AllLevels }
-
-func (logrusBridge) Fire(e *logrus.Entry) error {
-	level := slog.LevelDebug
-	switch {
-	case e.Level <= logrus.ErrorLevel:
-		level = slog.LevelError
-	case e.Level == logrus.WarnLevel:
-		level = slog.LevelWarn
-	case e.Level == logrus.InfoLevel:
-		level = slog.LevelInfo
-	}
-	keys := make([]string, 0, len(e.Data))
-	for k := range e.Data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var attrs []slog.Attr
-	for _, k := range keys {
-		attrs = append(attrs, slog.Any(k, e.Data[k]))
-	}
-	logger.LogAttrs(context.Background(), level, fmt.Sprint(e.Message), attrs...)
-	return nil
 }
 
 // logf logs a formatted message with the command's logger.

@@ -159,7 +159,8 @@ func renderCmd(c *cli.Context) error {
 
 	quiet := anyBool(c, "quiet")
 	res, err := render.RenderSet(render.SetOptions{
-		Out: out, Split: split, Kits: selected,
+		Logger: logger,
+		Out:    out, Split: split, Kits: selected,
 		Tracks: c.Int("tracks"), First: c.Int("first"), Seconds: c.Float64("seconds"),
 		Seed: c.Uint64("seed"), Style: c.String("style"), MIDI: midi,
 		Options: render.Options{Layout: layout, Other: c.Bool("other"), Augment: c.Bool("augment")},

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/sirupsen/logrus"
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/audio"
@@ -316,18 +315,16 @@ func separatorOptions(c *cli.Context) (separator.Options, error) {
 	var o separator.Options
 	var err error
 	o.Device = strings.ToLower(strings.TrimSpace(c.String("device")))
-	if o.Device != "auto" {
-		if _, err := torch.ParseDevice(o.Device); err != nil {
-			return o, usagef("--device %q: want auto, cpu, cuda, cuda:N or mps", c.String("device"))
-		}
+	if _, err := torch.ParseDevice(o.Device); err != nil {
+		return o, usagef("--device %q: want auto, cpu, cuda, cuda:N or mps", c.String("device"))
 	}
-	if o.Precision, err = oneOf[separator.Precision]("precision", c.String("precision"), "auto", "fp32", "fp16", "bf16"); err != nil {
+	if o.Precision, err = flagEnum(c, "precision", separator.ParsePrecision); err != nil {
 		return o, err
 	}
-	if o.STFT, err = oneOf[separator.STFTPlacement]("stft", c.String("stft"), "auto", "model", "go"); err != nil {
+	if o.STFT, err = flagEnum(c, "stft", separator.ParseSTFTPlacement); err != nil {
 		return o, err
 	}
-	if o.Mode, err = oneOf[separator.Mode]("mode", c.String("mode"), "msst", "uvr"); err != nil {
+	if o.Mode, err = flagEnum(c, "mode", separator.ParseMode); err != nil {
 		return o, err
 	}
 	for _, f := range []struct {
@@ -349,7 +346,7 @@ func separatorOptions(c *cli.Context) (separator.Options, error) {
 		}
 		*f.dst = v
 	}
-	o.Logger = logrus.StandardLogger() // TEMPORARY: the command's logger once the separator takes *slog.Logger
+	o.Logger = logger
 	return o, nil
 }
 
@@ -384,15 +381,15 @@ func checkRange(flag string, v, most int) error {
 	return nil
 }
 
-// oneOf checks that a flag's value is one of allowed (any case).
-func oneOf[T ~string](flag, v string, allowed ...string) (T, error) {
-	v = strings.ToLower(strings.TrimSpace(v))
-	for _, a := range allowed {
-		if v == a {
-			return T(v), nil
-		}
+// flagEnum parses the value of flag with the separator's own parser and
+// turns a wrong value into a usage error listing the valid ones.
+func flagEnum[T ~string](c *cli.Context, flag string, parse func(string) (T, error)) (T, error) {
+	v, err := parse(c.String(flag))
+	var ve *separator.ValueError
+	if errors.As(err, &ve) {
+		return v, usagef("--%s %q: want %s", flag, strings.ToLower(strings.TrimSpace(ve.Value)), strings.Join(ve.Valid, ", "))
 	}
-	return "", usagef("--%s %q: want %s", flag, v, strings.Join(allowed, ", "))
+	return v, err
 }
 
 // parseEncoding checks --format and --bit-depth.

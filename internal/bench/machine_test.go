@@ -24,34 +24,6 @@ func TestSlug(t *testing.T) {
 	}
 }
 
-func TestParseCPUInfo(t *testing.T) {
-	info := []byte(`processor	: 0
-model name	: Intel(R) Xeon(R)   Processor
-physical id	: 0
-core id		: 0
-cpu MHz		: 2000.000
-
-processor	: 1
-model name	: Intel(R) Xeon(R)   Processor
-physical id	: 0
-core id		: 0
-cpu MHz		: 3000.000
-
-processor	: 2
-model name	: Intel(R) Xeon(R)   Processor
-physical id	: 0
-core id		: 1
-cpu MHz		: 2500.000
-`)
-	name, cores, mhz := parseCPUInfo(info, "fallback")
-	if name != "Intel(R) Xeon(R) Processor" || cores != 2 || mhz != 2500 {
-		t.Errorf("parseCPUInfo = %q, %d cores, %g MHz; want the name, 2 cores, 2500 MHz", name, cores, mhz)
-	}
-	if name, cores, _ := parseCPUInfo([]byte("processor : 0\n"), "amd64 CPU"); name != "amd64 CPU" || cores != 0 {
-		t.Errorf("no model name: %q, %d cores; want the fallback and 0", name, cores)
-	}
-}
-
 func TestFinishShared(t *testing.T) {
 	m := Machine{OS: "linux", CPU: "c", LogicalCPUs: 2, LoadStart: Load{1.5, 1, 1}}
 	m.Finish()

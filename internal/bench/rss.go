@@ -3,6 +3,8 @@ package bench
 import (
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 )
 
 // ResetPeakRSS restarts the kernel's record of this process's peak resident
@@ -24,4 +26,16 @@ func PeakRSS() int64 {
 		return peakRSSOther()
 	}
 	return memInfoField(b, "VmHWM:")
+}
+
+// memInfoField returns a "Name:  N kB" field of /proc/self/status in bytes.
+func memInfoField(b []byte, field string) int64 {
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == field {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

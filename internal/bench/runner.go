@@ -4,14 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
 	"github.com/drumsplit/drumsplit/torch"
@@ -44,7 +44,7 @@ type Config struct {
 	// Progress, when set, receives each finished result and the tool
 	// (ToolDrumsplit or ToolReference) that measured it.
 	Progress func(tool string, r Result)
-	Logger   logrus.FieldLogger
+	Logger   *slog.Logger
 }
 
 // Measure runs the grid and returns the run. Failures of single grid points
@@ -66,7 +66,7 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = logrus.StandardLogger()
+		log = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
 	mdl, err := describeModel(cfg.Model)
@@ -117,7 +117,7 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 		}
 		for _, p := range precs {
 			if !Supported(d.Device.Type.String(), p) {
-				log.Warnf("%s has no %s; skipped", d.Device, p)
+				log.Warn(fmt.Sprintf("%s has no %s; skipped", d.Device, p))
 				continue
 			}
 			for _, b := range cfg.Batches {
@@ -148,7 +148,7 @@ func Measure(ctx context.Context, cfg Config) (*Run, error) {
 // measureOne measures one grid point: drumsplit's result, the reference's
 // when there is one, and an error only when the reference broke down.
 func measureOne(ctx context.Context, cfg Config, d torch.DeviceInfo, prec string, overlap, batch int,
-	stft separator.STFTPlacement, log logrus.FieldLogger) (Result, *Result, error) {
+	stft separator.STFTPlacement, log *slog.Logger) (Result, *Result, error) {
 	p := &point{cfg: cfg, dev: d, log: log,
 		res: Result{Device: d.Device.String(), DeviceName: d.Name, Precision: prec, Overlap: overlap, Batch: batch}}
 	p.open(ctx, stft)
@@ -193,7 +193,7 @@ func measureOne(ctx context.Context, cfg Config, d torch.DeviceInfo, prec string
 type point struct {
 	cfg        Config
 	dev        torch.DeviceInfo
-	log        logrus.FieldLogger
+	log        *slog.Logger
 	res        Result
 	sep        *separator.Separator
 	start      time.Time
@@ -205,7 +205,7 @@ type point struct {
 func (p *point) fail(err error) {
 	if p.res.Error == "" {
 		p.res.Error = oneLine(err)
-		p.log.WithError(err).Warnf("%s %s overlap %d batch %d failed", p.res.Device, p.res.Precision, p.res.Overlap, p.res.Batch)
+		p.log.Warn(fmt.Sprintf("%s %s overlap %d batch %d failed: %v", p.res.Device, p.res.Precision, p.res.Overlap, p.res.Batch, err))
 	}
 }
 
@@ -216,7 +216,7 @@ func (p *point) open(ctx context.Context, stft separator.STFTPlacement) {
 	sep, err := separator.Open(p.cfg.Model, separator.Options{
 		Device: r.Device, StrictDevice: true, Precision: separator.Precision(r.Precision),
 		STFT: stft, Mode: separator.ModeMSST, Overlap: r.Overlap, BatchSize: r.Batch,
-		Threads: p.cfg.Threads, Logger: p.log,
+		Threads: p.cfg.Threads,
 	})
 	if err != nil {
 		p.fail(err)
@@ -336,7 +336,7 @@ func gpus(infos []torch.DeviceInfo) []GPU {
 		g := GPU{Device: i.Device.String(), Name: i.Name, MemoryBytes: i.TotalMemory}
 		if i.Device.Type == torch.CUDA {
 			if driver == "" {
-				driver = NVIDIADriver()
+				driver = host.NVIDIADriver()
 			}
 			g.Driver = driver
 		}

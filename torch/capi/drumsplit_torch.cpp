@@ -14,7 +14,6 @@
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
-#include <caffe2/serialize/inline_container.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 #include <torch/version.h>
@@ -47,9 +46,13 @@
 
 struct ds_module {
   torch::jit::Module mod;
-  torch::jit::ExtraFilesMap extra;  // every extra/ file of the archive
   at::Device device{at::kCPU};
-  at::ScalarType dtype = at::kFloat;
+  // The parameters and buffers as loaded, in the order of
+  // mod.parameters() then mod.buffers(), on the host. Kept from the first
+  // ds_module_to_dtype on, so that every conversion starts from the file's
+  // own values: converting to fp16 and back to fp32 gives back the fp32
+  // weights bit for bit, without reading the file again.
+  std::vector<at::Tensor> loaded;
 };
 
 struct ds_result {
@@ -64,33 +67,6 @@ struct ds_error : std::runtime_error {
   ds_error(ds_status s, const std::string &msg) : std::runtime_error(msg), status(s) {}
 };
 
-// one_line turns a libtorch message into a single readable line. TorchScript
-// interpreter errors carry a serialized-code traceback whose last line holds
-// the actual error ("RuntimeError: ..."); everything else is joined.
-std::string one_line(const std::string &msg) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start <= msg.size()) {
-    size_t end = msg.find('\n', start);
-    if (end == std::string::npos) end = msg.size();
-    std::string line = msg.substr(start, end - start);
-    size_t a = line.find_first_not_of(" \t\r");
-    size_t b = line.find_last_not_of(" \t\r");
-    if (a != std::string::npos) lines.push_back(line.substr(a, b - a + 1));
-    start = end + 1;
-  }
-  if (lines.empty()) return "unknown error";
-  if (msg.find("The following operation failed in the TorchScript interpreter") != std::string::npos) {
-    return lines.back();
-  }
-  std::string out;
-  for (const auto &l : lines) {
-    if (!out.empty()) out += ' ';
-    out += l;
-  }
-  return out;
-}
-
 void set_err(char *err, size_t errlen, const std::string &msg) {
   if (err == nullptr || errlen == 0) return;
   size_t n = std::min(msg.size(), errlen - 1);
@@ -103,33 +79,35 @@ bool looks_oom(const std::string &msg) {
          msg.find("OutOfMemory") != std::string::npos;
 }
 
-// guard runs fn, turning every exception into a status and an error message
-// prefixed with op. It is the only place exceptions are caught.
+// guard runs fn, turning every exception into a status and a message. It
+// is the only place exceptions are caught. Messages are libtorch's own,
+// possibly several lines long (TorchScript tracebacks): the caller picks
+// the line that matters.
 template <typename F>
-ds_status guard(const char *op, char *err, size_t errlen, F &&fn) {
+ds_status guard(char *err, size_t errlen, F &&fn) {
   set_err(err, errlen, "");
   try {
     fn();
     return DS_OK;
   } catch (const ds_error &e) {
-    set_err(err, errlen, std::string(op) + ": " + e.what());
+    set_err(err, errlen, e.what());
     return e.status;
   } catch (const c10::OutOfMemoryError &e) {
-    set_err(err, errlen, std::string(op) + ": out of memory: " + one_line(e.what_without_backtrace()));
+    set_err(err, errlen, e.what_without_backtrace());
     return DS_ERR_OOM;
   } catch (const c10::Error &e) {
-    std::string msg = one_line(e.what_without_backtrace());
-    set_err(err, errlen, std::string(op) + ": " + msg);
+    std::string msg = e.what_without_backtrace();
+    set_err(err, errlen, msg);
     return looks_oom(msg) ? DS_ERR_OOM : DS_ERR_TORCH;
   } catch (const std::bad_alloc &) {
-    set_err(err, errlen, std::string(op) + ": out of memory");
+    set_err(err, errlen, "out of memory");
     return DS_ERR_OOM;
   } catch (const std::exception &e) {
-    std::string msg = one_line(e.what());
-    set_err(err, errlen, std::string(op) + ": " + msg);
+    std::string msg = e.what();
+    set_err(err, errlen, msg);
     return looks_oom(msg) ? DS_ERR_OOM : DS_ERR_TORCH;
   } catch (...) {
-    set_err(err, errlen, std::string(op) + ": unknown C++ exception");
+    set_err(err, errlen, "unknown C++ exception");
     return DS_ERR_TORCH;
   }
 }
@@ -230,7 +208,7 @@ int ds_get_num_threads(void) {
 }
 
 ds_status ds_set_num_threads(int n, char *err, size_t errlen) {
-  return guard("set threads", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     if (n < 1) throw ds_error(DS_ERR_INVALID, "thread count must be at least 1, got " + std::to_string(n));
     at::set_num_threads(n);
   });
@@ -246,7 +224,7 @@ int ds_cuda_device_count(void) {
 
 ds_status ds_cuda_device_info(int index, char *name, size_t namelen, int64_t *total_bytes, int64_t *free_bytes,
                               char *err, size_t errlen) {
-  return guard("cuda device info", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     at::Device dev = device_of(DS_CUDA, index);
 #ifdef DRUMSPLIT_WITH_CUDA
     cudaDeviceProp prop;
@@ -279,7 +257,7 @@ int ds_mps_available(void) {
 }
 
 ds_status ds_synchronize(int device_type, int index, char *err, size_t errlen) {
-  return guard("synchronize", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     at::Device dev = device_of(device_type, index);
     if (dev.is_cuda()) {
 #ifdef DRUMSPLIT_WITH_CUDA
@@ -301,7 +279,7 @@ ds_status ds_synchronize(int device_type, int index, char *err, size_t errlen) {
 }
 
 ds_status ds_empty_cache(int device_type, int index, char *err, size_t errlen) {
-  return guard("empty cache", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     at::Device dev = device_of(device_type, index);
     if (dev.is_cuda()) {
 #ifdef DRUMSPLIT_WITH_CUDA
@@ -317,7 +295,7 @@ ds_status ds_empty_cache(int device_type, int index, char *err, size_t errlen) {
 }
 
 ds_status ds_peak_memory(int device_type, int index, int64_t *bytes, char *err, size_t errlen) {
-  return guard("peak memory", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     at::Device dev = device_of(device_type, index);
     if (bytes == nullptr) throw ds_error(DS_ERR_INVALID, "bytes is NULL");
 #ifdef DRUMSPLIT_WITH_CUDA
@@ -333,7 +311,7 @@ ds_status ds_peak_memory(int device_type, int index, int64_t *bytes, char *err, 
 }
 
 ds_status ds_reset_peak_memory(int device_type, int index, char *err, size_t errlen) {
-  return guard("reset peak memory", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     at::Device dev = device_of(device_type, index);
 #ifdef DRUMSPLIT_WITH_CUDA
     if (dev.is_cuda()) {
@@ -346,38 +324,35 @@ ds_status ds_reset_peak_memory(int device_type, int index, char *err, size_t err
 }
 
 ds_status ds_module_load(const char *path, int device_type, int index, ds_module **out, char *err, size_t errlen) {
-  return guard("load", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     if (path == nullptr || out == nullptr) throw ds_error(DS_ERR_INVALID, "path or out is NULL");
     at::Device dev = device_of(device_type, index);
-    {
-      std::ifstream f(path, std::ios::binary);
-      if (!f) throw ds_error(DS_ERR_IO, std::string(path) + ": " + std::strerror(errno));
-    }
-    // List the archive's extra files first so that torch::jit::load fills
-    // them all in: it only reads the names already present in the map.
-    torch::jit::ExtraFilesMap extra;
-    try {
-      caffe2::serialize::PyTorchStreamReader reader(path);
-      const std::string prefix = "extra/";
-      for (const auto &rec : reader.getAllRecords()) {
-        if (rec.compare(0, prefix.size(), prefix) == 0 && rec.size() > prefix.size()) {
-          extra[rec.substr(prefix.size())] = "";
-        }
-      }
-    } catch (const c10::Error &e) {
-      throw ds_error(DS_ERR_IO,
-                     std::string(path) + ": not a TorchScript archive (" + one_line(e.what_without_backtrace()) + ")");
-    }
+    // The file is opened once, here: torch::jit::load(path) would open it
+    // twice (once to sniff the format, once to read it).
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw ds_error(DS_ERR_IO, std::strerror(errno));
     // Load on the CPU, then move: loading straight onto MPS fails before 2.x,
     // and the CPU copy lets us convert dtypes before touching the device.
     auto m = std::make_unique<ds_module>();
     {
       torch::NoGradGuard no_grad;
-      m->mod = torch::jit::load(path, at::Device(at::kCPU), extra);
+      try {
+        m->mod = torch::jit::load(f, at::Device(at::kCPU));
+      } catch (const c10::Error &e) {
+        // The zip reader's complaints mean the file is no TorchScript
+        // archive at all (truncated, another format, a torch.save
+        // checkpoint, a zip without TorchScript records); anything else is
+        // a real model that libtorch cannot load, and keeps its status.
+        // The first line is the one users see.
+        std::string msg = e.what_without_backtrace();
+        if (msg.find("PytorchStreamReader") != std::string::npos || msg.find("hasRecord(") != std::string::npos) {
+          throw ds_error(DS_ERR_IO, "not a TorchScript archive\n" + msg);
+        }
+        throw;
+      }
       m->mod.eval();
       if (!dev.is_cpu()) m->mod.to(dev);
     }
-    m->extra = std::move(extra);
     m->device = dev;
     *out = m.release();
   });
@@ -390,22 +365,6 @@ void ds_module_free(ds_module *m) {
   }
 }
 
-ds_status ds_module_extra_file(const ds_module *m, const char *name, void *buf, size_t buflen, size_t *size,
-                               char *err, size_t errlen) {
-  return guard("extra file", err, errlen, [&] {
-    if (m == nullptr || name == nullptr) throw ds_error(DS_ERR_INVALID, "module or name is NULL");
-    auto it = m->extra.find(name);
-    if (it == m->extra.end()) throw ds_error(DS_ERR_NOT_FOUND, std::string("no extra file \"") + name + "\" in the archive");
-    if (size) *size = it->second.size();
-    if (buf == nullptr && buflen == 0) return;
-    if (buflen < it->second.size()) {
-      throw ds_error(DS_ERR_INVALID, "buffer of " + std::to_string(buflen) + " bytes too small for " +
-                                         std::to_string(it->second.size()));
-    }
-    std::memcpy(buf, it->second.data(), it->second.size());
-  });
-}
-
 int ds_module_has_method(const ds_module *m, const char *method) {
   try {
     if (m == nullptr || method == nullptr) return 0;
@@ -416,20 +375,39 @@ int ds_module_has_method(const ds_module *m, const char *method) {
 }
 
 ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) {
-  return guard("convert", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     if (m == nullptr) throw ds_error(DS_ERR_INVALID, "module is NULL");
     at::ScalarType st = scalar_of(dtype);
     torch::NoGradGuard no_grad;
-    m->mod.to(st);
-    m->dtype = st;
+    std::vector<at::Tensor> state;
+    for (const at::Tensor &t : m->mod.parameters()) state.push_back(t);
+    for (const at::Tensor &t : m->mod.buffers()) state.push_back(t);
+    if (m->loaded.empty()) {
+      // First conversion: keep the values as loaded. detach() shares the
+      // storage without copying and Module::to gives the module new
+      // storage, so on the CPU this costs no copy; a device module keeps a
+      // host copy.
+      m->loaded.reserve(state.size());
+      for (const at::Tensor &t : state) {
+        m->loaded.push_back(t.device().is_cpu() ? t.detach() : t.detach().to(at::kCPU));
+      }
+      m->mod.to(st);
+      return;
+    }
+    if (m->loaded.size() != state.size()) {
+      throw ds_error(DS_ERR_INVALID, "the module's parameters changed since it was loaded");
+    }
+    // What Module::to(dtype) does (set_data on every parameter and buffer),
+    // from the loaded values instead of the current ones.
+    for (size_t i = 0; i < state.size(); i++) {
+      state[i].set_data(m->loaded[i].to(m->device, st, /*non_blocking=*/false, /*copy=*/true));
+    }
   });
 }
 
 ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes,
-                        const size_t *ndims, const float *const *data, int flags, ds_result **out, char *err,
-                        size_t errlen) {
-  std::string op = std::string("run ") + (method ? method : "(null)");
-  return guard(op.c_str(), err, errlen, [&] {
+                        const size_t *ndims, const float *const *data, ds_result **out, char *err, size_t errlen) {
+  return guard(err, errlen, [&] {
     if (m == nullptr || method == nullptr || out == nullptr) throw ds_error(DS_ERR_INVALID, "module, method or out is NULL");
     if (n_inputs > 0 && (shapes == nullptr || ndims == nullptr || data == nullptr)) {
       throw ds_error(DS_ERR_INVALID, "inputs are NULL");
@@ -438,7 +416,6 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
     if (!fn) throw ds_error(DS_ERR_NOT_FOUND, "the module has no method \"" + std::string(method) + "\"");
 
     c10::InferenceMode inference;
-    const bool cast = (flags & DS_RUN_CAST_INPUTS) && m->dtype != at::kFloat;
     std::vector<c10::IValue> args;
     args.reserve(n_inputs);
     for (size_t i = 0; i < n_inputs; i++) {
@@ -453,7 +430,7 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
       // from_blob aliases the caller's memory; the copy below (copy=true even
       // on the CPU) guarantees no output can alias it after we return.
       at::Tensor host = torch::from_blob(const_cast<float *>(data[i]), shape, at::kFloat);
-      args.emplace_back(host.to(m->device, cast ? m->dtype : at::kFloat, /*non_blocking=*/false, /*copy=*/true));
+      args.emplace_back(host.to(m->device, at::kFloat, /*non_blocking=*/false, /*copy=*/true));
     }
     c10::IValue ret = (*fn)(std::move(args));
     auto r = std::make_unique<ds_result>();
@@ -472,7 +449,7 @@ size_t ds_result_shape(const ds_result *r, size_t i, int64_t *dims, size_t maxdi
 }
 
 ds_status ds_result_copy(const ds_result *r, size_t i, float *dst, size_t n, char *err, size_t errlen) {
-  return guard("copy output", err, errlen, [&] {
+  return guard(err, errlen, [&] {
     if (r == nullptr || i >= r->outputs.size()) throw ds_error(DS_ERR_INVALID, "no output " + std::to_string(i));
     const at::Tensor &t = r->outputs[i];
     if (static_cast<size_t>(t.numel()) != n) {

@@ -6,9 +6,11 @@
  * can call it through dlopen/dlsym or LoadLibrary/GetProcAddress.
  *
  * Conventions:
- *   - Every fallible function returns a ds_status and writes a NUL-terminated,
- *     one-line message into the caller's buffer err[0..errlen) on failure
- *     (err may be NULL when errlen is 0). There is no hidden "last error".
+ *   - Every fallible function returns a ds_status and writes a NUL-terminated
+ *     message into the caller's buffer err[0..errlen) on failure (err may be
+ *     NULL when errlen is 0). There is no hidden "last error". The message
+ *     is libtorch's own text where libtorch failed, which can span several
+ *     lines (TorchScript tracebacks); callers pick the line they show.
  *   - No C++ exception ever leaves the library: c10::Error, std::exception and
  *     anything else are caught and turned into a status.
  *   - Handles are opaque. A ds_module may be used from any thread but not from
@@ -17,6 +19,14 @@
  *     memory. The library never keeps a pointer to caller memory after a call
  *     returns.
  *   - Devices are named by (type, index); index is ignored for CPU and MPS.
+ *
+ * Adding a function: declare it below as DS_API, with named parameters and
+ * a comment; implement it in drumsplit_torch.cpp (fallible work inside
+ * guard()); bump DS_ABI_VERSION if an existing signature or meaning
+ * changed; run `go generate ./torch`. The Go binding's function table,
+ * symbol list and dsg_* wrappers (torch/shim_gen.[ch]) are generated from
+ * the DS_API declarations of this file, and torch/internal/abigen's
+ * TestGenerated fails while they are stale. Then call dsg_<name> from Go.
  */
 #ifndef DRUMSPLIT_TORCH_H
 #define DRUMSPLIT_TORCH_H
@@ -35,7 +45,7 @@ extern "C" {
 #endif
 
 /* DS_ABI_VERSION changes whenever a signature or a meaning changes. */
-#define DS_ABI_VERSION 1
+#define DS_ABI_VERSION 2
 
 /* Status codes. Values are part of the ABI. */
 typedef enum ds_status {
@@ -44,7 +54,7 @@ typedef enum ds_status {
     DS_ERR_TORCH = 2,       /* libtorch raised an error (model, shape, dtype mismatch, ...) */
     DS_ERR_OOM = 3,         /* a device or host allocation failed */
     DS_ERR_DEVICE = 4,      /* the requested device is not available in this build or machine */
-    DS_ERR_NOT_FOUND = 5,   /* no such method or extra file */
+    DS_ERR_NOT_FOUND = 5,   /* no such method */
     DS_ERR_UNSUPPORTED = 6, /* the operation does not exist for this device or libtorch */
     DS_ERR_IO = 7           /* the model file cannot be read or is not a TorchScript archive */
 } ds_status;
@@ -62,9 +72,6 @@ typedef enum ds_dtype {
     DS_FLOAT16 = 1,
     DS_BFLOAT16 = 2
 } ds_dtype;
-
-/* Flags for ds_module_run. */
-#define DS_RUN_CAST_INPUTS 1 /* cast float32 inputs to the module's dtype on the device */
 
 /* Maximum rank of a tensor crossing the boundary. */
 #define DS_MAX_DIMS 8
@@ -114,37 +121,33 @@ DS_API ds_status ds_reset_peak_memory(int device_type, int index, char *err, siz
 
 /* ---- modules ---------------------------------------------------------- */
 
-/* ds_module_load reads the TorchScript archive at path onto the CPU, keeps
- * every extra file of the archive (see ds_module_extra_file), puts the module
- * in eval mode and moves it to the device. *out is set on success only. */
+/* ds_module_load reads the TorchScript archive at path onto the CPU (the
+ * file is opened once), puts the module in eval mode and moves it to the
+ * device. *out is set on success only. A file that is no TorchScript archive
+ * gives DS_ERR_IO. */
 DS_API ds_status ds_module_load(const char *path, int device_type, int index, ds_module **out, char *err,
                                 size_t errlen);
 /* ds_module_free releases a module; NULL is a no-op. */
 DS_API void ds_module_free(ds_module *m);
 
-/* ds_module_extra_file copies the extra file name (as saved by
- * torch.jit.save(_extra_files={name: ...})) into buf. *size always receives
- * the full size; pass buf NULL / buflen 0 to query it first. Fails with
- * DS_ERR_NOT_FOUND if the archive has no such file, DS_ERR_INVALID if buflen is
- * too small. */
-DS_API ds_status ds_module_extra_file(const ds_module *m, const char *name, void *buf, size_t buflen,
-                                      size_t *size, char *err, size_t errlen);
 /* ds_module_has_method returns 1 if the module has the method, else 0. */
 DS_API int ds_module_has_method(const ds_module *m, const char *method);
-/* ds_module_to_dtype converts the module's floating-point parameters and
- * buffers to dtype (a ds_dtype) on its device. */
+/* ds_module_to_dtype converts the module's parameters and buffers, as they
+ * were loaded, to dtype (a ds_dtype) on its device. The first call keeps
+ * the loaded values (on the host) so that every later call converts from
+ * them: fp32 -> fp16 -> fp32 gives back the fp32 weights bit for bit. */
 DS_API ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen);
 
 /* ds_module_run calls method on n_inputs float32 tensors; input i has
  * ndims[i] dimensions (1..DS_MAX_DIMS) given by shapes[i][0..ndims[i]) and its
- * data at data[i]. Inputs are copied to the module's device (and cast to the
- * module's dtype when flags has DS_RUN_CAST_INPUTS). The method must return a
+ * data at data[i]. Inputs are copied to the module's device as float32 (a
+ * module converted to another dtype casts inside). The method must return a
  * tensor, or a tuple or list of tensors. On success *out holds the outputs,
  * still on the device; read them with ds_result_* and free with
  * ds_result_free. Out-of-memory is reported as DS_ERR_OOM. */
 DS_API ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes,
-                               const size_t *ndims, const float *const *data, int flags, ds_result **out,
-                               char *err, size_t errlen);
+                               const size_t *ndims, const float *const *data, ds_result **out, char *err,
+                               size_t errlen);
 
 /* ds_result_count returns the number of output tensors. */
 DS_API size_t ds_result_count(const ds_result *r);

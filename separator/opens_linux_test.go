@@ -1,0 +1,118 @@
+package separator
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"syscall"
+	"testing"
+
+	"github.com/drumsplit/drumsplit/model"
+)
+
+// countOpens watches path with inotify and returns a function that reports
+// how many times the file has been opened since, by this process or any
+// other (the tests run nothing else on the fixtures meanwhile).
+func countOpens(t *testing.T, path string) func() int {
+	t.Helper()
+	fd, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
+	if err != nil {
+		t.Skipf("inotify: %v", err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	// inotify merges an event into an identical one still unread at the end
+	// of the queue: watching closes too keeps back-to-back opens apart.
+	if _, err := syscall.InotifyAddWatch(fd, path, syscall.IN_OPEN|syscall.IN_CLOSE); err != nil {
+		t.Skipf("inotify watch: %v", err)
+	}
+	n := 0
+	buf := make([]byte, 4096)
+	return func() int {
+		for {
+			k, err := syscall.Read(fd, buf)
+			if errors.Is(err, syscall.EAGAIN) {
+				return n
+			}
+			if err != nil {
+				t.Fatalf("inotify read: %v", err)
+			}
+			for off := 0; off+syscall.SizeofInotifyEvent <= k; {
+				mask := binary.NativeEndian.Uint32(buf[off+4:])
+				if mask&syscall.IN_OPEN != 0 {
+					n++
+				}
+				off += syscall.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(buf[off+12:]))
+			}
+		}
+	}
+}
+
+// TestOpenReadsModelOnce counts the opens of the model file: one in
+// libtorch when the caller passes the metadata it read, two (model.ReadInfo
+// and libtorch) otherwise. It used to be five: the metadata twice, and in
+// the C ABI library a probe, a listing of the archive's records and
+// torch::jit::load.
+func TestOpenReadsModelOnce(t *testing.T) {
+	needLib(t)
+	path := modelPath(t, "tiny6.pt")
+	opens := countOpens(t, path)
+
+	s, err := Open(path, Options{Device: "cpu", Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if n := opens(); n != 2 {
+		t.Errorf("Open without Info opened the model %d times, want 2", n)
+	}
+
+	info, err := model.ReadInfo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := opens()
+	s, err = Open(path, Options{Device: "cpu", Info: info, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n := opens() - before; n != 1 {
+		t.Errorf("Open with Info opened the model %d times, want 1", n)
+	}
+	if s.Info() != info {
+		t.Error("Info() is not the metadata passed in Options")
+	}
+}
+
+// TestPrecisionFallbackKeepsFile runs bf16 on the CPU, where libtorch 1.13
+// lacks a bf16 transposed convolution: the warm-up fails and the separator
+// falls back to fp32 by converting the loaded module back, not by reading
+// the file again, and the result is exactly that of an fp32 separator.
+func TestPrecisionFallbackKeepsFile(t *testing.T) {
+	needLib(t)
+	path := modelPath(t, "tiny6.pt")
+	info, err := model.ReadInfo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens := countOpens(t, path)
+	s := openT(t, "tiny6.pt", Options{Precision: BF16, Info: info})
+	if s.Precision() != FP32 {
+		t.Skipf("bf16 works on this CPU (precision %s): no fallback to test", s.Precision())
+	}
+	if n := opens(); n != 1 {
+		t.Errorf("Open with a precision fallback opened the model %d times, want 1", n)
+	}
+	ref := openT(t, "tiny6.pt", Options{Precision: FP32, Info: info})
+	x := noise(3*info.ChunkSize/2, 7)
+	got, want := sepBuffer(t, s, x), sepBuffer(t, ref, x)
+	for st := range want {
+		for ch := range 2 {
+			for i, w := range want[st][ch] {
+				if g := got[st][ch][i]; math.Float32bits(g) != math.Float32bits(w) {
+					t.Fatalf("stem %d ch %d sample %d: %g after the fallback, %g in fp32", st, ch, i, g, w)
+				}
+			}
+		}
+	}
+}
