@@ -346,7 +346,6 @@ func separatorOptions(c *cli.Context) (separator.Options, error) {
 		}
 		*f.dst = v
 	}
-	o.Logger = logger
 	return o, nil
 }
 
@@ -530,7 +529,9 @@ func selectStems(flag string, stems []string) ([]int, error) {
 
 // openModel loads the model onto the device once for every input.
 func openModel(cfg *separateConfig) (*job.Model, error) {
-	m, err := job.Open(cfg.modelPath, cfg.opts)
+	opts := cfg.opts
+	opts.Logger = logger // the one in place now, which routes lines through the ui
+	m, err := job.Open(cfg.modelPath, opts)
 	if err != nil {
 		logLibraryDetail(err)
 		var le *torch.LibraryError
