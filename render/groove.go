@@ -422,9 +422,6 @@ func (b *bar) chance(p float64) bool { return b.g.rng.Float64() < p*b.sec.variat
 // prob reports true with probability p.
 func (b *bar) prob(p float64) bool { return b.g.rng.Float64() < p }
 
-// inFill reports whether step lies in the bar's fill.
-func (b *bar) inFill(step int) bool { return step >= b.fillFrom }
-
 // beat returns the grid step of beat i.
 func (b *bar) beat(i int) int { return i * b.perBeat }
 
