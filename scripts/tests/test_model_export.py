@@ -18,6 +18,7 @@ import export_model
 import make_random_checkpoint
 from drumsplit_model import (ExportError, TFCTDFNet, half_weights, load_config, parse_config,
                              random_state_dict)
+from drumsplit_model.checkpoint import UnsafeCheckpointWarning
 from drumsplit_model.export import sha256_file
 
 TINY = os.path.join(CONFIGS, "tiny_6stem.yaml")
@@ -249,8 +250,9 @@ def test_legacy_format(tmp_path, tiny):
     export_model.export_model(ck, TINY, str(tmp_path / "m.pt"))
     torch.save({"state_dict": sd, "best": 1.5}, ck, _use_new_zipfile_serialization=False)
     msg = one_line_error(export_model.export_model, ck, TINY, str(tmp_path / "m.pt"))
-    assert "pre-1.6 format" in msg and "--trust-checkpoint" in msg
-    export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
+    assert "not a torch zip archive at offset 0" in msg and "--trust-checkpoint" in msg
+    with pytest.warns(UnsafeCheckpointWarning):
+        export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
 
 
 def test_torchscript_given_as_checkpoint(tmp_path, tiny):
@@ -268,8 +270,9 @@ def test_unsafe_checkpoint_needs_trust(tmp_path, tiny):
     ck = str(tmp_path / "c.ckpt")
     torch.save({"state_dict": sd, "args": argparse.Namespace(lr=1)}, ck)
     msg = one_line_error(export_model.export_model, ck, TINY, str(tmp_path / "m.pt"))
-    assert "--trust-checkpoint" in msg
-    export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
+    assert "argparse.Namespace" in msg and "--trust-checkpoint" in msg
+    with pytest.warns(UnsafeCheckpointWarning, match="argparse.Namespace"):
+        export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
 
 
 # --- the command line tools -------------------------------------------------
