@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -224,12 +225,13 @@ func TestReadInfoErrors(t *testing.T) {
 				t.Fatalf("got %v, want a FormatError %v", err, c.want)
 			}
 			msg := err.Error()
-			if fe.Path != c.path || !strings.HasPrefix(msg, c.path+": ") || strings.Contains(msg, "\n") || !strings.Contains(msg, c.detail) {
+			if fe.Path != c.path || !strings.HasPrefix(msg, "model "+strconv.Quote(c.path)+": ") || strings.Contains(msg, "\n") || !strings.Contains(msg, c.detail) {
 				t.Errorf("message %q (want path prefix, one line, %q)", msg, c.detail)
 			}
 		})
 	}
-	if _, err := ReadInfo(filepath.Join(dir, "missing.pt")); !errors.Is(err, os.ErrNotExist) {
+	missing := filepath.Join(dir, "missing.pt")
+	if _, err := ReadInfo(missing); !errors.Is(err, os.ErrNotExist) || err.Error() != "model "+strconv.Quote(missing)+": no such file or directory" {
 		t.Errorf("missing file: %v", err)
 	}
 	// A metadata file that only differs in unknown fields is fine (forward compatible).
