@@ -3,6 +3,7 @@ package model
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -152,4 +153,103 @@ func TestReadInfoFromMemory(t *testing.T) {
 	if !errors.Is(err, ErrCorrupt) || !strings.HasPrefix(err.Error(), "model is damaged: record ") {
 		t.Errorf("got %v", err)
 	}
+}
+
+// TestReadInfoWeightsDigest: a tensor record changed together with its CRC
+// (so that only weights_sha256 can tell) is ErrCorrupt, and so are two
+// records whose contents swapped places.
+func TestReadInfoWeightsDigest(t *testing.T) {
+	_, z := readFixture(t, "tiny6.pt")
+	info, err := ReadInfo(filepath.Join(fixtures, "tiny6.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.WeightsSHA256) != 64 {
+		t.Fatalf("tiny6.pt has no weights_sha256 (regenerate with make fixtures-models): %q", info.WeightsSHA256)
+	}
+	dir := t.TempDir()
+	target := weightRecord(t, z).Name
+
+	same := filepath.Join(dir, "same.pt")
+	rewrite(t, z, same, func(name string, data []byte) []byte { return data })
+	if _, err := ReadInfo(same); err != nil {
+		t.Fatalf("unchanged records in a rewritten archive: %v", err)
+	}
+
+	changed := filepath.Join(dir, "changed.pt")
+	rewrite(t, z, changed, func(name string, data []byte) []byte {
+		if name == target {
+			data = bytes.Clone(data)
+			data[len(data)/2] ^= 0x10
+		}
+		return data
+	})
+	wantCorrupt(t, changed, "weights checksum mismatch")
+
+	// tiny6/data/1 and data/2 are two 16-byte tensors (norm weight and bias).
+	swapped := filepath.Join(dir, "swapped.pt")
+	a, b := readRecordNamed(t, z, "tiny6/data/1"), readRecordNamed(t, z, "tiny6/data/2")
+	if len(a) != len(b) || bytes.Equal(a, b) {
+		t.Fatalf("records 1 and 2 are %d and %d bytes", len(a), len(b))
+	}
+	rewrite(t, z, swapped, func(name string, data []byte) []byte {
+		switch name {
+		case "tiny6/data/1":
+			return b
+		case "tiny6/data/2":
+			return a
+		}
+		return data
+	})
+	wantCorrupt(t, swapped, "weights checksum mismatch")
+}
+
+// TestReadInfoWithoutDigest: files exported before weights_sha256 existed
+// still load, and the CRC check still guards them.
+func TestReadInfoWithoutDigest(t *testing.T) {
+	_, z := readFixture(t, "tiny6.pt")
+	old := filepath.Join(t.TempDir(), "old.pt")
+	rewrite(t, z, old, func(name string, data []byte) []byte {
+		if !strings.HasSuffix(name, "/"+MetadataFile) {
+			return data
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "weights_sha256")
+		out, _ := json.Marshal(m)
+		return out
+	})
+	info, err := ReadInfo(old)
+	if err != nil || info.WeightsSHA256 != "" {
+		t.Fatalf("old file: %v (weights_sha256 %q)", err, info.WeightsSHA256)
+	}
+	data, err := os.ReadFile(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z2, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := weightRecord(t, z2)
+	off, _ := f.DataOffset()
+	data[off+1] ^= 0x04
+	os.WriteFile(old, data, 0o644)
+	wantCorrupt(t, old, "record "+strconv.Quote(f.Name)+" fails its CRC-32 check")
+}
+
+func readRecordNamed(t *testing.T, z *zip.Reader, name string) []byte {
+	t.Helper()
+	rc, err := z.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

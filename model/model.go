@@ -5,7 +5,10 @@
 // extra file extra/drumsplit.json: sample rate, STFT geometry, chunk size,
 // stem names, the runner defaults of its MSST config, and where it came
 // from. ReadInfo reads that file straight from the zip, so describing a
-// model needs neither libtorch nor loading the weights.
+// model needs neither libtorch nor loading the weights, and in the same open
+// checks that the file is intact (every record's CRC-32, and the tensor
+// records' weights_sha256 when the file has one) and sane (sizes within the
+// Max… limits, a regular file).
 //
 // The format is specified in docs/ARCHITECTURE.md ("The exported model format").
 package model
