@@ -42,8 +42,10 @@ def weights_sha256(path: str) -> str:
     """The weights digest of the model archive at path (docs/ARCHITECTURE.md):
     hex SHA-256 over the tensor records "<top>/data/<key>" in ascending byte
     order of "data/<key>", each fed as that name (UTF-8), a zero byte, its
-    size as a big-endian uint64, and its bytes. The metadata record is not
-    part of it, so the digest can be stored in the same archive."""
+    size as a big-endian uint64, and the SHA-256 of its bytes. The metadata
+    record is not part of it, so the digest can be stored in the same
+    archive; hashing each record on its own lets readers check them in
+    parallel."""
     with zipfile.ZipFile(path) as z:
         records = []
         for info in z.infolist():
@@ -53,10 +55,11 @@ def weights_sha256(path: str) -> str:
         records.sort(key=lambda r: r[0])
         h = hashlib.sha256()
         for name, info in records:
-            h.update(name + b"\0" + info.file_size.to_bytes(8, "big"))
+            rh = hashlib.sha256()
             with z.open(info) as f:
                 for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
+                    rh.update(block)
+            h.update(name + b"\0" + info.file_size.to_bytes(8, "big") + rh.digest())
     return h.hexdigest()
 
 

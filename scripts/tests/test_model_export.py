@@ -326,7 +326,7 @@ def test_weights_digest(tmp_path, tiny):
         h = hashlib.sha256()
         for n in names:
             data = z.read("a/" + n)
-            h.update(n.encode() + b"\0" + len(data).to_bytes(8, "big") + data)
+            h.update(n.encode() + b"\0" + len(data).to_bytes(8, "big") + hashlib.sha256(data).digest())
     assert len(names) == len(sd)
     keys = list(stored)
     assert keys.index("weights_sha256") == keys.index("checkpoint_sha256") + 1
