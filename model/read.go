@@ -105,8 +105,7 @@ func checkRegular(path string, mode fs.FileMode) error {
 // ioError wraps an OS error for path as one line without the path an
 // *fs.PathError would repeat ("model "x.pt": permission denied").
 func ioError(path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if pe, ok := err.(*fs.PathError); ok {
 		err = pe.Err
 	}
 	return &fileError{path: path, err: err}
