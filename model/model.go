@@ -5,21 +5,23 @@
 // extra file extra/drumsplit.json: sample rate, STFT geometry, chunk size,
 // stem names, the runner defaults of its MSST config, and where it came
 // from. ReadInfo reads that file straight from the zip, so describing a
-// model needs neither libtorch nor loading the weights.
+// model needs neither libtorch nor loading the weights, and in the same open
+// checks that the file is intact (every record's CRC-32, and the tensor
+// records' weights_sha256 when the file has one) and sane (sizes within the
+// Max… limits, a regular file).
 //
 // The format is specified in docs/ARCHITECTURE.md ("The exported model format").
 package model
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path"
+	"reflect"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The metadata format this package reads.
@@ -31,46 +33,6 @@ const (
 	// MetadataFile is the metadata's path inside the archive's top folder.
 	MetadataFile = "extra/drumsplit.json"
 )
-
-// maxMetadataSize bounds how much of the metadata entry is read, so that a
-// hostile archive cannot make ReadInfo allocate without limit.
-const maxMetadataSize = 4 << 20
-
-// Errors that say why a file is not a usable drumsplit model. ReadInfo
-// returns them wrapped in a *FormatError; test with errors.Is.
-var (
-	ErrNotZip         = errors.New("not a zip archive")
-	ErrNotTorchScript = errors.New("not a TorchScript archive")
-	ErrNotDrumsplit   = errors.New("not a drumsplit model")
-	ErrVersion        = errors.New("unsupported model format version")
-	ErrMetadata       = errors.New("invalid model metadata")
-)
-
-// FormatError reports a file that is not a usable drumsplit model.
-type FormatError struct {
-	Path   string // the file, or "" when parsing metadata from memory
-	Err    error  // ErrNotZip, ErrNotTorchScript, ErrNotDrumsplit, ErrVersion or ErrMetadata
-	Detail string // what exactly is wrong, or a hint; may be empty
-}
-
-// Error returns a one-line message: path, problem and detail.
-func (e *FormatError) Error() string {
-	var b strings.Builder
-	if e.Path != "" {
-		b.WriteString(e.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Err.Error())
-	if e.Detail != "" {
-		b.WriteString(" (")
-		b.WriteString(e.Detail)
-		b.WriteString(")")
-	}
-	return b.String()
-}
-
-// Unwrap returns the sentinel error (ErrNotZip, …).
-func (e *FormatError) Unwrap() error { return e.Err }
 
 // Info is the metadata of an exported model (extra/drumsplit.json).
 type Info struct {
@@ -95,8 +57,14 @@ type Info struct {
 	Precision  string   `json:"precision"`   // "fp32" or "fp16": the stored weights
 
 	CheckpointSHA256 string `json:"checkpoint_sha256"` // hex SHA-256 of the source checkpoint; "" for test models
-	TorchVersion     string `json:"torch_version"`     // torch that exported the model
-	Name             string `json:"name"`              // model name
+
+	// WeightsSHA256 is the hex SHA-256 of the archive's tensor records
+	// (docs/ARCHITECTURE.md defines the digest); "" in files exported before
+	// it existed. ReadInfo checks it when present.
+	WeightsSHA256 string `json:"weights_sha256"`
+
+	TorchVersion string `json:"torch_version"` // torch that exported the model
+	Name         string `json:"name"`          // model name
 
 	// Config is the model's MSST yaml config, as JSON.
 	Config json.RawMessage `json:"config"`
@@ -105,88 +73,48 @@ type Info struct {
 	Raw []byte `json:"-"`
 }
 
-// ReadInfo reads the metadata of the exported model at path. Errors about the
-// file's content are *FormatError; I/O errors are returned as they come.
-func ReadInfo(path string) (*Info, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, &FormatError{Path: path, Err: ErrNotZip, Detail: "a directory"}
-	}
-	info, err := ReadInfoFrom(f, st.Size())
-	var fe *FormatError
-	if errors.As(err, &fe) {
-		fe.Path = path
-	}
-	return info, err
-}
-
-// ReadInfoFrom reads the metadata of an exported model held by r (size bytes).
-func ReadInfoFrom(r io.ReaderAt, size int64) (*Info, error) {
-	z, err := zip.NewReader(r, size)
-	if err != nil {
-		if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrAlgorithm) || errors.Is(err, zip.ErrChecksum) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, &FormatError{Err: ErrNotZip}
-		}
-		return nil, fmt.Errorf("reading zip directory: %w", err)
-	}
-	var meta *zip.File
-	var torchscript, pickle bool
-	for _, f := range z.File {
-		// Entries are "<top>/…"; the top folder's name varies with how the
-		// archive was written.
-		top, rest, ok := strings.Cut(f.Name, "/")
-		if !ok || top == "" {
-			continue
-		}
-		switch {
-		case rest == MetadataFile:
-			meta = f
-		case rest == "constants.pkl" || strings.HasPrefix(rest, "code/"):
-			torchscript = true
-		case rest == "data.pkl":
-			pickle = true
-		}
-	}
-	if !torchscript {
-		if pickle {
-			return nil, &FormatError{Err: ErrNotTorchScript, Detail: "a PyTorch checkpoint; convert it with drumsplit export"}
-		}
-		return nil, &FormatError{Err: ErrNotTorchScript}
-	}
-	if meta == nil {
-		return nil, &FormatError{Err: ErrNotDrumsplit, Detail: "a TorchScript archive without " + MetadataFile + "; export models with drumsplit export"}
-	}
-	if meta.UncompressedSize64 > maxMetadataSize {
-		return nil, &FormatError{Err: ErrMetadata, Detail: fmt.Sprintf("%s is %d bytes", path.Base(meta.Name), meta.UncompressedSize64)}
-	}
-	rc, err := meta.Open()
-	if err != nil {
-		return nil, &FormatError{Err: ErrMetadata, Detail: err.Error()}
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxMetadataSize+1))
-	if err != nil {
-		return nil, &FormatError{Err: ErrMetadata, Detail: err.Error()}
-	}
-	return Parse(data)
-}
+// Limits on the metadata's sizes. The runtime allocates buffers from these
+// fields (a batch of chunks in and out, STFT frames, one output per stem)
+// before libtorch sees the model, so a hostile or broken file must not be able
+// to ask for more than a real model could: Validate refuses values above them.
+// Each leaves several times the headroom of the largest real MSST config.
+const (
+	// MaxSampleRate: 192 kHz is the highest rate in studio use; MSST models
+	// run at 44.1 kHz.
+	MaxSampleRate = 192000
+	// MaxNFFT: MSST's TFC-TDF configs use 2048–8192; 16384 bins of 2^13
+	// complex values per frame are already beyond any published model.
+	MaxNFFT = 16384
+	// MaxChunkSize: 2^21 samples (47.6 s at 44.1 kHz). DrumSep uses 130560,
+	// MSST configs at most 523776 (DrumSep 5-stem; ~485100 for some others).
+	MaxChunkSize = 1 << 21
+	// MaxBatchSize: MSST configs use 1–8 chunks per batch; 64 is plenty for
+	// the largest GPU at the smallest chunk.
+	MaxBatchSize = 64
+	// MaxBatchSamples bounds batch_size × chunk_size, the samples per channel
+	// of one batch: 2^23 (8.4 M; DrumSep 5-stem's 2 × 523776 is 1 M). With
+	// MaxStems it caps one batch's output buffer at 2 GiB of float32.
+	MaxBatchSamples = 1 << 23
+	// MaxNumOverlap: MSST uses 2–8 overlapping chunks per chunk length; each
+	// one more is a full forward pass per step, so 64 is already absurd.
+	MaxNumOverlap = 64
+	// MaxStems: DrumSep has 6 stems, the largest MSST models about 20; every
+	// stem is an output buffer and an output file.
+	MaxStems = 32
+	// MaxStemName bounds a stem name's bytes: names become file names.
+	MaxStemName = 64
+)
 
 // Parse decodes and validates metadata (the content of extra/drumsplit.json).
+// Errors are *FormatError; their text names the JSON field at fault, never a
+// Go type.
 func Parse(data []byte) (*Info, error) {
 	var head struct {
 		Format        *string `json:"format"`
 		FormatVersion *int    `json:"format_version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, &FormatError{Err: ErrMetadata, Detail: "not JSON: " + err.Error()}
+		return nil, jsonError(err)
 	}
 	if head.Format == nil || *head.Format != Format {
 		got := "missing"
@@ -203,7 +131,7 @@ func Parse(data []byte) (*Info, error) {
 	}
 	info := new(Info)
 	if err := json.Unmarshal(data, info); err != nil {
-		return nil, &FormatError{Err: ErrMetadata, Detail: err.Error()}
+		return nil, jsonError(err)
 	}
 	info.Raw = bytes.Clone(data)
 	if err := info.Validate(); err != nil {
@@ -212,45 +140,163 @@ func Parse(data []byte) (*Info, error) {
 	return info, nil
 }
 
-// Validate checks that the metadata describes a model drumsplit can run.
-// It returns a *FormatError with ErrMetadata naming the first bad field.
+// jsonError turns an encoding/json error into a FormatError whose text a
+// user can act on: json.UnmarshalTypeError's own text names Go types
+// ("cannot unmarshal string into Go struct field Info.chunk_size of type int").
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return &FormatError{Err: ErrMetadata, Detail: "metadata is a JSON " + te.Value + ", not an object"}
+		}
+		return &FormatError{Err: ErrMetadata, Detail: fmt.Sprintf("field %q must be %s, not %s", te.Field, jsonKind(te.Field), jsonValue(te.Value))}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &FormatError{Err: ErrMetadata, Detail: fmt.Sprintf("not JSON: %v at byte %d", se, se.Offset)}
+	}
+	return &FormatError{Err: ErrMetadata, Detail: "not JSON: " + err.Error()}
+}
+
+// jsonKind describes in JSON terms what the Info field tagged name holds.
+func jsonKind(name string) string {
+	t := reflect.TypeOf(Info{})
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag != name {
+			continue
+		}
+		switch k := f.Type.Kind(); {
+		case k >= reflect.Int && k <= reflect.Uint64:
+			return "a whole number"
+		case k == reflect.String:
+			return "a string"
+		case k == reflect.Slice && f.Type.Elem().Kind() == reflect.String:
+			return "a list of strings"
+		}
+	}
+	switch name {
+	case "format":
+		return "a string"
+	case "format_version":
+		return "a whole number"
+	}
+	return "another type"
+}
+
+// jsonValue names the JSON value encoding/json reports ("string", "number
+// 1.5", "array", …) for a message: "a string", "1.5", "an array".
+func jsonValue(v string) string {
+	switch {
+	case v == "array", v == "object":
+		return "an " + v
+	case v == "null":
+		return v
+	case strings.HasPrefix(v, "number "):
+		return strings.TrimPrefix(v, "number ")
+	}
+	return "a " + v
+}
+
+// Validate checks that the metadata describes a model drumsplit can run,
+// within the limits above. It returns a *FormatError with ErrMetadata naming
+// the first bad field.
 func (m *Info) Validate() error {
 	bad := func(format string, args ...any) error {
 		return &FormatError{Err: ErrMetadata, Detail: fmt.Sprintf(format, args...)}
+	}
+	above := func(field string, v, limit int) error {
+		return bad("%s %d is above the limit of %d", field, v, limit)
 	}
 	switch {
 	case m.Architecture == "":
 		return bad("no architecture")
 	case m.SampleRate <= 0:
 		return bad("sample_rate %d", m.SampleRate)
+	case m.SampleRate > MaxSampleRate:
+		return above("sample_rate", m.SampleRate, MaxSampleRate)
 	case m.Channels != 2:
 		return bad("channels %d, drumsplit models are stereo", m.Channels)
 	case m.NFFT <= 0 || m.HopLength <= 0:
 		return bad("n_fft %d, hop_length %d", m.NFFT, m.HopLength)
+	case m.NFFT > MaxNFFT:
+		return above("n_fft", m.NFFT, MaxNFFT)
+	case m.HopLength > m.NFFT:
+		return bad("hop_length %d is above n_fft %d", m.HopLength, m.NFFT)
 	case m.DimF <= 0 || m.DimF > m.Bins():
 		return bad("dim_f %d outside 1…%d", m.DimF, m.Bins())
 	case m.FramesMultiple <= 0:
 		return bad("frames_multiple %d", m.FramesMultiple)
 	case len(m.Stems) == 0:
 		return bad("no stems")
+	case len(m.Stems) > MaxStems:
+		return bad("%d stems, above the limit of %d", len(m.Stems), MaxStems)
 	case m.NumOverlap <= 0:
 		return bad("num_overlap %d", m.NumOverlap)
+	case m.NumOverlap > MaxNumOverlap:
+		return above("num_overlap", m.NumOverlap, MaxNumOverlap)
 	case m.BatchSize <= 0:
 		return bad("batch_size %d", m.BatchSize)
+	case m.BatchSize > MaxBatchSize:
+		return above("batch_size", m.BatchSize, MaxBatchSize)
+	case m.ChunkSize > MaxChunkSize:
+		return above("chunk_size", m.ChunkSize, MaxChunkSize)
 	case m.Precision != "fp32" && m.Precision != "fp16":
 		return bad("precision %q", m.Precision)
+	case m.WeightsSHA256 != "" && !isHexSHA256(m.WeightsSHA256):
+		return bad("weights_sha256 %q is not a hex SHA-256", m.WeightsSHA256)
 	}
 	seen := make(map[string]bool, len(m.Stems))
 	for _, s := range m.Stems {
 		if s == "" || seen[s] {
 			return bad("stems %q: empty or repeated name", m.Stems)
 		}
+		if err := checkStemName(s); err != "" {
+			return bad("stem name %q %s", s, err)
+		}
 		seen[s] = true
 	}
 	if err := m.CheckChunk(m.ChunkSize); err != nil {
 		return bad("chunk_size: %v", err)
 	}
+	if m.ChunkSize < m.NumOverlap {
+		return bad("num_overlap %d is above chunk_size %d", m.NumOverlap, m.ChunkSize)
+	}
+	if m.BatchSize*m.ChunkSize > MaxBatchSamples {
+		return bad("batch_size %d × chunk_size %d is above the limit of %d samples", m.BatchSize, m.ChunkSize, MaxBatchSamples)
+	}
 	return nil
+}
+
+// checkStemName says what is wrong with a stem name, "" if nothing: names
+// become output file names, so they must be one path element of printable
+// characters.
+func checkStemName(s string) string {
+	switch {
+	case len(s) > MaxStemName:
+		return fmt.Sprintf("is longer than %d bytes", MaxStemName)
+	case s == "." || s == "..":
+		return "is not a file name"
+	case strings.ContainsAny(s, "/\\"):
+		return "contains a path separator"
+	case !utf8.ValidString(s):
+		return "is not UTF-8"
+	case strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }):
+		return "contains a control character"
+	}
+	return ""
+}
+
+func isHexSHA256(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Bins is the number of frequency bins of the model's STFT (n_fft/2 + 1).

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -104,7 +105,8 @@ func TestReadInfoDrumSepGeometry(t *testing.T) {
 	want := Info{Format: Format, FormatVersion: 1, Architecture: "identity", SampleRate: 44100, Channels: 2,
 		NFFT: 2048, HopLength: 512, DimF: 1024, ChunkSize: 130560, FramesMultiple: 32,
 		Stems:      []string{"kick", "snare", "toms", "hh", "ride", "crash"},
-		NumOverlap: 4, BatchSize: 1, Precision: "fp32", Name: "identity"}
+		NumOverlap: 4, BatchSize: 1, Precision: "fp32", Name: "identity",
+		WeightsSHA256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"} // no tensors: SHA-256 of nothing
 	got := *info
 	got.Config, got.Raw, got.TorchVersion = nil, nil, ""
 	if !reflect.DeepEqual(got, want) {
@@ -166,6 +168,8 @@ func validMeta(t *testing.T, change func(m map[string]any)) string {
 	if err := json.Unmarshal(info.Raw, &m); err != nil {
 		t.Fatal(err)
 	}
+	// The archives built from it hold no tensors.
+	delete(m, "weights_sha256")
 	if change != nil {
 		change(m)
 	}
@@ -224,12 +228,13 @@ func TestReadInfoErrors(t *testing.T) {
 				t.Fatalf("got %v, want a FormatError %v", err, c.want)
 			}
 			msg := err.Error()
-			if fe.Path != c.path || !strings.HasPrefix(msg, c.path+": ") || strings.Contains(msg, "\n") || !strings.Contains(msg, c.detail) {
+			if fe.Path != c.path || !strings.HasPrefix(msg, "model "+strconv.Quote(c.path)+": ") || strings.Contains(msg, "\n") || !strings.Contains(msg, c.detail) {
 				t.Errorf("message %q (want path prefix, one line, %q)", msg, c.detail)
 			}
 		})
 	}
-	if _, err := ReadInfo(filepath.Join(dir, "missing.pt")); !errors.Is(err, os.ErrNotExist) {
+	missing := filepath.Join(dir, "missing.pt")
+	if _, err := ReadInfo(missing); !errors.Is(err, os.ErrNotExist) || err.Error() != "model "+strconv.Quote(missing)+": no such file or directory" {
 		t.Errorf("missing file: %v", err)
 	}
 	// A metadata file that only differs in unknown fields is fine (forward compatible).

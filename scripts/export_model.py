@@ -4,16 +4,23 @@ self-describing TorchScript model (docs/ARCHITECTURE.md, "The exported model for
 
     export_model.py --checkpoint model.ckpt --config config.yaml -o model.pt [--precision fp16]
 
-Errors are printed as one line on stderr (exit status 1; 2 for command line mistakes).
+Errors are printed as one line on stderr (exit status 1; 2 for command line mistakes),
+warnings as one line each starting "export_model: warning: ".
+
+Nothing in the checkpoint is run: it is unpickled with torch's weights_only
+mode or an unpickler that builds nothing but tensors and plain containers,
+and only a torch zip archive (zip magic at offset 0) gets the latter.
+--trust-checkpoint lifts that restriction, with a warning.
 """
 
 import argparse
 import os
 import sys
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from drumsplit_model import ExportError, export_model  # noqa: E402
+from drumsplit_model import ExportError, UnsafeCheckpointWarning, export_model  # noqa: E402
 
 PROG = "export_model"
 
@@ -28,16 +35,25 @@ def parse_args(argv):
                         "(the numerics of MSST's CUDA autocast; half the file size)")
     p.add_argument("--name", help="model name stored in the metadata (default: the checkpoint's file name)")
     p.add_argument("--trust-checkpoint", action="store_true",
-                   help="unpickle python objects besides tensors (only for checkpoints you trust)")
+                   help="unpickle without restriction where the safe loaders refuse the file: legacy "
+                        "pickles, python objects besides tensors (it can run code: only for checkpoints "
+                        "from a source you trust)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     return p.parse_args(argv)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"{PROG}: warning: {str(message).splitlines()[0]}", file=sys.stderr)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        meta = export_model(args.checkpoint, args.config, args.output, precision=args.precision,
-                            name=args.name, trust=args.trust_checkpoint)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UnsafeCheckpointWarning)
+            warnings.showwarning = _show_warning
+            meta = export_model(args.checkpoint, args.config, args.output, precision=args.precision,
+                                name=args.name, trust=args.trust_checkpoint)
     except ExportError as e:
         print(f"{PROG}: {e}", file=sys.stderr)
         return 1

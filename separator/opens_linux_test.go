@@ -4,15 +4,33 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 
 	"github.com/drumsplit/drumsplit/model"
 )
 
+// privateModel copies the fixture model name into a temporary folder, so
+// that the opens counted are this test's: other packages' tests, run at the
+// same time by go test, read the fixtures too.
+func privateModel(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(modelPath(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // countOpens watches path with inotify and returns a function that reports
 // how many times the file has been opened since, by this process or any
-// other (the tests run nothing else on the fixtures meanwhile).
+// other (so path should be private to the test: see privateModel).
 func countOpens(t *testing.T, path string) func() int {
 	t.Helper()
 	fd, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
@@ -54,7 +72,7 @@ func countOpens(t *testing.T, path string) func() int {
 // torch::jit::load.
 func TestOpenReadsModelOnce(t *testing.T) {
 	needLib(t)
-	path := modelPath(t, "tiny6.pt")
+	path := privateModel(t, "tiny6.pt")
 	opens := countOpens(t, path)
 
 	s, err := Open(path, Options{Device: "cpu", Logger: quietLogger()})
@@ -90,13 +108,17 @@ func TestOpenReadsModelOnce(t *testing.T) {
 // the file again, and the result is exactly that of an fp32 separator.
 func TestPrecisionFallbackKeepsFile(t *testing.T) {
 	needLib(t)
-	path := modelPath(t, "tiny6.pt")
+	path := privateModel(t, "tiny6.pt")
 	info, err := model.ReadInfo(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opens := countOpens(t, path)
-	s := openT(t, "tiny6.pt", Options{Precision: BF16, Info: info})
+	s, err := Open(path, Options{Device: "cpu", Precision: BF16, Info: info, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
 	if s.Precision() != FP32 {
 		t.Skipf("bf16 works on this CPU (precision %s): no fallback to test", s.Precision())
 	}

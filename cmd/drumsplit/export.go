@@ -26,7 +26,9 @@ func init() {
 		Usage: "convert an MDX23C checkpoint and its MSST yaml config to a drumsplit model",
 		Description: "Runs the exporter (embedded in drumsplit) with a Python that has PyTorch and PyYAML:\n" +
 			"--python, else $DRUMSPLIT_PYTHON, else the first python3 or python on PATH that can\n" +
-			"import both. The model runs with any libtorch at least as new as the exporting torch.",
+			"import both. The model runs with any libtorch at least as new as the exporting torch.\n" +
+			"Nothing in the checkpoint runs: it is read as tensors and plain data only, and a file that is\n" +
+			"not a torch zip archive from its first byte is refused unless --trust-checkpoint is given.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "checkpoint", Usage: "MSST/UVR checkpoint (.ckpt, .pth); required"},
 			&cli.StringFlag{Name: "config", Usage: "the checkpoint's MSST yaml config; required"},
@@ -34,7 +36,8 @@ func init() {
 			&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "stored weights: fp32, or fp16 (MSST's CUDA autocast numerics, half the size)"},
 			&cli.StringFlag{Name: "name", Usage: "model name for the metadata (default: the checkpoint's file name)"},
 			&cli.StringFlag{Name: "python", Usage: "Python interpreter to run the exporter with"},
-			&cli.BoolFlag{Name: "trust-checkpoint", Usage: "unpickle python objects besides tensors (only for checkpoints you trust)"},
+			&cli.BoolFlag{Name: "trust-checkpoint", Usage: "unpickle without restriction where the safe loaders refuse the checkpoint " +
+				"(legacy pickles, python objects besides tensors): it can run code, so only for checkpoints from a source you trust"},
 		},
 		Action: exportCmd,
 	})
@@ -105,6 +108,9 @@ func exportCmd(c *cli.Context) error {
 		}
 		return fmt.Errorf("exporter (%s) failed: %w", py, runErr)
 	}
+	for _, w := range exporterWarnings(stderr.String()) {
+		fmt.Fprintf(c.App.ErrWriter, "drumsplit: warning: %s\n", w)
+	}
 	if s := strings.TrimSpace(stderr.String()); s != "" {
 		logf(slog.LevelDebug, "exporter said: %s", s)
 	}
@@ -125,6 +131,20 @@ func exporterError(stderr string) string {
 		}
 	}
 	return ""
+}
+
+// exporterWarnings picks the exporter's warnings from its stderr: the lines
+// starting "export_model: warning: ", without that prefix. They are shown
+// even on success: --trust-checkpoint's "unpickling … without restriction"
+// is one.
+func exporterWarnings(stderr string) []string {
+	var out []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if w, ok := strings.CutPrefix(strings.TrimSpace(l), "export_model: warning: "); ok && w != "" {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // findPython returns an interpreter that can import torch and yaml: flag (if

@@ -43,9 +43,6 @@ func infoCmd(c *cli.Context) error {
 		return usagef("info needs one MODEL argument")
 	}
 	path := args[0]
-	if err := notSpecial(path); err != nil {
-		return fmt.Errorf("%q: %w", path, err)
-	}
 	info, err := model.ReadInfo(path)
 	if err != nil {
 		return err

@@ -449,44 +449,15 @@ func findModel(flag string) (string, error) {
 // so that a wrong file gets a clear line even where libtorch is missing.
 // Only a regular file is opened: a FIFO would wait for a writer.
 func readModel(path string) (*model.Info, error) {
-	if err := notSpecial(path); err != nil {
-		return nil, fmt.Errorf("model %q: %w", path, err)
-	}
+	// model.ReadInfo refuses a FIFO or device before it could block, and
+	// its errors name the file.
 	info, err := model.ReadInfo(path)
-	var fe *model.FormatError
-	switch {
-	case err == nil:
-		return info, nil
-	case errors.Is(err, fs.ErrNotExist):
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usagef("model %q: no such file", path)
-	case errors.As(err, &fe):
-		return nil, fmt.Errorf("model %w", err)
 	}
-	return nil, fmt.Errorf("model %q: %w", path, causeOf(err))
+	return info, err
 }
 
-// errSpecial refuses a FIFO, device or socket where a file is read.
-var errSpecial = errors.New("not a regular file")
-
-// notSpecial refuses a path that is a FIFO, device or socket before it is
-// opened: opening a FIFO waits for a writer, which would hang the command
-// where Ctrl-C cannot reach it. Other problems are left to the reader.
-func notSpecial(path string) error {
-	if st, err := os.Stat(path); err == nil && st.Mode()&fs.ModeType&^fs.ModeDir != 0 {
-		return errSpecial
-	}
-	return nil
-}
-
-// causeOf is an OS error without the operation and path an *fs.PathError
-// adds, for messages that name the file themselves.
-func causeOf(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
 
 // selectStems turns --stems into indices of the model's stems (in the
 // model's order), matching names without regard to case.

@@ -10,14 +10,14 @@ Every error meant for a user is an ExportError whose message is one line.
 
 from .config import ExportError, ModelConfig, load_config, parse_config
 from .net import TFCTDFNet, IdentityNet
-from .checkpoint import load_checkpoint, load_state_dict_into, read_state_dict
+from .checkpoint import UnsafeCheckpointWarning, load_checkpoint, load_state_dict_into, read_state_dict
 from .export import (FORMAT, FORMAT_VERSION, build_metadata, export_model, export_module,
                      half_weights, random_state_dict)
 
 __all__ = [
     "ExportError", "ModelConfig", "load_config", "parse_config",
     "TFCTDFNet", "IdentityNet",
-    "load_checkpoint", "load_state_dict_into", "read_state_dict",
+    "UnsafeCheckpointWarning", "load_checkpoint", "load_state_dict_into", "read_state_dict",
     "FORMAT", "FORMAT_VERSION", "build_metadata", "export_model", "export_module",
     "half_weights", "random_state_dict",
 ]

@@ -3,12 +3,17 @@
 Checkpoints come as a raw state_dict (2023–2024 MSST training, the DrumSep
 releases) or wrapped under `state`, `state_dict` or `model_state_dict`
 (MSST ≥ 2025); DataParallel training adds a `module.` prefix to every key.
+
+Checkpoints come from strangers, and unpickling runs whatever a pickle
+names. read_state_dict therefore never unpickles without restriction unless
+the caller trusts the file (--trust-checkpoint); see _torch_load.
 """
 
 import codecs
 import inspect
-import io
 import pickle
+import types
+import warnings
 import zipfile
 from collections import OrderedDict
 from typing import Dict, List, Mapping
@@ -41,116 +46,143 @@ class _RefusedGlobal(pickle.UnpicklingError):
     """The pickle names a python object outside the allowlist."""
 
 
-class _NotVerifiable(Exception):
-    """A pickle file whose globals we cannot check (not torch's zip format)."""
+class _NotTorchZip(pickle.UnpicklingError):
+    """A file that only unrestricted unpickling could read: not a torch zip
+    archive starting at offset 0 (a legacy pickle, or bytes before a zip)."""
 
 
-class _Stub:
-    """Stands for tensors, parameters and storages during the dry run."""
+class UnsafeCheckpointWarning(UserWarning):
+    """A trusted checkpoint is about to be unpickled without restriction."""
 
-    def __init__(self, *args, **kwargs):
-        pass
 
-    def __setstate__(self, state):
-        pass
+# A torch zip archive starts with a zip local file header. torch.load decides
+# between its zip and its legacy (bare pickle) reader on these 4 bytes, so the
+# checks here look at the same bytes, never at what zipfile.is_zipfile finds
+# (it searches the end of the file: a pickle with a zip appended passes).
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _allowed_globals() -> Dict[str, object]:
-    """What torch's weights_only mode lets a checkpoint name (tensor rebuilders,
-    storages, dtypes, OrderedDict), plus codecs.encode (protocol-2 bytes)."""
+    """What a model checkpoint may name: torch's weights_only allowlist (tensor
+    rebuilders, tensor and storage classes, dtypes, OrderedDict), parameter
+    rebuilders of other torch versions, and codecs.encode (how protocol 2
+    pickles bytes). Nothing here runs code beyond building those objects."""
     allowed: Dict[str, object] = {}
     try:
         from torch import _weights_only_unpickler as w
         allowed.update(w._get_allowed_globals())
     except (ImportError, AttributeError):
         pass
-    allowed.update({
-        "collections.OrderedDict": OrderedDict,
-        "torch._utils._rebuild_tensor": None,
-        "torch._utils._rebuild_tensor_v2": None,
-        "torch._utils._rebuild_parameter": None,
-        "torch._utils._rebuild_parameter_with_state": None,
-        "torch.Size": torch.Size,
-        "_codecs.encode": codecs.encode,
-    })
+    allowed["collections.OrderedDict"] = OrderedDict
+    allowed["torch.Size"] = torch.Size
+    allowed["torch.nn.parameter.Parameter"] = torch.nn.Parameter
+    allowed["_codecs.encode"] = codecs.encode
+    for name in ("_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_parameter", "_rebuild_parameter_with_state"):
+        if hasattr(torch._utils, name):
+            allowed[f"torch._utils.{name}"] = getattr(torch._utils, name)
     for name in dir(torch):
         if isinstance(getattr(torch, name, None), torch.dtype):
             allowed[f"torch.{name}"] = getattr(torch, name)
     return allowed
 
 
-class _DryUnpickler(pickle.Unpickler):
-    """Unpickles a checkpoint's data.pkl resolving only allowlisted globals, with
-    stubs in place of every function that would build a tensor or storage.
-    Running it proves that torch.load of the same bytes names nothing else."""
+class _RestrictedUnpickler(pickle.Unpickler):
+    """An unpickler that resolves only the allowlisted globals. torch.load
+    subclasses it (it resolves storage types itself and hands every other
+    global to find_class here), so a checkpoint loaded through it cannot name
+    os.system or any other callable: the restriction holds during the load
+    itself, not in a check beforehand that a swapped file could pass."""
 
     _allowed = None
 
     def find_class(self, module, name):
-        if _DryUnpickler._allowed is None:
-            _DryUnpickler._allowed = _allowed_globals()
-        if module == "torch.tensor":  # torch.load's own renaming
-            module = "torch._tensor"
+        if _RestrictedUnpickler._allowed is None:
+            _RestrictedUnpickler._allowed = _allowed_globals()
         key = f"{module}.{name}"
-        if module == "torch" and "Storage" in name and hasattr(torch, name):
-            return _Stub
         if key not in self._allowed:
             raise _RefusedGlobal(key)
-        target = self._allowed[key]
-        if target is None or key.startswith("torch._utils.") or key.startswith("torch.nn.parameter"):
-            return _Stub
-        return target
-
-    def persistent_load(self, pid):
-        return _Stub()
+        return self._allowed[key]
 
 
-def _verify_zip_checkpoint(path: str) -> None:
-    with zipfile.ZipFile(path) as z:
-        pkls = [n for n in z.namelist() if n.endswith("/data.pkl") and n.count("/") == 1]
-        if len(pkls) != 1:
-            raise pickle.UnpicklingError("zip archive without a data.pkl")
-        data = z.read(pkls[0])
-    _DryUnpickler(io.BytesIO(data), encoding="utf-8").load()
+def _restricted_load(file, **kwargs):
+    return _RestrictedUnpickler(file, **kwargs).load()
+
+
+# A pickle module for torch's archive reader: every pickle it reads goes through it.
+_restricted_pickle = types.ModuleType("drumsplit_restricted_pickle")
+_restricted_pickle.Unpickler = _RestrictedUnpickler
+_restricted_pickle.load = _restricted_load
+_restricted_pickle.UnpicklingError = pickle.UnpicklingError
+
+
+def _load_zip_restricted(f):
+    """Load the torch zip archive open as f with _RestrictedUnpickler.
+
+    torch.load(pickle_module=…) cannot be used: torch 1.13.0 ignores the
+    argument unless weights_only is set and unpickles with plain pickle
+    (the tests check that a payload in data.pkl does not run). torch's own
+    archive reader (_open_zipfile_reader, _load: the two steps of
+    torch.load's zip path, with the same signature from 1.6 to 2.x) is
+    called directly instead.
+    """
+    ser = torch.serialization
+    with ser._open_zipfile_reader(f) as z:
+        return ser._load(z, "cpu", _restricted_pickle, encoding="utf-8")
 
 
 def _torch_load(path: str, trust: bool):
-    no_restriction = {"weights_only": False} if _HAS_WEIGHTS_ONLY else {}
-    if trust:
-        return torch.load(path, map_location="cpu", **no_restriction)
-    if _HAS_WEIGHTS_ONLY:
-        try:
-            return torch.load(path, map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError as e:
-            # torch 1.13's weights_only refuses even floats, which MSST ≥ 2025
-            # checkpoints hold next to the weights (metrics, optimizer settings).
-            if "Weights only load failed" not in str(e):
-                raise
-            first_error = e
-    else:
-        first_error = None
-    if zipfile.is_zipfile(path):
-        _verify_zip_checkpoint(path)
-        return torch.load(path, map_location="cpu", **no_restriction)
+    """Load the checkpoint at path; see read_state_dict for the policy.
+
+    The file is opened once and every attempt reads that open file, so
+    replacing the path between the checks and the load changes nothing.
+    """
     with open(path, "rb") as f:
-        head = f.read(2)
-    if not head.startswith(b"\x80"):
-        raise pickle.UnpicklingError("neither torch's zip format nor a pickle")
-    detail = _first_line(first_error).split("WeightsUnpickler error: ")[-1] if first_error else "legacy format"
-    if head == b"\x80\x02":  # torch's pre-1.6 format: several pickles and raw storages
-        raise _NotVerifiable(detail)
-    raise pickle.UnpicklingError(detail)
+        head = f.read(len(ZIP_MAGIC))
+        refusal = None
+        if _HAS_WEIGHTS_ONLY:
+            f.seek(0)
+            try:
+                return torch.load(f, map_location="cpu", weights_only=True)
+            except pickle.UnpicklingError as e:
+                # torch 1.13's weights_only refuses even floats, which MSST ≥ 2025
+                # checkpoints hold next to the weights (metrics, optimizer settings).
+                if "Weights only load failed" not in str(e):
+                    raise
+        if head == ZIP_MAGIC:
+            f.seek(0)
+            try:
+                return _load_zip_restricted(f)
+            except _RefusedGlobal as e:
+                if not trust:
+                    raise
+                refusal = f"it pickles the python object {e}"
+        elif not trust:
+            f.seek(0)
+            if head.startswith(b"\x80") or zipfile.is_zipfile(f):
+                raise _NotTorchZip()
+            raise pickle.UnpicklingError("neither torch's zip format nor a pickle")
+        else:
+            refusal = "not a torch zip archive at offset 0"
+        warnings.warn(UnsafeCheckpointWarning(
+            f"unpickling checkpoint {path} without restriction (--trust-checkpoint; {refusal}): "
+            "it can run any code"), stacklevel=4)
+        f.seek(0)
+        no_restriction = {"weights_only": False} if _HAS_WEIGHTS_ONLY else {}
+        return torch.load(f, map_location="cpu", **no_restriction)
 
 
 def read_state_dict(path: str, trust: bool = False) -> Dict[str, Tensor]:
     """Load a checkpoint file and return its model state_dict (keys without `module.`).
 
-    The file is unpickled with weights_only=True where the installed torch
-    supports it (≥ 1.13). Where that refuses the file (1.13 refuses floats) or
-    is missing, a dry run of the checkpoint's pickle first proves it names no
-    python object beyond tensors, storages, dtypes and plain data; only then
-    does torch.load run without restriction. So a checkpoint cannot run code;
-    trust=True lifts that for checkpoints that pickle other python objects.
+    Nothing in the file runs unless trust is set. The file is unpickled with
+    torch's weights_only=True where the installed torch has it (≥ 1.13).
+    Where that refuses the file (1.13 refuses floats, which MSST keeps beside
+    the weights) or is missing, a torch zip archive (zip magic at offset 0) is
+    loaded through an unpickler that resolves only tensor rebuilders, storages,
+    dtypes and plain containers; anything else — legacy pickles that
+    weights_only refused, bytes before a zip — is refused. trust=True lifts
+    the restriction, with an UnsafeCheckpointWarning, for checkpoints that
+    pickle other python objects.
     """
     if _is_torchscript(path):
         raise ExportError(f"checkpoint {path} is a TorchScript archive (an exported model?), "
@@ -164,12 +196,12 @@ def read_state_dict(path: str, trust: bool = False) -> Dict[str, Tensor]:
     except PermissionError:
         raise ExportError(f"checkpoint {path}: permission denied") from None
     except _RefusedGlobal as e:
-        raise ExportError(f"checkpoint {path} pickles the python object {e} besides tensors, which could "
-                          "run code when loaded; if you trust the file, add --trust-checkpoint") from None
-    except _NotVerifiable as e:
-        raise ExportError(f"checkpoint {path} is not a PyTorch checkpoint, or one in the pre-1.6 format "
-                          f"holding python objects that cannot be loaded safely ({e}); if you trust the "
-                          "file, add --trust-checkpoint") from None
+        raise ExportError(f"refusing to unpickle checkpoint {path}: it pickles the python object {e} "
+                          "besides tensors, which could run code; pass --trust-checkpoint only if you "
+                          "trust its source") from None
+    except _NotTorchZip:
+        raise ExportError(f"refusing to unpickle checkpoint {path}: not a torch zip archive at offset 0; "
+                          "pass --trust-checkpoint only if you trust its source") from None
     except Exception as e:  # torch.load raises many types for foreign files
         raise ExportError(f"checkpoint {path} is not a PyTorch checkpoint ({_first_line(e)})") from None
 
@@ -259,4 +291,4 @@ def load_checkpoint(path: str, net: nn.Module, config: str = "config", trust: bo
     load_state_dict_into(net, sd, source=f"checkpoint {path}", config=config)
 
 
-__all__ = ["WRAPPER_KEYS", "read_state_dict", "load_state_dict_into", "load_checkpoint"]
+__all__ = ["WRAPPER_KEYS", "UnsafeCheckpointWarning", "read_state_dict", "load_state_dict_into", "load_checkpoint"]

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from collections import OrderedDict
 from typing import Any, Dict, Optional
 
@@ -35,6 +36,44 @@ def sha256_file(path: str) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def weights_sha256(path: str) -> str:
+    """The weights digest of the model archive at path (docs/ARCHITECTURE.md):
+    hex SHA-256 over the tensor records "<top>/data/<key>" in ascending byte
+    order of "data/<key>", each fed as that name (UTF-8), a zero byte, its
+    size as a big-endian uint64, and the SHA-256 of its bytes. The metadata
+    record is not part of it, so the digest can be stored in the same
+    archive; hashing each record on its own lets readers check them in
+    parallel."""
+    with zipfile.ZipFile(path) as z:
+        records = []
+        for info in z.infolist():
+            top, sep, rest = info.filename.partition("/")
+            if top and sep and rest.startswith("data/"):
+                records.append((rest.encode("utf-8"), info))
+        records.sort(key=lambda r: r[0])
+        h = hashlib.sha256()
+        for name, info in records:
+            rh = hashlib.sha256()
+            with z.open(info) as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    rh.update(block)
+            h.update(name + b"\0" + info.file_size.to_bytes(8, "big") + rh.digest())
+    return h.hexdigest()
+
+
+def _with_weights_digest(meta: Dict[str, Any], digest: str) -> "OrderedDict[str, Any]":
+    """meta with weights_sha256 set, placed after checkpoint_sha256."""
+    out: "OrderedDict[str, Any]" = OrderedDict()
+    for k, v in meta.items():
+        if k != "weights_sha256":
+            out[k] = v
+        if k == "checkpoint_sha256":
+            out["weights_sha256"] = digest
+    if "weights_sha256" not in out:
+        out["weights_sha256"] = digest
+    return out
 
 
 def build_metadata(cfg: ModelConfig, name: str, precision: str, checkpoint_sha256: str,
@@ -76,13 +115,16 @@ def half_weights(net: nn.Module) -> nn.Module:
 def export_module(module: nn.Module, meta: Dict[str, Any], out: str) -> int:
     """Script module, save it with meta as extra/drumsplit.json to out
     (atomically: a temporary file next to out renamed into place). Returns
-    the file size."""
+    the file size.
+
+    meta gains weights_sha256, the digest of the tensor records: the archive
+    is saved once to learn it and once more with it in the metadata (the
+    tensor records of the two saves must agree, which is checked)."""
     module.eval()
     try:
         scripted = torch.jit.script(module)
     except Exception as e:  # a bug of ours, not the user's; keep the message short
         raise ExportError(f"torch.jit.script failed: {str(e).strip().splitlines()[0]}") from None
-    extra = {METADATA_FILE: json.dumps(meta, indent=2) + "\n"}
     out_dir = os.path.dirname(os.path.abspath(out))
     try:
         tmp_dir = tempfile.mkdtemp(prefix=".drumsplit-export-", dir=out_dir)
@@ -92,7 +134,13 @@ def export_module(module: nn.Module, meta: Dict[str, Any], out: str) -> int:
     # file gets the output's name: the bytes do not depend on the temp path.
     tmp = os.path.join(tmp_dir, os.path.basename(out))
     try:
-        torch.jit.save(scripted, tmp, _extra_files=extra)
+        torch.jit.save(scripted, tmp, _extra_files={METADATA_FILE: json.dumps(meta, indent=2) + "\n"})
+        digest = weights_sha256(tmp)
+        final = _with_weights_digest(meta, digest)
+        torch.jit.save(scripted, tmp, _extra_files={METADATA_FILE: json.dumps(final, indent=2) + "\n"})
+        if weights_sha256(tmp) != digest:
+            raise ExportError("torch.jit.save wrote other tensor records the second time; cannot record "
+                              "the weights digest")
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
@@ -102,6 +150,8 @@ def export_module(module: nn.Module, meta: Dict[str, Any], out: str) -> int:
         raise ExportError(f"cannot write {out}: {getattr(e, 'strerror', None) or str(e).splitlines()[0]}") from None
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
+    meta.clear()
+    meta.update(final)
     return size
 
 

@@ -1,6 +1,7 @@
 """Config and checkpoint loading, export_model.py end to end, errors, fp16 export."""
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -18,7 +19,8 @@ import export_model
 import make_random_checkpoint
 from drumsplit_model import (ExportError, TFCTDFNet, half_weights, load_config, parse_config,
                              random_state_dict)
-from drumsplit_model.export import sha256_file
+from drumsplit_model.checkpoint import UnsafeCheckpointWarning
+from drumsplit_model.export import sha256_file, weights_sha256
 
 TINY = os.path.join(CONFIGS, "tiny_6stem.yaml")
 
@@ -249,8 +251,9 @@ def test_legacy_format(tmp_path, tiny):
     export_model.export_model(ck, TINY, str(tmp_path / "m.pt"))
     torch.save({"state_dict": sd, "best": 1.5}, ck, _use_new_zipfile_serialization=False)
     msg = one_line_error(export_model.export_model, ck, TINY, str(tmp_path / "m.pt"))
-    assert "pre-1.6 format" in msg and "--trust-checkpoint" in msg
-    export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
+    assert "not a torch zip archive at offset 0" in msg and "--trust-checkpoint" in msg
+    with pytest.warns(UnsafeCheckpointWarning):
+        export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
 
 
 def test_torchscript_given_as_checkpoint(tmp_path, tiny):
@@ -268,8 +271,9 @@ def test_unsafe_checkpoint_needs_trust(tmp_path, tiny):
     ck = str(tmp_path / "c.ckpt")
     torch.save({"state_dict": sd, "args": argparse.Namespace(lr=1)}, ck)
     msg = one_line_error(export_model.export_model, ck, TINY, str(tmp_path / "m.pt"))
-    assert "--trust-checkpoint" in msg
-    export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
+    assert "argparse.Namespace" in msg and "--trust-checkpoint" in msg
+    with pytest.warns(UnsafeCheckpointWarning, match="argparse.Namespace"):
+        export_model.export_model(ck, TINY, str(tmp_path / "m.pt"), trust=True)
 
 
 # --- the command line tools -------------------------------------------------
@@ -303,6 +307,36 @@ def test_cli_end_to_end(tmp_path):
     for key in ("format", "format_version", "architecture", "sample_rate", "channels", "n_fft", "hop_length",
                 "dim_f", "chunk_size", "frames_multiple", "stems", "num_overlap", "batch_size", "config"):
         assert key in meta
+
+
+def test_weights_digest(tmp_path, tiny):
+    """weights_sha256 (docs/ARCHITECTURE.md) is in the metadata, after
+    checkpoint_sha256; it is the digest of the tensor records as written, the
+    same for two exports of one checkpoint, and another for other weights."""
+    cfg, sd = tiny
+    ck = str(tmp_path / "c.ckpt")
+    torch.save(sd, ck)
+    a, b = str(tmp_path / "a.pt"), str(tmp_path / "b.pt")
+    meta = export_model.export_model(ck, TINY, a)
+    export_model.export_model(ck, TINY, b)
+    with zipfile.ZipFile(a) as z:
+        stored = json.loads(z.read("a/extra/drumsplit.json"))
+        names = sorted(n.split("/", 1)[1] for n in z.namelist() if n.split("/", 1)[1].startswith("data/"))
+        # The definition, spelled out once more by hand.
+        h = hashlib.sha256()
+        for n in names:
+            data = z.read("a/" + n)
+            h.update(n.encode() + b"\0" + len(data).to_bytes(8, "big") + hashlib.sha256(data).digest())
+    assert len(names) == len(sd)
+    keys = list(stored)
+    assert keys.index("weights_sha256") == keys.index("checkpoint_sha256") + 1
+    assert stored["weights_sha256"] == meta["weights_sha256"] == weights_sha256(a) == h.hexdigest()
+    assert weights_sha256(b) == weights_sha256(a)
+    other = OrderedDict(sd)
+    k = next(k for k, v in other.items() if v.is_floating_point())
+    other[k] = other[k] + 1
+    torch.save(other, ck)
+    assert export_model.export_model(ck, TINY, b)["weights_sha256"] != meta["weights_sha256"]
 
 
 # --- fp16 ------------------------------------------------------------------
