@@ -458,7 +458,6 @@ func readModel(path string) (*model.Info, error) {
 	return info, err
 }
 
-
 // selectStems turns --stems into indices of the model's stems (in the
 // model's order), matching names without regard to case.
 func selectStems(flag string, stems []string) ([]int, error) {
