@@ -1,14 +1,12 @@
 package separator
 
 import (
-	"encoding/binary"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 
+	"github.com/drumsplit/drumsplit/internal/opencount"
 	"github.com/drumsplit/drumsplit/model"
 )
 
@@ -28,40 +26,21 @@ func privateModel(t *testing.T, name string) string {
 	return p
 }
 
-// countOpens watches path with inotify and returns a function that reports
-// how many times the file has been opened since, by this process or any
-// other (so path should be private to the test: see privateModel).
+// countOpens returns a function that reports how many times path has been
+// opened since (path should be private to the test: see privateModel).
 func countOpens(t *testing.T, path string) func() int {
 	t.Helper()
-	fd, err := syscall.InotifyInit1(syscall.IN_NONBLOCK | syscall.IN_CLOEXEC)
+	c, err := opencount.Watch(path)
 	if err != nil {
-		t.Skipf("inotify: %v", err)
+		t.Skip(err)
 	}
-	t.Cleanup(func() { syscall.Close(fd) })
-	// inotify merges an event into an identical one still unread at the end
-	// of the queue: watching closes too keeps back-to-back opens apart.
-	if _, err := syscall.InotifyAddWatch(fd, path, syscall.IN_OPEN|syscall.IN_CLOSE); err != nil {
-		t.Skipf("inotify watch: %v", err)
-	}
-	n := 0
-	buf := make([]byte, 4096)
+	t.Cleanup(func() { c.Close() })
 	return func() int {
-		for {
-			k, err := syscall.Read(fd, buf)
-			if errors.Is(err, syscall.EAGAIN) {
-				return n
-			}
-			if err != nil {
-				t.Fatalf("inotify read: %v", err)
-			}
-			for off := 0; off+syscall.SizeofInotifyEvent <= k; {
-				mask := binary.NativeEndian.Uint32(buf[off+4:])
-				if mask&syscall.IN_OPEN != 0 {
-					n++
-				}
-				off += syscall.SizeofInotifyEvent + int(binary.NativeEndian.Uint32(buf[off+12:]))
-			}
+		n, err := c.Opens()
+		if err != nil {
+			t.Fatal(err)
 		}
+		return n
 	}
 }
 

@@ -501,6 +501,7 @@ func selectStems(flag string, stems []string) ([]int, error) {
 func openModel(cfg *separateConfig) (*job.Model, error) {
 	opts := cfg.opts
 	opts.Logger = logger // the one in place now, which routes lines through the ui
+	opts.Info = cfg.info // read once, by readModel
 	m, err := job.Open(cfg.modelPath, opts)
 	if err != nil {
 		logLibraryDetail(err)
