@@ -46,7 +46,7 @@ func checkOptions(o Options) error {
 	case o.ChunkSize < 0:
 		return &LimitError{"chunk size", o.ChunkSize, "at least 1 (0 takes the model's)"}
 	case o.Threads < 0:
-		return &LimitError{"threads", o.Threads, "at least 1 (0 keeps libtorch's default)"}
+		return &LimitError{"threads", o.Threads, "at least 1 (0 uses every usable CPU)"}
 	}
 	return nil
 }

@@ -81,7 +81,11 @@ type Options struct {
 	// MaxBatchBytes of output; 0 takes the model's batch_size. On an
 	// out-of-memory error the batch is halved.
 	BatchSize int
-	// Threads sets libtorch's CPU thread count (0 keeps libtorch's default).
+	// Threads sets libtorch's CPU thread count; 0 uses every CPU this
+	// process may use (its affinity mask, capped by its cgroup's CPU quota).
+	// libtorch's own default counts physical cores only, which leaves half
+	// of a machine with hyper-threads (or a 2-vCPU VM) idle. The count is
+	// process-wide in libtorch: the last Open sets it.
 	Threads int
 	// Progress, when set, is called after every batch from the goroutine
 	// that called Separate.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
 )
@@ -62,10 +63,12 @@ func Open(path string, opts Options) (*Separator, error) {
 	if err := torch.Loaded(); err != nil {
 		return nil, err
 	}
-	if opts.Threads > 0 {
-		if err := torch.SetThreads(opts.Threads); err != nil {
-			return nil, err
-		}
+	threads := opts.Threads
+	if threads == 0 {
+		threads = host.UsableCPUs()
+	}
+	if err := torch.SetThreads(threads); err != nil {
+		return nil, err
 	}
 	dev, err := chooseDevice(want, opts.StrictDevice, log)
 	if err != nil {

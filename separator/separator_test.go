@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/torch"
 )
@@ -487,5 +488,21 @@ func TestEmptyAndShort(t *testing.T) {
 	}
 	if _, err := s.SeparateBuffer(context.Background(), [][]float32{{1}}); err == nil {
 		t.Error("mono input accepted")
+	}
+}
+
+// TestDefaultThreads: without Options.Threads, libtorch computes on every CPU
+// the process may use (its own default, physical cores, left half of a
+// 2-vCPU machine idle); an explicit count is kept.
+func TestDefaultThreads(t *testing.T) {
+	s := openT(t, "tiny6.pt", Options{})
+	s.Close()
+	if n, err := torch.Threads(); err != nil || n != host.UsableCPUs() {
+		t.Errorf("libtorch threads %d (%v), want every usable CPU: %d", n, err, host.UsableCPUs())
+	}
+	s = openT(t, "tiny6.pt", Options{Threads: 1})
+	s.Close()
+	if n, err := torch.Threads(); err != nil || n != 1 {
+		t.Errorf("libtorch threads %d (%v) with Threads 1", n, err)
 	}
 }

@@ -31,7 +31,7 @@ type Config struct {
 	// GPUs every batch has the same shape (and on the CPU a new shape
 	// costs nothing).
 	Warmup  int
-	Threads int // libtorch CPU threads; 0 keeps libtorch's default
+	Threads int // libtorch CPU threads; 0 uses every usable CPU (as the separator does)
 	STFT    separator.STFTPlacement
 	Input   *Audio
 	// Tool is the ToolVersion recorded, e.g. "drumsplit 0.1.0 (commit abc)".
