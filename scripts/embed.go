@@ -1,6 +1,7 @@
 // Package scripts holds drumsplit's offline Python tools (export, reference
-// pipelines, fixtures). For Go it only embeds the model exporter, so that
-// `drumsplit export` works from an installed binary without a source tree.
+// pipelines, fixtures). For Go it embeds the model exporter and runs it
+// (Export), so that `drumsplit export` works from an installed binary
+// without a source tree.
 package scripts
 
 import "embed"

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/drumsplit/drumsplit/model"
+	"github.com/drumsplit/drumsplit/scripts"
 )
 
 // runModelCommand runs drumsplit in-process with args and returns what it
@@ -180,7 +181,7 @@ func TestExportUsage(t *testing.T) {
 // there is none (failing when DRUMSPLIT_REQUIRE_TORCH=1, as in make test).
 func realPython(t *testing.T) string {
 	t.Helper()
-	py, err := findPython(context.Background(), "")
+	py, err := scripts.FindPython(context.Background(), "", nil)
 	if err != nil {
 		if os.Getenv("DRUMSPLIT_REQUIRE_TORCH") == "1" {
 			t.Fatal(err)
