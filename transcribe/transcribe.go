@@ -71,6 +71,14 @@ func stemClass(name string) (Piece, bool) {
 	return "", false
 }
 
+// Known reports whether Transcribe reads a stem of this name (one of
+// StemNames, or the aliases hihat and cymbals); stems of other names are
+// skipped.
+func Known(name string) bool {
+	_, ok := stemClass(name)
+	return ok
+}
+
 // StemNames are the stem names Transcribe knows, in the order separate
 // writes them.
 var StemNames = []string{"kick", "snare", "toms", "hh", "ride", "crash"}
