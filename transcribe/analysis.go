@@ -123,14 +123,19 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 	scale := float32(4 / float64(nfft))
 	nb := fb.bands
 	lag := d.lag
-	// Ring of the last lag+1 frames of log band values, max-filtered.
-	hist := make([][]float32, lag+1)
-	for i := range hist {
-		hist[i] = make([]float32, nb)
-	}
-	cur := make([]float32, nb)
+	// Band-major work arrays, so that the inner loops run over frames
+	// in contiguous memory: the band values of the block, the log band
+	// values of the lag frames before it and of the block (width
+	// lag+block), each frame's flux, the octave powers and the magnitude
+	// of one bin. Every sum is taken in the same order as frame by frame
+	// (bins ascending, bands ascending), so the values do not change.
+	bb := make([]float32, nb*block)
+	W := lag + block
+	logs := make([]float32, nb*W)
+	flux := make([]float64, block)
+	ob := make([]float32, numOctaves*block)
+	mag := make([]float32, block)
 	spec := make([]complex64, bins*(block+2*margin+1))
-	bandsBuf := make([]float32, (block)*nb)
 	for t0 := 0; t0 < T; t0 += block {
 		t1 := min(T, t0+block)
 		f0 := max(0, t0-margin)
@@ -143,55 +148,84 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 			return nil, err
 		}
 		n := t1 - t0
-		bb := bandsBuf[:n*nb]
 		clear(bb)
-		oc := f.oct[t0*numOctaves : t1*numOctaves]
+		clear(ob)
 		for b := 0; b < bins; b++ {
-			row := dst[b*tc+(t0-f0) : b*tc+(t0-f0)+n]
 			bw := fb.binBand[b]
 			o := fb.binOct[b]
+			if len(bw) == 0 && o < 0 {
+				continue // above the bands and octaves: unused
+			}
+			row := dst[b*tc+(t0-f0) : b*tc+(t0-f0)+n]
+			var orow []float32
+			if o >= 0 {
+				orow = ob[int(o)*block : int(o)*block+n]
+			}
+			mg := mag[:n]
 			for k, c := range row {
 				re, im := real(c)*scale, imag(c)*scale
 				p := re*re + im*im
 				if o >= 0 {
-					oc[k*numOctaves+int(o)] += p
+					orow[k] += p
 				}
-				if len(bw) == 0 {
-					continue
-				}
-				m := float32(math.Sqrt(float64(p)))
-				for _, w := range bw {
-					bb[k*nb+int(w.band)] += w.w * m
+				mg[k] = float32(math.Sqrt(float64(p)))
+			}
+			for _, w := range bw {
+				brow := bb[int(w.band)*block : int(w.band)*block+n]
+				for k, m := range mg {
+					brow[k] += w.w * m
 				}
 			}
 		}
-		for k := 0; k < n; k++ {
-			t := t0 + k
-			row := bb[k*nb : (k+1)*nb]
-			for j, v := range row {
-				cur[j] = float32(math.Log1p(float64(v * d.mul)))
+		oc := f.oct[t0*numOctaves : t1*numOctaves]
+		for o := 0; o < numOctaves; o++ {
+			for k, p := range ob[o*block : o*block+n] {
+				oc[k*numOctaves+o] = p
 			}
-			// Reference: the frame lag frames back, max-filtered over
-			// three bands (SuperFlux), so that vibrato and slowly
-			// sliding partials give no flux.
-			prev := hist[(t+1)%(lag+1)] // frame t-lag
-			var flux float64
-			if t >= lag {
-				for j := 0; j < nb; j++ {
-					m := prev[j]
-					if j > 0 && prev[j-1] > m {
-						m = prev[j-1]
-					}
-					if j+1 < nb && prev[j+1] > m {
-						m = prev[j+1]
-					}
-					if dv := cur[j] - m; dv > 0 {
-						flux += float64(dv * d.weight[j])
-					}
+		}
+		for j := 0; j < nb; j++ {
+			cur := logs[j*W+lag : j*W+lag+n]
+			for k, v := range bb[j*block : j*block+n] {
+				cur[k] = float32(math.Log1p(float64(v * d.mul)))
+			}
+		}
+		// Reference: the frame lag frames back, max-filtered over three
+		// bands (SuperFlux), so that vibrato and slowly sliding
+		// partials give no flux.
+		fl := flux[:n]
+		clear(fl)
+		for j := 0; j < nb; j++ {
+			cur := logs[j*W+lag : j*W+lag+n]
+			prev := logs[j*W : j*W+n] // frame t-lag
+			var below, above []float32
+			if j > 0 {
+				below = logs[(j-1)*W : (j-1)*W+n]
+			}
+			if j+1 < nb {
+				above = logs[(j+1)*W : (j+1)*W+n]
+			}
+			wj := d.weight[j]
+			for k := range fl {
+				m := prev[k]
+				if below != nil && below[k] > m {
+					m = below[k]
+				}
+				if above != nil && above[k] > m {
+					m = above[k]
+				}
+				if dv := cur[k] - m; dv > 0 {
+					fl[k] += float64(dv * wj)
 				}
 			}
-			f.odf[t] = float32(flux)
-			copy(hist[t%(lag+1)], cur)
+		}
+		for k := range fl {
+			if t0+k >= lag {
+				f.odf[t0+k] = float32(fl[k])
+			}
+		}
+		// Keep the last lag frames as the next block's references.
+		for j := 0; j < nb; j++ {
+			copy(logs[j*W:j*W+lag], logs[j*W+n:j*W+n+lag])
 		}
 	}
 	return f, nil

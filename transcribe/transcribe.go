@@ -104,6 +104,7 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 		feat  *features
 		det   *detector
 		cands []onset
+		notes []Note
 		err   error
 	}
 	var jobs []*job
@@ -177,24 +178,35 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 			j.cands = kept
 		}
 	}
+	// Notes, velocities and labels, one stem per CPU.
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ns := j.det.finish(j.cands, j.mono, in.SampleRate)
+			for i := range ns {
+				ns[i].Stem = j.stem.Name
+			}
+			switch j.class {
+			case HatClosed:
+				labelHats(ns, j.mono, in.SampleRate)
+			case Tom:
+				labelToms(ns, j.mono, in.SampleRate)
+			case Ride:
+				labelRide(ns, j.mono, in.SampleRate)
+			}
+			for i := range ns {
+				ns[i].Key = m.Key(ns[i].Piece, ns[i].Tom, ns[i].Toms)
+			}
+			j.notes = ns
+		}()
+	}
+	wg.Wait()
 	var notes []Note
 	for _, j := range jobs {
-		ns := j.det.finish(j.cands, j.mono, in.SampleRate)
-		for i := range ns {
-			ns[i].Stem = j.stem.Name
-		}
-		switch j.class {
-		case HatClosed:
-			labelHats(ns, j.mono, in.SampleRate)
-		case Tom:
-			labelToms(ns, j.mono, in.SampleRate)
-		case Ride:
-			labelRide(ns, j.mono, in.SampleRate)
-		}
-		for i := range ns {
-			ns[i].Key = m.Key(ns[i].Piece, ns[i].Tom, ns[i].Toms)
-		}
-		notes = append(notes, ns...)
+		notes = append(notes, j.notes...)
 	}
 	sort.SliceStable(notes, func(a, b int) bool { return notes[a].Time < notes[b].Time })
 	return notes, nil
@@ -207,6 +219,14 @@ func mono(data [][]float32) []float32 {
 	}
 	out := make([]float32, len(data[0]))
 	g := 1 / float32(len(data))
+	if len(data) == 2 {
+		// One pass; the same sums as channel by channel (0 + l·g = l·g).
+		l, r := data[0], data[1][:len(data[0])]
+		for i := range out {
+			out[i] = l[i]*g + r[i]*g
+		}
+		return out
+	}
 	for _, ch := range data {
 		for i, v := range ch {
 			out[i] += v * g
