@@ -92,32 +92,43 @@ type features struct {
 	oct []float32
 }
 
-// analyze computes a stem's onset detection function and octave powers.
-// Frames are centred on multiples of hop (as torch.stft's center=True), so
-// every stem's frame t describes the same instant whatever its frame size.
-// The spectrogram is computed in blocks of frames so that memory stays
-// small for long tracks.
-func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
-	nfft := d.nfft
-	fb := d.fb
-	// A signal no longer than half a frame cannot be reflect-padded: pad
-	// it with silence.
+// padFrame returns x, or for a signal no longer than half a frame (which
+// cannot be reflect-padded) x padded with silence.
+func padFrame(x []float32, nfft int) []float32 {
 	if len(x) <= nfft {
 		y := make([]float32, nfft+1)
 		copy(y, x)
-		x = y
+		return y
 	}
+	return x
+}
+
+// newFeatures returns the features of a (padded) signal of n samples,
+// to be filled by analyze.
+func newFeatures(n, hop int) *features {
+	T := n/hop + 1
+	return &features{odf: make([]float32, T), oct: make([]float32, T*numOctaves)}
+}
+
+// analyze computes frames ta…tb−1 of a stem's onset detection function and
+// octave powers into f, from x padded by padFrame. Frames are centred on
+// multiples of hop (as torch.stft's center=True), so every stem's frame t
+// describes the same instant whatever its frame size. The spectrogram is
+// computed in blocks of frames so that memory stays small for long
+// tracks; a frame's values depend only on the signal, so a stem can be
+// analysed in parts, in parallel, with the same result.
+func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb int) error {
+	nfft := d.nfft
+	fb := d.fb
 	plan, err := stft.NewPlan(nfft, hop, stft.Workers(1))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer plan.Close()
 	L := len(x)
-	T := L/hop + 1
 	margin := (nfft/2+hop-1)/hop + 1
 	const block = 512
 	bins := nfft/2 + 1
-	f := &features{odf: make([]float32, T), oct: make([]float32, T*numOctaves)}
 	// Spectrum scale: a full-scale sine gives a peak bin of nfft/4 with
 	// the periodic Hann window; dividing by it makes frame sizes compare.
 	scale := float32(4 / float64(nfft))
@@ -136,8 +147,10 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 	ob := make([]float32, numOctaves*block)
 	mag := make([]float32, block)
 	spec := make([]complex64, bins*(block+2*margin+1))
-	for t0 := 0; t0 < T; t0 += block {
-		t1 := min(T, t0+block)
+	// The flux of frame t needs the log bands of frame t−lag: start lag
+	// frames early.
+	for t0 := max(0, ta-lag); t0 < tb; t0 += block {
+		t1 := min(tb, t0+block)
 		f0 := max(0, t0-margin)
 		s0 := f0 * hop
 		s1 := min(L, (t1-1+margin)*hop+1)
@@ -145,7 +158,7 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 		tc := plan.Frames(len(seg))
 		dst := spec[:bins*tc]
 		if err := plan.Forward(dst, seg); err != nil {
-			return nil, err
+			return err
 		}
 		n := t1 - t0
 		clear(bb)
@@ -177,10 +190,11 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 				}
 			}
 		}
-		oc := f.oct[t0*numOctaves : t1*numOctaves]
 		for o := 0; o < numOctaves; o++ {
 			for k, p := range ob[o*block : o*block+n] {
-				oc[k*numOctaves+o] = p
+				if t0+k >= ta {
+					f.oct[(t0+k)*numOctaves+o] = p
+				}
 			}
 		}
 		for j := 0; j < nb; j++ {
@@ -219,8 +233,8 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 			}
 		}
 		for k := range fl {
-			if t0+k >= lag {
-				f.odf[t0+k] = float32(fl[k])
+			if t := t0 + k; t >= lag && t >= ta {
+				f.odf[t] = float32(fl[k])
 			}
 		}
 		// Keep the last lag frames as the next block's references.
@@ -228,5 +242,5 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 			copy(logs[j*W:j*W+lag], logs[j*W+n:j*W+n+lag])
 		}
 	}
-	return f, nil
+	return nil
 }
