@@ -14,20 +14,21 @@ type detector struct {
 	weight []float32 // per band weight of the flux
 	mul    float32   // gain before log(1+x)
 
-	delta float64 // threshold above the moving average, × the 99th percentile of peaks
+	delta    float64 // threshold above the moving average, × the 99th percentile of peaks
+	minGap   float64 // seconds between onsets
+	riseDB   float64 // energy rise an onset needs, dB
+	relGate  float64 // dB under the stem's loudest hits an onset may be
+	minOwn   float64 // share of the spectral rise the stem must own (leakage gate)
+	preMax   float64 // seconds
+	postMax  float64
+	preAvg   float64
+	absFloor float64 // dB full scale a hit must reach
+
 	// With localDelta > 0 the threshold follows the local hits where they
 	// are softer than the stem's loudest: localDelta × the largest value
 	// within ±localWindow seconds, between floorDelta × and delta × the
 	// 99th percentile of peaks.
 	localDelta, localWindow, floorDelta float64
-	minGap                              float64 // seconds between onsets
-	riseDB                              float64 // energy rise an onset needs, dB
-	relGate                             float64 // dB under the stem's loudest hits an onset may be
-	minOwn                              float64 // share of the spectral rise the stem must own (leakage gate)
-	preMax                              float64 // seconds
-	postMax                             float64
-	preAvg                              float64
-	absFloor                            float64 // dB full scale a hit must reach
 }
 
 func nextPow2(n int) int {
