@@ -92,47 +92,65 @@ type features struct {
 	oct []float32
 }
 
-// analyze computes a stem's onset detection function and octave powers.
-// Frames are centred on multiples of hop (as torch.stft's center=True), so
-// every stem's frame t describes the same instant whatever its frame size.
-// The spectrogram is computed in blocks of frames so that memory stays
-// small for long tracks.
-func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
-	nfft := d.nfft
-	fb := d.fb
-	// A signal no longer than half a frame cannot be reflect-padded: pad
-	// it with silence.
+// padFrame returns x, or for a signal no longer than half a frame (which
+// cannot be reflect-padded) x padded with silence.
+func padFrame(x []float32, nfft int) []float32 {
 	if len(x) <= nfft {
 		y := make([]float32, nfft+1)
 		copy(y, x)
-		x = y
+		return y
 	}
+	return x
+}
+
+// newFeatures returns the features of a (padded) signal of n samples,
+// to be filled by analyze.
+func newFeatures(n, hop int) *features {
+	T := n/hop + 1
+	return &features{odf: make([]float32, T), oct: make([]float32, T*numOctaves)}
+}
+
+// analyze computes frames ta…tb−1 of a stem's onset detection function and
+// octave powers into f, from x padded by padFrame. Frames are centred on
+// multiples of hop (as torch.stft's center=True), so every stem's frame t
+// describes the same instant whatever its frame size. The spectrogram is
+// computed in blocks of frames so that memory stays small for long
+// tracks; a frame's values depend only on the signal, so a stem can be
+// analysed in parts, in parallel, with the same result.
+func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb int) error {
+	nfft := d.nfft
+	fb := d.fb
 	plan, err := stft.NewPlan(nfft, hop, stft.Workers(1))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer plan.Close()
 	L := len(x)
-	T := L/hop + 1
 	margin := (nfft/2+hop-1)/hop + 1
 	const block = 512
 	bins := nfft/2 + 1
-	f := &features{odf: make([]float32, T), oct: make([]float32, T*numOctaves)}
 	// Spectrum scale: a full-scale sine gives a peak bin of nfft/4 with
 	// the periodic Hann window; dividing by it makes frame sizes compare.
 	scale := float32(4 / float64(nfft))
 	nb := fb.bands
 	lag := d.lag
-	// Ring of the last lag+1 frames of log band values, max-filtered.
-	hist := make([][]float32, lag+1)
-	for i := range hist {
-		hist[i] = make([]float32, nb)
-	}
-	cur := make([]float32, nb)
+	// Band-major work arrays, so that the inner loops run over frames
+	// in contiguous memory: the band values of the block, the log band
+	// values of the lag frames before it and of the block (width
+	// lag+block), each frame's flux, the octave powers and the magnitude
+	// of one bin. Every sum is taken in the same order as frame by frame
+	// (bins ascending, bands ascending), so the values do not change.
+	bb := make([]float32, nb*block)
+	W := lag + block
+	logs := make([]float32, nb*W)
+	flux := make([]float64, block)
+	ob := make([]float32, numOctaves*block)
+	mag := make([]float32, block)
 	spec := make([]complex64, bins*(block+2*margin+1))
-	bandsBuf := make([]float32, (block)*nb)
-	for t0 := 0; t0 < T; t0 += block {
-		t1 := min(T, t0+block)
+	// The flux of frame t needs the log bands of frame t−lag: start lag
+	// frames early.
+	for t0 := max(0, ta-lag); t0 < tb; t0 += block {
+		t1 := min(tb, t0+block)
 		f0 := max(0, t0-margin)
 		s0 := f0 * hop
 		s1 := min(L, (t1-1+margin)*hop+1)
@@ -140,59 +158,89 @@ func analyze(x []float32, rate int, d *detector, hop int) (*features, error) {
 		tc := plan.Frames(len(seg))
 		dst := spec[:bins*tc]
 		if err := plan.Forward(dst, seg); err != nil {
-			return nil, err
+			return err
 		}
 		n := t1 - t0
-		bb := bandsBuf[:n*nb]
 		clear(bb)
-		oc := f.oct[t0*numOctaves : t1*numOctaves]
+		clear(ob)
 		for b := 0; b < bins; b++ {
-			row := dst[b*tc+(t0-f0) : b*tc+(t0-f0)+n]
 			bw := fb.binBand[b]
 			o := fb.binOct[b]
+			if len(bw) == 0 && o < 0 {
+				continue // above the bands and octaves: unused
+			}
+			row := dst[b*tc+(t0-f0) : b*tc+(t0-f0)+n]
+			var orow []float32
+			if o >= 0 {
+				orow = ob[int(o)*block : int(o)*block+n]
+			}
+			mg := mag[:n]
 			for k, c := range row {
 				re, im := real(c)*scale, imag(c)*scale
 				p := re*re + im*im
 				if o >= 0 {
-					oc[k*numOctaves+int(o)] += p
+					orow[k] += p
 				}
-				if len(bw) == 0 {
-					continue
-				}
-				m := float32(math.Sqrt(float64(p)))
-				for _, w := range bw {
-					bb[k*nb+int(w.band)] += w.w * m
+				mg[k] = float32(math.Sqrt(float64(p)))
+			}
+			for _, w := range bw {
+				brow := bb[int(w.band)*block : int(w.band)*block+n]
+				for k, m := range mg {
+					brow[k] += w.w * m
 				}
 			}
 		}
-		for k := 0; k < n; k++ {
-			t := t0 + k
-			row := bb[k*nb : (k+1)*nb]
-			for j, v := range row {
-				cur[j] = float32(math.Log1p(float64(v * d.mul)))
-			}
-			// Reference: the frame lag frames back, max-filtered over
-			// three bands (SuperFlux), so that vibrato and slowly
-			// sliding partials give no flux.
-			prev := hist[(t+1)%(lag+1)] // frame t-lag
-			var flux float64
-			if t >= lag {
-				for j := 0; j < nb; j++ {
-					m := prev[j]
-					if j > 0 && prev[j-1] > m {
-						m = prev[j-1]
-					}
-					if j+1 < nb && prev[j+1] > m {
-						m = prev[j+1]
-					}
-					if dv := cur[j] - m; dv > 0 {
-						flux += float64(dv * d.weight[j])
-					}
+		for o := 0; o < numOctaves; o++ {
+			for k, p := range ob[o*block : o*block+n] {
+				if t0+k >= ta {
+					f.oct[(t0+k)*numOctaves+o] = p
 				}
 			}
-			f.odf[t] = float32(flux)
-			copy(hist[t%(lag+1)], cur)
+		}
+		for j := 0; j < nb; j++ {
+			cur := logs[j*W+lag : j*W+lag+n]
+			for k, v := range bb[j*block : j*block+n] {
+				cur[k] = float32(math.Log1p(float64(v * d.mul)))
+			}
+		}
+		// Reference: the frame lag frames back, max-filtered over three
+		// bands (SuperFlux), so that vibrato and slowly sliding
+		// partials give no flux.
+		fl := flux[:n]
+		clear(fl)
+		for j := 0; j < nb; j++ {
+			cur := logs[j*W+lag : j*W+lag+n]
+			prev := logs[j*W : j*W+n] // frame t-lag
+			var below, above []float32
+			if j > 0 {
+				below = logs[(j-1)*W : (j-1)*W+n]
+			}
+			if j+1 < nb {
+				above = logs[(j+1)*W : (j+1)*W+n]
+			}
+			wj := d.weight[j]
+			for k := range fl {
+				m := prev[k]
+				if below != nil && below[k] > m {
+					m = below[k]
+				}
+				if above != nil && above[k] > m {
+					m = above[k]
+				}
+				if dv := cur[k] - m; dv > 0 {
+					fl[k] += float64(dv * wj)
+				}
+			}
+		}
+		for k := range fl {
+			if t := t0 + k; t >= lag && t >= ta {
+				f.odf[t] = float32(fl[k])
+			}
+		}
+		// Keep the last lag frames as the next block's references.
+		for j := 0; j < nb; j++ {
+			copy(logs[j*W:j*W+lag], logs[j*W+n:j*W+n+lag])
 		}
 	}
-	return f, nil
+	return nil
 }

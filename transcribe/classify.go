@@ -26,28 +26,44 @@ func rmsDB(x []float32, a, b int) float64 {
 	return 10 * math.Log10(s/float64(b-a)+1e-20)
 }
 
-// spectrum returns the magnitude spectrum of n samples from s, Hann
-// windowed.
-func spectrum(fft *fourier.FFT, x []float32, s, n int) []float64 {
-	buf := make([]float64, n)
-	for i := range buf {
+// spectrometer computes Hann-windowed magnitude spectra of n samples,
+// reusing its window and buffers (one per goroutine).
+type spectrometer struct {
+	fft      *fourier.FFT
+	win, buf []float64
+	coef     []complex128
+	mag      []float64
+}
+
+func newSpectrometer(n int) *spectrometer {
+	sp := &spectrometer{fft: fourier.NewFFT(n), win: make([]float64, n), buf: make([]float64, n),
+		coef: make([]complex128, n/2+1), mag: make([]float64, n/2+1)}
+	for i := range sp.win {
+		sp.win[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
+	}
+	return sp
+}
+
+// spectrum returns the magnitude spectrum of the n samples of x from s
+// (zeros outside x), valid until the next call.
+func (sp *spectrometer) spectrum(x []float32, s int) []float64 {
+	for i := range sp.buf {
+		sp.buf[i] = 0
 		if s+i < len(x) && s+i >= 0 {
-			w := 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))
-			buf[i] = float64(x[s+i]) * w
+			sp.buf[i] = float64(x[s+i]) * sp.win[i]
 		}
 	}
-	c := fft.Coefficients(nil, buf)
-	m := make([]float64, len(c))
+	c := sp.fft.Coefficients(sp.coef, sp.buf)
 	for i, v := range c {
-		m[i] = math.Hypot(real(v), imag(v))
+		sp.mag[i] = math.Hypot(real(v), imag(v))
 	}
-	return m
+	return sp.mag
 }
 
 func hatFeaturesOf(ns []Note, x []float32, rate int) []hatFeatures {
 	ms := func(v float64) int { return int(v * float64(rate) / 1000) }
 	n := nextPow2(ms(23))
-	fft := fourier.NewFFT(n)
+	sp := newSpectrometer(n)
 	out := make([]hatFeatures, len(ns))
 	for i, note := range ns {
 		s := int(math.Round(note.Time * float64(rate)))
@@ -65,7 +81,7 @@ func hatFeaturesOf(ns []Note, x []float32, rate int) []hatFeatures {
 			mid := float64(a+b)/2 - float64(s)
 			f.decay = (rmsDB(x, a, b) - peak) / (mid / float64(rate) * 10)
 		}
-		m := spectrum(fft, x, s, n)
+		m := sp.spectrum(x, s)
 		var num, den float64
 		for k, v := range m {
 			hz := float64(k) * float64(rate) / float64(n)
@@ -120,8 +136,8 @@ const tomGap = 0.2
 
 // tomPitch is the frequency of the strongest spectral peak between 50 and
 // 500 Hz in the 93 ms after a tom hit's first 5 ms, log2 Hz.
-func tomPitch(fft *fourier.FFT, n int, x []float32, s, rate int) float64 {
-	m := spectrum(fft, x, s+rate/200, n)
+func tomPitch(sp *spectrometer, n int, x []float32, s, rate int) float64 {
+	m := sp.spectrum(x, s+rate/200)
 	binHz := float64(rate) / float64(n)
 	best, bv := 0, 0.0
 	for k := int(50 / binHz); k <= int(500/binHz) && k+1 < len(m); k++ {
@@ -148,11 +164,11 @@ func labelToms(ns []Note, x []float32, rate int) {
 		return
 	}
 	n := nextPow2(rate * 93 / 1000)
-	fft := fourier.NewFFT(n)
+	sp := newSpectrometer(n)
 	pitch := make([]float64, len(ns))
 	idx := make([]int, 0, len(ns))
 	for i, note := range ns {
-		pitch[i] = tomPitch(fft, n, x, int(math.Round(note.Time*float64(rate))), rate)
+		pitch[i] = tomPitch(sp, n, x, int(math.Round(note.Time*float64(rate))), rate)
 		if !math.IsNaN(pitch[i]) {
 			idx = append(idx, i)
 		}

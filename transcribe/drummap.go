@@ -90,7 +90,11 @@ func LoadDrumMap(file string) (*DrumMap, error) {
 		if errors.Is(err, os.ErrNotExist) && path.Ext(file) == "" && !strings.ContainsAny(file, `/\`) {
 			return BuiltinMap(file)
 		}
-		return nil, err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("%q: %w", file, err)
 	}
 	defer f.Close()
 	m, err := ReadDrumMap(f)

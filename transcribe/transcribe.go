@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // Stem is one stem's audio: planar channels of equal length.
@@ -71,6 +72,14 @@ func stemClass(name string) (Piece, bool) {
 	return "", false
 }
 
+// Known reports whether Transcribe reads a stem of this name (one of
+// StemNames, or the aliases hihat and cymbals); stems of other names are
+// skipped.
+func Known(name string) bool {
+	_, ok := stemClass(name)
+	return ok
+}
+
 // StemNames are the stem names Transcribe knows, in the order separate
 // writes them.
 var StemNames = []string{"kick", "snare", "toms", "hh", "ride", "crash"}
@@ -90,13 +99,15 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 		m = GM()
 	}
 	type job struct {
-		stem  Stem
-		class Piece
-		mono  []float32
-		feat  *features
-		det   *detector
-		cands []onset
-		err   error
+		stem   Stem
+		class  Piece
+		mono   []float32
+		padded []float32 // mono, padded for analyze
+		feat   *features
+		det    *detector
+		cands  []onset
+		notes  []Note
+		err    error
 	}
 	var jobs []*job
 	length := -1
@@ -123,24 +134,42 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 		return nil, fmt.Errorf("%w: none of %v", ErrNoStems, StemNames)
 	}
 	hop := hopFor(in.SampleRate)
-	// Analyse the stems in parallel, one per CPU.
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			j.mono = mono(j.stem.Data)
-			j.det = newDetector(j.class, in.SampleRate)
-			j.feat, j.err = analyze(j.mono, in.SampleRate, j.det, hop)
-			if j.err == nil {
-				j.cands = j.det.pick(j.feat.odf, j.mono, in.SampleRate, hop)
-			}
-		}()
+	// Mix each stem to mono, then analyse the stems in parts of about
+	// 30 s, the longest frames first, so that every CPU has work to the
+	// end, then pick each stem's onsets.
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		j.mono = mono(j.stem.Data)
+		j.det = newDetector(j.class, in.SampleRate)
+		j.padded = padFrame(j.mono, j.det.nfft)
+		j.feat = newFeatures(len(j.padded), hop)
+	})
+	type part struct {
+		j      *job
+		ta, tb int
 	}
-	wg.Wait()
+	var parts []part
+	for _, j := range jobs {
+		T := len(j.feat.odf)
+		for ta := 0; ta < T; ta += partFrames {
+			parts = append(parts, part{j, ta, min(T, ta+partFrames)})
+		}
+	}
+	sort.SliceStable(parts, func(a, b int) bool { return parts[a].j.det.nfft > parts[b].j.det.nfft })
+	var mu sync.Mutex
+	parallel(len(parts), func(i int) {
+		p := parts[i]
+		if err := analyze(p.j.padded, in.SampleRate, p.j.det, hop, p.j.feat, p.ta, p.tb); err != nil {
+			mu.Lock()
+			p.j.err = err
+			mu.Unlock()
+		}
+	})
+	parallel(len(jobs), func(i int) {
+		if j := jobs[i]; j.err == nil {
+			j.cands = j.det.pick(j.feat.odf, j.mono, in.SampleRate, hop)
+		}
+	})
 	for _, j := range jobs {
 		if j.err != nil {
 			return nil, fmt.Errorf("transcribe %q: %w", j.stem.Name, j.err)
@@ -169,8 +198,9 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 			j.cands = kept
 		}
 	}
-	var notes []Note
-	for _, j := range jobs {
+	// Notes, velocities and labels.
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
 		ns := j.det.finish(j.cands, j.mono, in.SampleRate)
 		for i := range ns {
 			ns[i].Stem = j.stem.Name
@@ -186,10 +216,39 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 		for i := range ns {
 			ns[i].Key = m.Key(ns[i].Piece, ns[i].Tom, ns[i].Toms)
 		}
-		notes = append(notes, ns...)
+		j.notes = ns
+	})
+	var notes []Note
+	for _, j := range jobs {
+		notes = append(notes, j.notes...)
 	}
 	sort.SliceStable(notes, func(a, b int) bool { return notes[a].Time < notes[b].Time })
 	return notes, nil
+}
+
+// partFrames is the length of the parts stems are analysed in: 5120 hops,
+// 29.7 s at 44.1 kHz.
+const partFrames = 5120
+
+// parallel calls f(0), …, f(n−1) on GOMAXPROCS goroutines, taking the
+// indices in order, and returns when all calls have.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // mono averages the channels.
@@ -199,6 +258,14 @@ func mono(data [][]float32) []float32 {
 	}
 	out := make([]float32, len(data[0]))
 	g := 1 / float32(len(data))
+	if len(data) == 2 {
+		// One pass; the same sums as channel by channel (0 + l·g = l·g).
+		l, r := data[0], data[1][:len(data[0])]
+		for i := range out {
+			out[i] = l[i]*g + r[i]*g
+		}
+		return out
+	}
 	for _, ch := range data {
 		for i, v := range ch {
 			out[i] += v * g

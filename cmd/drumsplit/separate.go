@@ -38,6 +38,12 @@ when complete: a failed or interrupted input leaves none of its stem files behin
 its extension), {stem}, {ext} (wav or flac) and {model} (the model's name). It must
 stay inside --out: absolute paths and ".." are refused.
 
+--midi also transcribes the stems into a General MIDI drum file (as drumsplit
+transcribe does; see docs/TRANSCRIPTION.md), named by --filename with {stem} = drums
+and {ext} = mid ({track}/drums.mid by default). It is written with the stems, all
+together or none, under the same rules for existing files. The transcription keeps a
+mono copy of each stem in memory: about 64 MB per minute of audio for six stems.
+
 Existing stem files are not replaced: such an input fails with a line naming the file,
 unless --overwrite (replace them, all together or none) or --skip-existing (keep them;
 an input whose stems all exist is skipped) is given. A stem file that another run is
@@ -72,8 +78,8 @@ means unknown); errors also go to standard error as one line each:
    {"event":"progress", "file", "index", "done" (seconds), "total", "fraction",
      "elapsed", "eta"}
    {"event":"file_done", "file", "index", "status" ("done" or "skipped"), "stems":
-     [{"stem", "path", "clipped" (samples clipped to the integer range)}],
-     "seconds" (audio), "elapsed", "rtf" (elapsed / seconds)}
+     [{"stem", "path", "clipped" (samples clipped to the integer range)}], with --midi
+     "midi": {"path", "notes"}, "seconds" (audio), "elapsed", "rtf" (elapsed / seconds)}
    {"event":"warning", "file" (if about one), "message"}
    {"event":"error", "file" (absent for errors about the whole run), "index", "message"}
    {"event":"summary", "inputs", "done", "skipped", "failed", "seconds", "elapsed",
@@ -103,6 +109,7 @@ func init() {
 			&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
 			&cli.IntFlag{Name: "threads", DefaultText: "libtorch's", Usage: "`N` libtorch CPU threads"},
 			&cli.StringFlag{Name: "stems", DefaultText: "all", Usage: "write only these `STEMS`, comma-separated, e.g. kick,snare"},
+			&cli.BoolFlag{Name: "midi", Usage: "also write a drum transcription, a MIDI file named with {stem} drums and {ext} mid"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace existing stem files"},
 			&cli.BoolFlag{Name: "skip-existing", Usage: "keep existing stem files; skip inputs whose stems all exist"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line on standard output"},
@@ -261,6 +268,7 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 	}
 	j := &cfg.job
 	j.Out = c.String("out")
+	j.MIDI = c.Bool("midi")
 	switch {
 	case c.Bool("overwrite") && c.Bool("skip-existing"):
 		return nil, usagef("--overwrite and --skip-existing exclude each other")

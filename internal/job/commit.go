@@ -3,6 +3,7 @@ package job
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -19,29 +20,113 @@ import (
 // that is over.
 var processStart = time.Now()
 
-// stemWriter writes one stem file atomically (an *audio.Writer): Close
-// completes the file and renames it into place, Abort discards it.
-type stemWriter interface {
-	Write(src [][]float32) error
+// pending is a file written under a temporary name: Close completes it and
+// renames it into place, Abort discards it.
+type pending interface {
 	Close() error
 	Abort() error
+}
+
+// stemWriter writes one stem file atomically (an *audio.Writer).
+type stemWriter interface {
+	pending
+	Write(src [][]float32) error
 	Clipped() int64
+}
+
+// dataWriter writes one other file (the MIDI file) atomically.
+type dataWriter interface {
+	pending
+	io.Writer
 }
 
 // fileSystem holds the file operations that commit a stem set, so that
 // tests can make any of them fail (a full disk, a vanished folder).
 type fileSystem struct {
-	create func(path string, rate, channels int, enc audio.Encoding) (stemWriter, error)
-	rename func(oldpath, newpath string) error
-	remove func(name string) error
+	create     func(path string, rate, channels int, enc audio.Encoding) (stemWriter, error)
+	createFile func(path string) (dataWriter, error)
+	rename     func(oldpath, newpath string) error
+	remove     func(name string) error
 }
 
 var osFS = fileSystem{
 	create: func(path string, rate, channels int, enc audio.Encoding) (stemWriter, error) {
 		return audio.Create(path, rate, channels, enc)
 	},
-	rename: os.Rename,
-	remove: os.Remove,
+	createFile: func(path string) (dataWriter, error) { return createTemp(path) },
+	rename:     os.Rename,
+	remove:     os.Remove,
+}
+
+// tempFile is a file written as ".<name>.tmp-<digits>" beside its path (the
+// name audio.Writer uses, so that cleanStale removes what a killed run
+// left) and renamed into place by Close.
+type tempFile struct {
+	path string
+	f    *os.File
+	err  error // the first error; the temporary file is gone after it
+	done bool
+}
+
+func createTemp(path string) (*tempFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("%q: cannot create it: %w", path, causeOf(err))
+	}
+	// CreateTemp makes the file private; an output file should be readable
+	// like any other the user creates.
+	_ = f.Chmod(0o644)
+	return &tempFile{path: path, f: f}, nil
+}
+
+func (t *tempFile) Write(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	n, err := t.f.Write(p)
+	if err != nil {
+		t.fail(fmt.Errorf("%q: %w", t.path, causeOf(err)))
+	}
+	return n, t.err
+}
+
+// Close syncs the file, closes it and renames it to its path.
+func (t *tempFile) Close() error {
+	if t.err != nil || t.done {
+		return t.err
+	}
+	t.done = true
+	err := t.f.Sync()
+	if cerr := t.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(t.f.Name(), t.path)
+	}
+	if err != nil {
+		os.Remove(t.f.Name())
+		t.err = fmt.Errorf("%q: %w", t.path, causeOf(err))
+	}
+	return t.err
+}
+
+// Abort removes the temporary file; after a successful Close it does
+// nothing.
+func (t *tempFile) Abort() error {
+	if t.err == nil && !t.done {
+		t.fail(errors.New("aborted"))
+	}
+	return nil
+}
+
+func (t *tempFile) fail(err error) {
+	t.err = err
+	t.f.Close()
+	os.Remove(t.f.Name())
 }
 
 // backupName is where commit moves a file it replaces until the new set is
@@ -57,7 +142,7 @@ func backupName(path string) string {
 // only then are the backups removed. If any step fails, the new files are
 // removed and the backups moved back, so the folder holds the old set as it
 // was. outs[i] is written by ws[i]; Existed marks the files replaced.
-func (fsys fileSystem) commit(outs []Output, ws []stemWriter) (warnings []string, err error) {
+func (fsys fileSystem) commit(outs []Output, ws []pending) (warnings []string, err error) {
 	baks := make([]string, len(outs))
 	for i, o := range outs {
 		if !o.Existed {
@@ -91,7 +176,7 @@ func (fsys fileSystem) commit(outs []Output, ws []stemWriter) (warnings []string
 // rollback undoes a failed commit: the writers from placed on are aborted,
 // the new files before them removed and every backup moved back. cause is
 // returned, with what could not be undone.
-func (fsys fileSystem) rollback(outs []Output, ws []stemWriter, baks []string, placed int, cause error) error {
+func (fsys fileSystem) rollback(outs []Output, ws []pending, baks []string, placed int, cause error) error {
 	for _, w := range ws[placed:] {
 		w.Abort()
 	}

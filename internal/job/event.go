@@ -63,14 +63,22 @@ type Stem struct {
 // FileDone: a file was separated (Status StatusDone) or skipped because
 // its stem files exist (StatusSkipped).
 type FileDone struct {
-	Kind    string  `json:"event"` // KindFileDone
-	File    string  `json:"file"`
-	Index   int     `json:"index"`
-	Status  string  `json:"status"`
-	Stems   []Stem  `json:"stems"`   // the files written, in model order
-	Seconds float64 `json:"seconds"` // audio, at the separator's rate
-	Elapsed float64 `json:"elapsed"`
-	RTF     float64 `json:"rtf"` // Elapsed / Seconds
+	Kind   string `json:"event"` // KindFileDone
+	File   string `json:"file"`
+	Index  int    `json:"index"`
+	Status string `json:"status"`
+	Stems  []Stem `json:"stems"` // the files written, in model order
+	// MIDI is the MIDI file written (Options.MIDI), absent if none.
+	MIDI    *MIDIFile `json:"midi,omitempty"`
+	Seconds float64   `json:"seconds"` // audio, at the separator's rate
+	Elapsed float64   `json:"elapsed"`
+	RTF     float64   `json:"rtf"` // Elapsed / Seconds
+}
+
+// MIDIFile is the MIDI file of a FileDone.
+type MIDIFile struct {
+	Path  string `json:"path"`
+	Notes int    `json:"notes"` // how many notes it holds
 }
 
 // FileFailed: a file was not separated; none of its stem files was

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/drumsplit/drumsplit/internal/tracks"
+	"github.com/drumsplit/drumsplit/transcribe"
 )
 
 // Existing says what a run does with stem files that already exist.
@@ -25,13 +27,21 @@ const (
 	Skip
 )
 
-// Output is one stem file planned for an input.
+// Output is one stem file planned for an input, or its MIDI file.
 type Output struct {
-	Stem    string // the stem's name
-	Index   int    // the stem's index in the separator's Stems
+	Stem    string // the stem's name; MIDIStem for the MIDI file
+	Index   int    // the stem's index in the separator's Stems; MIDIIndex for the MIDI file
 	Path    string // under Options.Out
 	Existed bool   // a file was at Path when the run checked (under its lock)
 }
+
+// The {stem} and {ext} of the MIDI file Options.MIDI asks for, and its
+// Output's Index.
+const (
+	MIDIStem  = "drums"
+	MIDIExt   = "mid"
+	MIDIIndex = -1
+)
 
 // ExistsError refuses an input whose stem files exist (Options.Existing is
 // Refuse).
@@ -48,8 +58,9 @@ func (e *ExistsError) Error() string {
 }
 
 // Plan names the stem files of the input at path: one per selected stem,
-// under o.Out as o.Template says. It only computes names; Existed is set
-// later, under the files' locks.
+// under o.Out as o.Template says, and last, with o.MIDI, the MIDI file
+// (the template with {stem} MIDIStem and {ext} MIDIExt). It only computes
+// names; Existed is set later, under the files' locks.
 func Plan(path string, stems []string, o *Options) ([]Output, error) {
 	vars := tracks.Vars{Track: tracks.TrackName(path), Ext: o.Encoding.Format, Model: o.ModelName}
 	var outs []Output
@@ -66,6 +77,22 @@ func Plan(path string, stems []string, o *Options) ([]Output, error) {
 		}
 		seen[p] = true
 		outs = append(outs, Output{Stem: vars.Stem, Index: si, Path: p})
+	}
+	if o.MIDI {
+		if !slices.ContainsFunc(stems, transcribe.Known) {
+			return nil, fmt.Errorf("no MIDI file: none of the model's stems (%s) is one transcribe reads (%s)",
+				strings.Join(stems, ", "), strings.Join(transcribe.StemNames, ", "))
+		}
+		vars.Stem, vars.Ext = MIDIStem, MIDIExt
+		rel, err := o.Template.Expand(vars)
+		if err != nil {
+			return nil, err
+		}
+		p := filepath.Join(o.Out, rel)
+		if seen[p] {
+			return nil, fmt.Errorf("--filename %q gives %q for a stem and the MIDI file", o.Template, p)
+		}
+		outs = append(outs, Output{Stem: MIDIStem, Index: MIDIIndex, Path: p})
 	}
 	return outs, nil
 }
