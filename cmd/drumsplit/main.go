@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/drumsplit/drumsplit/internal/ui"
 )
 
 // Exit codes shared by every command.
@@ -52,7 +54,7 @@ func newApp() *cli.App {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
 		},
 		Before: func(c *cli.Context) error {
-			setLogger(newLogger(logLevel(c.Bool("quiet"), c.Bool("verbose")), stderrLog{}))
+			setLogger(newLogger(ui.Level(c.Bool("quiet"), c.Bool("verbose")), stderrLog{}))
 			return nil
 		},
 		// Without a command: the help. An argument that is no command

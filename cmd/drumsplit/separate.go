@@ -17,6 +17,7 @@ import (
 	"github.com/drumsplit/drumsplit/audio"
 	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/internal/tracks"
+	"github.com/drumsplit/drumsplit/internal/ui"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
 	"github.com/drumsplit/drumsplit/torch"
@@ -149,7 +150,7 @@ func separateCmd(c *cli.Context) error {
 	sig := catchSignals(c.Context)
 	defer sig.stop()
 	quiet := anyBool(c, "quiet")
-	setLogger(newLogger(logLevel(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
+	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
 
 	cfg, err := separateFlags(c)
 	if err != nil {
@@ -160,11 +161,11 @@ func separateCmd(c *cli.Context) error {
 		}
 		return err
 	}
-	ui := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, stderrIsTerminal())
-	setLogger(newLogger(logLevel(quiet, anyBool(c, "verbose") && !quiet), ui))
-	defer setLogger(newLogger(logLevel(quiet, false), stderrLog{}))
+	u := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, ui.IsTerminal(os.Stderr))
+	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), u))
+	defer setLogger(newLogger(ui.Level(quiet, false), stderrLog{}))
 
-	code := runSeparate(sig.ctx, cfg, ui, sig.exitCode)
+	code := runSeparate(sig.ctx, cfg, u, sig.exitCode)
 	if code != exitOK {
 		return cli.Exit("", code)
 	}
@@ -172,7 +173,7 @@ func separateCmd(c *cli.Context) error {
 }
 
 // runSeparate separates every input and returns the exit code.
-func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui, interrupted func() int) int {
+func runSeparate(ctx context.Context, cfg *separateConfig, u *separateUI, interrupted func() int) int {
 	items := tracks.Find(cfg.inputs, cfg.job.Out)
 	cfg.job.Logger = logger
 	cfg.job.Message = errorLine
@@ -185,12 +186,12 @@ func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui, interrupted f
 	}
 	if hasFiles(items) {
 		if err := job.CheckOut(cfg.job.Out); err != nil {
-			ui.runError(err)
+			u.runError(err)
 			return exitFailed
 		}
 		m, err := openModel(cfg)
 		if err != nil {
-			ui.runError(err)
+			u.runError(err)
 			return exitFailed
 		}
 		defer m.Close()
@@ -200,8 +201,8 @@ func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui, interrupted f
 		logger.Debug("separating", "device", start.Device, "precision", start.Precision, "stft", start.STFT,
 			"mode", start.Mode, "chunk", start.ChunkSize, "overlap", start.Overlap, "batch", start.Batch)
 	}
-	ui.start(start)
-	sum := job.Run(ctx, sep, items, cfg.job, ui.event)
+	u.start(start)
+	sum := job.Run(ctx, sep, items, cfg.job, u.event)
 	code := exitOK
 	switch {
 	case sum.Interrupted:
@@ -209,7 +210,7 @@ func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui, interrupted f
 	case sum.Failed > 0:
 		code = exitFailed
 	}
-	ui.summary(sum, code)
+	u.summary(sum, code)
 	return code
 }
 

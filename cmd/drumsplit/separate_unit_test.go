@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -59,85 +57,6 @@ func TestFlagsFirst(t *testing.T) {
 	}
 }
 
-func TestRenderBar(t *testing.T) {
-	for _, tc := range []struct {
-		label       string
-		done, total float64
-		eta         time.Duration
-		width       int
-		want        []string
-	}{
-		{"take1.wav", 13, 26, 4 * time.Second, 80, []string{"take1.wav", " 50% ", "13.0/26.0 s", "00:02<00:04"}},
-		{"take1.wav", 0, 26, 0, 80, []string{"  0% ", "<?"}},
-		{"take1.wav", 26, 26, 0, 80, []string{"100% ", "<00:00", strings.Repeat("█", 10)}},
-		{"take1.wav", 3, -1, 0, 80, []string{"take1.wav", "3.0 s"}},
-		{strings.Repeat("very-long-name-", 10) + ".wav", 1, 2, time.Second, 60, []string{"…", " 50% "}},
-		{"x.wav", 1, 2, time.Second, 30, []string{" 50% "}},
-	} {
-		got := renderBar(tc.label, tc.done, tc.total, 2*time.Second, tc.eta, tc.width)
-		for _, w := range tc.want {
-			if !strings.Contains(got, w) {
-				t.Errorf("renderBar(%q, %g/%g) = %q, lacks %q", tc.label, tc.done, tc.total, got, w)
-			}
-		}
-		if n := utf8.RuneCountInString(got); n > max(tc.width, 60) {
-			t.Errorf("renderBar width %d: %d columns: %q", tc.width, n, got)
-		}
-	}
-	// The bar grows with the fraction, in eighths.
-	prev := -1
-	for i := 0; i <= 80; i++ {
-		b := bar(float64(i)/80, 10)
-		if utf8.RuneCountInString(b) != 10 {
-			t.Fatalf("bar(%d/80) = %q: not 10 cells", i, b)
-		}
-		filled := 0
-		for _, r := range b {
-			switch r {
-			case '█':
-				filled += 8
-			case ' ':
-			default:
-				filled += strings.IndexRune("▏▎▍▌▋▊▉", r)/len("▏") + 1
-			}
-		}
-		if filled != i || filled < prev {
-			t.Errorf("bar(%d/80) = %q fills %d eighths", i, b, filled)
-		}
-		prev = filled
-	}
-}
-
-// TestShortLine: a message is one line without terminal escapes, and a
-// long one is cut in its quoted names, never in its cause.
-func TestShortLine(t *testing.T) {
-	for in, want := range map[string]string{
-		"one line":                    "one line",
-		"  padded \n":                 "padded",
-		"a\nforged line":              `a\nforged line`,
-		"red \x1b[31mtext\x1b[0m":     `red \x1b[31mtext\x1b[0m`,
-		`"short.wav": file too large`: `"short.wav": file too large`,
-	} {
-		if got := shortLine(in); got != want {
-			t.Errorf("shortLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-	long := strings.Repeat("very-long-folder/", 40) + "take.wav"
-	msg := fmt.Sprintf("%q: create: file name too long (and %q)", long, "other "+long)
-	got := shortLine(msg)
-	if n := utf8.RuneCountInString(got); n > maxLine {
-		t.Errorf("shortLine: %d characters: %q", n, got)
-	}
-	if !strings.HasSuffix(got, `take.wav")`) || !strings.Contains(got, `take.wav": create: file name too long (and "other `) {
-		t.Errorf("shortLine lost the cause or the file's own name: %q", got)
-	}
-	// A cause longer than the limit is kept whole.
-	cause := strings.Repeat("why ", 100)
-	if got := shortLine(cause); got != strings.TrimSpace(cause) {
-		t.Errorf("shortLine cut an unquoted cause: %q", got)
-	}
-}
-
 // TestErrorLine: the input's name is not repeated after the line's own
 // prefix, typed errors get what only the command knows.
 func TestErrorLine(t *testing.T) {
@@ -177,37 +96,12 @@ func TestSelectStems(t *testing.T) {
 	}
 }
 
-// recordLog collects log records.
-type recordLog []string
-
-func (r *recordLog) logRecord(level slog.Level, file, msg string) {
-	*r = append(*r, logText(level, file, msg))
-}
-
-// TestLogHandler: log records become one "drumsplit: …" line each.
-func TestLogHandler(t *testing.T) {
-	var got recordLog
-	log := newLogger(slog.LevelWarn, &got)
-	log.Warn("device cuda:0 is not available\nsecond line")
-	log.With("b", 2).Error("failed", "a", "x", "error", errors.New("why"))
-	log.Info("hidden")
-	log.Warn("clipped", "file", "in\n.wav")
-	want := []string{
-		`drumsplit: warning: device cuda:0 is not available\nsecond line`,
-		"drumsplit: error: failed (b=2 a=x error=why)",
-		`drumsplit: warning: "in\n.wav": clipped`,
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
 // TestUIEvents: with --json, warnings logged before the start event follow
 // it, and progress events are thinned out but the last is always written.
 func TestUIEvents(t *testing.T) {
 	var out, errw bytes.Buffer
 	u := newUI(&errw, &out, false, true, true)
-	u.logRecord(slog.LevelWarn, "", "early")
+	u.LogRecord(slog.LevelWarn, "", "early")
 	u.start(startEvent{Event: "start"})
 	u.event(job.FileStarted{Kind: job.KindFileStarted, File: "a.wav", Index: 1, Total: 1, Seconds: 10, SampleRate: 100})
 	for i := 0; i <= 1000; i += 10 {
