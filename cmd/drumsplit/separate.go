@@ -15,6 +15,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/internal/interrupt"
 	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/internal/tracks"
 	"github.com/drumsplit/drumsplit/internal/ui"
@@ -147,8 +148,8 @@ func separateCmd(c *cli.Context) error {
 	}
 	// Signals are caught from the start: reading the model and the inputs
 	// may take a while.
-	sig := catchSignals(c.Context)
-	defer sig.stop()
+	sig := interrupt.Catch(c.Context)
+	defer sig.Stop()
 	quiet := anyBool(c, "quiet")
 	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
 
@@ -165,7 +166,7 @@ func separateCmd(c *cli.Context) error {
 	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), u))
 	defer setLogger(newLogger(ui.Level(quiet, false), stderrLog{}))
 
-	code := runSeparate(sig.ctx, cfg, u, sig.exitCode)
+	code := runSeparate(sig.Context(), cfg, u, sig.ExitCode)
 	if code != exitOK {
 		return cli.Exit("", code)
 	}
