@@ -11,44 +11,8 @@ import (
 	"github.com/drumsplit/drumsplit/transcribe"
 )
 
-const evalDescription = `Scores separated stems against the true ones with the metrics MSST and the MDX
-challenges report: the "simple" SDR over the whole track, 10·log10((Σref² + ε) /
-(Σ(ref − est)² + ε)) summed over both channels, and SI-SDR, with ε = 1e-8 as in MSST
-(a perfect estimate scores 10·log10(Σref²/1e-8 + 1), about 110 dB for a loud stem).
-Scores are given per track and stem, then as the mean and median over tracks per
-stem, and as the mean of the per-stem means.
-
---reference is a folder of tracks as drumsplit render writes a split:
-   REFERENCE/TRACK/STEM.wav          (mixture.wav and other files are ignored)
---estimates holds the separated stems, as drumsplit separate writes them with its
-default --filename {track}/{stem}.{ext}:
-   ESTIMATES/TRACK/STEM.wav|flac|mp3, or ESTIMATES/TRACK/mixture/STEM.…
-The second form is what separating each track's mixture.wav into a folder of its
-own gives:
-
-   for t in data/test/*/; do
-     drumsplit separate -o est/$(basename "$t") "$t/mixture.wav"
-   done
-   drumsplit eval --reference data/test --estimates est
-
-The stems scored are those among the estimates; a "cymbals" estimate is scored
-against ride + crash, "hihat" counts as hh. Files of different lengths are cut to the
-shorter, as MSST does. A reference stem that is silent (a kit without toms) has no
-meaningful SDR: it shows as "-" and is left out of the averages. Every reference
-track must have estimates.
-
---onsets scores drum transcription instead: the stems of each track (the estimates,
-or the reference's own true stems when --estimates is not given) are transcribed by
-drumsplit transcribe's method and, side by side, by the seed project's librosa
-method (the baseline), and the onsets are matched one to one against the track's
-onsets.json within ±50 ms and ±20 ms (mir_eval's convention; same-class onsets under
-10 ms apart count once). The table gives per class the summed F-measure, precision
-and recall and the mean over classes; then the hi-hat articulation accuracy of the
-matched hats and the per-track rank correlation of velocity with the true strength
-for kick and snare:
-
-   drumsplit eval --onsets --reference data/test                 # true stems
-   drumsplit eval --onsets --reference data/test --estimates est # separated stems`
+// evalDescription is the help text of eval (help/eval.txt).
+var evalDescription = helpText("eval")
 
 func init() {
 	register(&cli.Command{

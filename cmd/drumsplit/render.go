@@ -15,38 +15,13 @@ import (
 	"github.com/drumsplit/drumsplit/render"
 )
 
-var renderDescription = `Renders drum tracks whose stems are known, from Hydrogen drum kits (Debian's
-hydrogen-drumkits package installs 14 in ` + render.DefaultKitsDir + `), for
-training and evaluating separation models. Each track is written as
-
-   OUT/SPLIT/TRACK/mixture.wav    the mix, exactly the sum of the stem files
-   OUT/SPLIT/TRACK/STEM.wav       kick snare toms hh ride crash (--stems 5: cymbals
-                                  instead of ride and crash; --other adds other)
-   OUT/SPLIT/TRACK/onsets.json    kit, groove, augmentation and every stroke per stem
-                                  (time, sample frame, piece, GM note, velocity)
-   OUT/SPLIT/TRACK/groove.mid     the same strokes as a General MIDI drum file, one
-                                  track per stem
-
-WAV files are stereo 44.1 kHz 32-bit float. Tracks are named 00000, 00001, … (from
---first); each has its own seed derived from --seed, --split and its number, which
-picks its kit, groove and augmentation: the same command gives the same files, and a
-set can be extended with --first.
-
-Grooves are generated (styles: ` + strings.Join(render.Styles(), ", ") + `),
-or read from --midi files (General MIDI drums on channel 10).
-
-Kits: every drum kit under --kits except those held out for evaluation
-(` + strings.Join(render.HeldOutKits, ", ") + `) and --kits-exclude; kits that are not drum
-kits (no kick, snare or hi-hat: circAfrique v4, Gimme A Hand 1.0) are always left out.
---kits-include names the kits to use instead (directory or kit name). The held-out
-kits can only be rendered into a split other than train and valid:
-
-   drumsplit render --out data --tracks 1000 --seconds 30 --seed 1            # train
-   drumsplit render --out data --split valid --tracks 50 --seed 2
-   drumsplit render --out data --held-out --tracks 50 --seed 3                 # data/test
-
---held-out is short for --split test --kits-include "` + strings.Join(render.HeldOutKits, ",") + `".
---list-kits shows what every kit is mapped to and why a kit is left out.`
+// renderDescription is the help text of render (help/render.txt), with
+// the kits folder, the styles and the held-out kits filled in.
+var renderDescription = helpText("render",
+	"{{kits_dir}}", render.DefaultKitsDir,
+	"{{styles}}", strings.Join(render.Styles(), ", "),
+	"{{held_out}}", strings.Join(render.HeldOutKits, ", "),
+	"{{held_out_list}}", strings.Join(render.HeldOutKits, ","))
 
 func init() {
 	register(&cli.Command{

@@ -27,59 +27,8 @@ import (
 // bundledModel is the file name of the model shipped with drumsplit.
 const bundledModel = "drumsplit_small.pt"
 
-const separateDescription = `Separates each INPUT into one file per stem. An INPUT is a file (WAV, FLAC or MP3,
-recognised by content whatever its extension) or a folder, searched recursively for
-.wav, .flac and .mp3 files (any case; names starting with "." and the output folder
-are passed over), in sorted order. The model is loaded once for all inputs.
-
-Input is resampled to the model's rate (44.1 kHz for the bundled model) and the stems
-are written at that rate. Each stem file is written under a temporary name and renamed
-when complete: a failed or interrupted input leaves none of its stem files behind.
-
---filename is a path under --out with the variables {track} (the input's name without
-its extension), {stem}, {ext} (wav or flac) and {model} (the model's name). It must
-stay inside --out: absolute paths and ".." are refused.
-
-Existing stem files are not replaced: such an input fails with a line naming the file,
-unless --overwrite (replace them, all together or none) or --skip-existing (keep them;
-an input whose stems all exist is skipped) is given. A stem file that another run is
-writing is never touched: that input fails.
-
-Without -m, the bundled model is used: $DRUMSPLIT_MODEL, else
-<exe dir>/../models/drumsplit_small.pt, else <exe dir>/models/drumsplit_small.pt.
-
-A progress bar (per file, in seconds of audio, with the time left) is drawn on
-standard error when it is a terminal, unless --quiet or --json. Every problem is one
-line on standard error naming the file and the cause; a bad input is skipped and the
-others are processed. With more than one input a summary line ends the run.
-
-Exit status:
-   0    every input was separated (or skipped by --skip-existing)
-   1    some inputs failed; or the model, native library or output folder is unusable
-        (a model file that is not a drumsplit model or fails to load)
-   2    the command line is wrong (unknown flag or value, no INPUT, a --model path
-        that does not exist, no bundled model)
-   130  interrupted (Ctrl-C, SIGTERM): the current batch finishes, the current
-        input's temporary files are removed, later inputs are not started
-   129, 131, 141  the same after SIGHUP, SIGQUIT, or SIGPIPE (standard output was
-        a pipe whose reader is gone, as in "separate --json … | head -1")
-
---json writes one JSON object per line on standard output (seconds are float; -1
-means unknown); errors also go to standard error as one line each:
-   {"event":"start", "version", "model" (path), "model_name", "stems" (the model's),
-     "write_stems", "sample_rate", "device", "precision", "stft", "mode", "chunk_size",
-     "overlap", "batch", "out", "format", "bit_depth", "inputs" (entries to process)}
-   {"event":"file_start", "file", "index" (1-based), "total", "seconds", "sample_rate"
-     (the input's)}
-   {"event":"progress", "file", "index", "done" (seconds), "total", "fraction",
-     "elapsed", "eta"}
-   {"event":"file_done", "file", "index", "status" ("done" or "skipped"), "stems":
-     [{"stem", "path", "clipped" (samples clipped to the integer range)}],
-     "seconds" (audio), "elapsed", "rtf" (elapsed / seconds)}
-   {"event":"warning", "file" (if about one), "message"}
-   {"event":"error", "file" (absent for errors about the whole run), "index", "message"}
-   {"event":"summary", "inputs", "done", "skipped", "failed", "seconds", "elapsed",
-     "rtf", "interrupted", "exit_code"}`
+// separateDescription is the help text of separate (help/separate.txt).
+var separateDescription = helpText("separate")
 
 func init() {
 	register(&cli.Command{

@@ -14,22 +14,10 @@ import (
 	"github.com/drumsplit/drumsplit/transcribe"
 )
 
-var transcribeDescription = `Transcribes drum stems into a General MIDI drum file. Each DIR holds stems
-named kick, snare, toms, hh, ride, crash (any subset, any audio format drumsplit
-reads: kick.wav, snare.flac, …) as drumsplit separate writes them; other files
-are ignored. The notes are written to -o FILE.mid (default DIR/drums.mid), on
-channel 10: kick 36, snare 38, toms by pitch high to low on 50 48 47 45 43 41
-(three toms: 48 45 43), hi-hat closed 42 / pedal 44 / open 46, ride 51, crash 49.
-
-Times are those of the audio to within half a tick (0.52 ms at the default 120 BPM
-and 480 ticks per quarter); --tempo sets the tempo written (a number, or auto to
-estimate the track's, folded into 90–180 BPM); --quantize 1/16 snaps the notes to
-that grid of the tempo. --drum-map FILE.json gives other notes (built-in maps: ` + strings.Join(transcribe.BuiltinMaps(), ", ") + `,
-by name). --plot FILE.svg|png draws a piano roll of the notes over the stems'
-envelopes. See docs/TRANSCRIPTION.md for the method and its measured accuracy.
-
-Exit status: 0 when every DIR was transcribed, 1 when one failed (each failure is
-one line naming the folder or file), 2 for a wrong command line.`
+// transcribeDescription is the help text of transcribe
+// (help/transcribe.txt), with the built-in drum maps filled in.
+var transcribeDescription = helpText("transcribe",
+	"{{maps}}", strings.Join(transcribe.BuiltinMaps(), ", "))
 
 func init() {
 	register(&cli.Command{
