@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -124,35 +123,15 @@ func separateCmd(c *cli.Context) error {
 
 // runSeparate separates every input and returns the exit code.
 func runSeparate(ctx context.Context, cfg *separateConfig, u *separateUI, interrupted func() int) int {
-	items := tracks.Find(cfg.inputs, cfg.job.Out)
-	cfg.job.Logger = logger
-	cfg.job.Message = errorLine
-	var sep job.Separator = stemsOnly(cfg.info.Stems)
-	start := startEvent{Event: "start", Version: Version, Model: cfg.modelPath, ModelName: cfg.job.ModelName,
-		Stems: cfg.info.Stems, SampleRate: cfg.info.SampleRate, Out: cfg.job.Out,
-		Format: cfg.job.Encoding.Format, BitDepth: bitDepthName(cfg.job.Encoding.BitDepth), Inputs: len(items)}
-	for _, i := range cfg.job.Stems {
-		start.WriteStems = append(start.WriteStems, cfg.info.Stems[i])
+	b := job.Batch{Options: cfg.job, Inputs: cfg.inputs, ModelPath: cfg.modelPath, Info: cfg.info, Separator: cfg.opts, Version: Version}
+	b.Logger = logger // the one in place now, which routes lines through the ui
+	b.Separator.Logger = logger
+	b.Message = errorLine
+	sum, err := job.RunBatch(ctx, b, u.event)
+	if err != nil {
+		u.runError(err)
+		return exitFailed
 	}
-	if hasFiles(items) {
-		if err := job.CheckOut(cfg.job.Out); err != nil {
-			u.runError(err)
-			return exitFailed
-		}
-		m, err := openModel(cfg)
-		if err != nil {
-			u.runError(err)
-			return exitFailed
-		}
-		defer m.Close()
-		sep = m
-		start.Device, start.Precision, start.STFT, start.Mode = m.Device(), string(m.Precision()), string(m.STFT()), string(m.Mode())
-		start.ChunkSize, start.Overlap, start.Batch = m.ChunkSize(), m.Overlap(), m.BatchSize()
-		logger.Debug("separating", "device", start.Device, "precision", start.Precision, "stft", start.STFT,
-			"mode", start.Mode, "chunk", start.ChunkSize, "overlap", start.Overlap, "batch", start.Batch)
-	}
-	u.start(start)
-	sum := job.Run(ctx, sep, items, cfg.job, u.event)
 	code := exitOK
 	switch {
 	case sum.Interrupted:
@@ -162,32 +141,6 @@ func runSeparate(ctx context.Context, cfg *separateConfig, u *separateUI, interr
 	}
 	u.summary(sum, code)
 	return code
-}
-
-// stemsOnly is the Separator of a run whose inputs are all errors: it
-// names the stems and separates nothing.
-type stemsOnly []string
-
-func (s stemsOnly) Stems() []string { return s }
-func (stemsOnly) SampleRate() int   { return 0 }
-func (stemsOnly) Separate(context.Context, separator.Source, separator.Sink, func(separator.Progress)) error {
-	return errors.New("no model loaded")
-}
-
-func hasFiles(items []tracks.Item) bool {
-	for _, it := range items {
-		if it.Err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-func bitDepthName(bits int) string {
-	if bits == 32 {
-		return "32f"
-	}
-	return strconv.Itoa(bits)
 }
 
 // anyBool reports whether a boolean flag is set on the command or before it
@@ -476,23 +429,4 @@ func selectStems(flag string, stems []string) ([]int, error) {
 		}
 	}
 	return idx, nil
-}
-
-// openModel loads the model onto the device once for every input.
-func openModel(cfg *separateConfig) (*job.Model, error) {
-	opts := cfg.opts
-	opts.Logger = logger // the one in place now, which routes lines through the ui
-	m, err := job.Open(cfg.modelPath, opts)
-	if err != nil {
-		logLibraryDetail(err)
-		var le *torch.LibraryError
-		if errors.As(err, &le) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("model %q: %w", cfg.modelPath, err)
-	}
-	if n, err := torch.Threads(); err == nil {
-		logger.Debug(fmt.Sprintf("libtorch uses %d CPU threads", n))
-	}
-	return m, nil
 }

@@ -49,29 +49,6 @@ func (u *separateUI) LogRecord(level slog.Level, file, msg string) {
 	}
 }
 
-// startEvent is the first event of a --json run; separateDescription
-// documents it.
-type startEvent struct {
-	Event      string   `json:"event"`
-	Version    string   `json:"version"`
-	Model      string   `json:"model"`
-	ModelName  string   `json:"model_name"`
-	Stems      []string `json:"stems"`
-	WriteStems []string `json:"write_stems"`
-	SampleRate int      `json:"sample_rate"`
-	Device     string   `json:"device,omitempty"`
-	Precision  string   `json:"precision,omitempty"`
-	STFT       string   `json:"stft,omitempty"`
-	Mode       string   `json:"mode,omitempty"`
-	ChunkSize  int      `json:"chunk_size,omitempty"`
-	Overlap    int      `json:"overlap,omitempty"`
-	Batch      int      `json:"batch,omitempty"`
-	Out        string   `json:"out"`
-	Format     string   `json:"format"`
-	BitDepth   string   `json:"bit_depth"`
-	Inputs     int      `json:"inputs"`
-}
-
 // errorEvent is an error about the whole run (job.FileFailed is about one
 // input).
 type errorEvent struct {
@@ -86,7 +63,7 @@ type summaryEvent struct {
 }
 
 // start writes the start event, then the warnings held back for it.
-func (u *separateUI) start(ev startEvent) {
+func (u *separateUI) start(ev job.Started) {
 	u.total = ev.Inputs
 	if !u.json {
 		return
@@ -140,6 +117,8 @@ func (u *separateUI) runError(err error) {
 // event renders one event of the run.
 func (u *separateUI) event(ev job.Event) {
 	switch ev := ev.(type) {
+	case job.Started:
+		u.start(ev)
 	case job.FileStarted:
 		u.mu.Lock()
 		u.lastEv, u.final = time.Time{}, false

@@ -102,7 +102,7 @@ func TestUIEvents(t *testing.T) {
 	var out, errw bytes.Buffer
 	u := newUI(&errw, &out, false, true, true)
 	u.LogRecord(slog.LevelWarn, "", "early")
-	u.start(startEvent{Event: "start"})
+	u.event(job.Started{Kind: job.KindStarted})
 	u.event(job.FileStarted{Kind: job.KindFileStarted, File: "a.wav", Index: 1, Total: 1, Seconds: 10, SampleRate: 100})
 	for i := 0; i <= 1000; i += 10 {
 		u.event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: float64(i) / 100, Total: 10, Fraction: float64(i) / 1000})
