@@ -18,6 +18,7 @@ import (
 	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/internal/tracks"
 	"github.com/drumsplit/drumsplit/internal/ui"
+	"github.com/drumsplit/drumsplit/internal/ui/separate"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
 	"github.com/drumsplit/drumsplit/torch"
@@ -106,11 +107,11 @@ func separateCmd(c *cli.Context) error {
 		if c.Bool("json") {
 			// Scripts reading events learn of a usage error too; main
 			// prints the line and exits 2.
-			newUI(io.Discard, c.App.Writer, true, true, false).runError(err)
+			separate.New(io.Discard, c.App.Writer, true, true, false).RunError(errorLine("", err))
 		}
 		return err
 	}
-	u := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, ui.IsTerminal(os.Stderr))
+	u := separate.New(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, ui.IsTerminal(os.Stderr))
 	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), u))
 	defer setLogger(newLogger(ui.Level(quiet, false), stderrLog{}))
 
@@ -122,14 +123,14 @@ func separateCmd(c *cli.Context) error {
 }
 
 // runSeparate separates every input and returns the exit code.
-func runSeparate(ctx context.Context, cfg *separateConfig, u *separateUI, interrupted func() int) int {
+func runSeparate(ctx context.Context, cfg *separateConfig, u *separate.Printer, interrupted func() int) int {
 	b := job.Batch{Options: cfg.job, Inputs: cfg.inputs, ModelPath: cfg.modelPath, Info: cfg.info, Separator: cfg.opts, Version: Version}
 	b.Logger = logger // the one in place now, which routes lines through the ui
 	b.Separator.Logger = logger
 	b.Message = errorLine
-	sum, err := job.RunBatch(ctx, b, u.event)
+	sum, err := job.RunBatch(ctx, b, u.Event)
 	if err != nil {
-		u.runError(err)
+		u.RunError(errorLine("", err))
 		return exitFailed
 	}
 	code := exitOK
@@ -139,7 +140,7 @@ func runSeparate(ctx context.Context, cfg *separateConfig, u *separateUI, interr
 	case sum.Failed > 0:
 		code = exitFailed
 	}
-	u.summary(sum, code)
+	u.Summary(sum, code)
 	return code
 }
 

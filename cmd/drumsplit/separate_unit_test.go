@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -93,34 +91,6 @@ func TestSelectStems(t *testing.T) {
 		if _, err := selectStems(flag, stems); !errors.As(err, new(usageError)) {
 			t.Errorf("selectStems(%q): %v, want a usage error", flag, err)
 		}
-	}
-}
-
-// TestUIEvents: with --json, warnings logged before the start event follow
-// it, and progress events are thinned out but the last is always written.
-func TestUIEvents(t *testing.T) {
-	var out, errw bytes.Buffer
-	u := newUI(&errw, &out, false, true, true)
-	u.LogRecord(slog.LevelWarn, "", "early")
-	u.event(job.Started{Kind: job.KindStarted})
-	u.event(job.FileStarted{Kind: job.KindFileStarted, File: "a.wav", Index: 1, Total: 1, Seconds: 10, SampleRate: 100})
-	for i := 0; i <= 1000; i += 10 {
-		u.event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: float64(i) / 100, Total: 10, Fraction: float64(i) / 1000})
-	}
-	u.event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: 10, Total: 10, Fraction: 1}) // a repeated last report
-	evs := events(t, out.String())
-	kinds := []string{}
-	for _, e := range evs {
-		kinds = append(kinds, e.kind())
-	}
-	if want := []string{"start", "warning", "file_start", "progress", "progress"}; !slices.Equal(kinds, want) {
-		t.Errorf("events %v, want %v", kinds, want)
-	}
-	if last := evs[len(evs)-1]; last.num("fraction") != 1 || last.num("done") != 10 || last.num("total") != 10 {
-		t.Errorf("last progress %v: want done 10 of 10 s", last)
-	}
-	if strings.Contains(errw.String(), "\r") {
-		t.Errorf("--json drew a bar on stderr: %q", errw.String())
 	}
 }
 
