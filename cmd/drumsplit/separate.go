@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/internal/cliargs"
 	"github.com/drumsplit/drumsplit/internal/interrupt"
 	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/internal/tracks"
@@ -92,8 +93,8 @@ func maxThreads() int { return 4 * runtime.NumCPU() }
 func separateCmd(c *cli.Context) error {
 	// Flags after the first INPUT ("separate song.wav -o out") are parsed
 	// again in front of it, as argparse-based tools allow.
-	if args, ok := flagsFirst(c.Command.Flags, commandArgs(c)); ok {
-		return rerun(c, args)
+	if args, ok := cliargs.FlagsFirst(c.Command.Flags, cliargs.CommandArgs(c)); ok {
+		return cliargs.Rerun(c, args)
 	}
 	// Signals are caught from the start: reading the model and the inputs
 	// may take a while.

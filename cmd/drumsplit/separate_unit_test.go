@@ -10,50 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/drumsplit/drumsplit/audio"
 	"github.com/drumsplit/drumsplit/internal/job"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
-func TestFlagsFirst(t *testing.T) {
-	flags := []cli.Flag{
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}},
-		&cli.IntFlag{Name: "overlap"},
-		&cli.BoolFlag{Name: "json"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}},
-	}
-	for _, tc := range []struct {
-		in, want string // space-separated
-		moved    bool
-	}{
-		{"-o out a.wav", "-o out a.wav", false},
-		{"a.wav b.wav", "a.wav b.wav", false},
-		{"a.wav -o out", "-o out -- a.wav", true},
-		{"a.wav --json b.wav -q", "--json -q -- a.wav b.wav", true},
-		{"a.wav --overlap -1 b.wav", "--overlap -1 -- a.wav b.wav", true},
-		{"a.wav --out=x b.wav", "--out=x -- a.wav b.wav", true},
-		{"a.wav -- -o.wav", "-o out a.wav -- -o.wav", false}, // see below
-		{"a.wav -o x -- -q.wav", "-o x -- a.wav -q.wav", true},
-		{"- -q", "-q -- -", true},
-		{"a.wav --unknown b.wav", "--unknown -- a.wav b.wav", true},
-		{"a.wav -o", "-o -- a.wav", true},
-	} {
-		if tc.in == "a.wav -- -o.wav" {
-			// Nothing after "--" is a flag: nothing to move.
-			if _, moved := flagsFirst(flags, strings.Fields(tc.in)); moved {
-				t.Errorf("%q: moved flags after --", tc.in)
-			}
-			continue
-		}
-		got, moved := flagsFirst(flags, strings.Fields(tc.in))
-		if moved != tc.moved || strings.Join(got, " ") != tc.want {
-			t.Errorf("flagsFirst(%q) = %q, %v; want %q, %v", tc.in, strings.Join(got, " "), moved, tc.want, tc.moved)
-		}
-	}
-}
 
 // TestErrorLine: the input's name is not repeated after the line's own
 // prefix, typed errors get what only the command knows.
