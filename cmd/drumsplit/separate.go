@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -24,9 +23,6 @@ import (
 	"github.com/drumsplit/drumsplit/separator"
 	"github.com/drumsplit/drumsplit/torch"
 )
-
-// bundledModel is the file name of the model shipped with drumsplit.
-const bundledModel = "drumsplit_small.pt"
 
 // separateDescription is the help text of separate (help/separate.txt).
 var separateDescription = helpText("separate")
@@ -322,33 +318,18 @@ func parseEncoding(format, depth string) (audio.Encoding, error) {
 	return enc, nil
 }
 
-// findModel returns the model to use: the flag, else the bundled model.
+// findModel returns the model to use: the flag, else the bundled model
+// (model.FindBundled).
 func findModel(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
-	if env := os.Getenv("DRUMSPLIT_MODEL"); env != "" {
-		return env, nil
+	p, looked := model.FindBundled()
+	if p == "" {
+		return "", usagef("no --model given and the bundled model was not found ($DRUMSPLIT_MODEL is unset; looked for %s): pass -m MODEL",
+			strings.Join(looked, " and "))
 	}
-	var looked []string
-	if exe, err := os.Executable(); err == nil {
-		if p, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = p
-		}
-		dir := filepath.Dir(exe)
-		for _, p := range []string{
-			filepath.Join(dir, "..", "models", bundledModel),
-			filepath.Join(dir, "models", bundledModel),
-		} {
-			p = filepath.Clean(p)
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				return p, nil
-			}
-			looked = append(looked, p)
-		}
-	}
-	return "", usagef("no --model given and the bundled model was not found ($DRUMSPLIT_MODEL is unset; looked for %s): pass -m MODEL",
-		strings.Join(looked, " and "))
+	return p, nil
 }
 
 // readModel reads the model's metadata from its archive, without libtorch,
@@ -394,41 +375,15 @@ func causeOf(err error) error {
 	return err
 }
 
-// selectStems turns --stems into indices of the model's stems (in the
-// model's order), matching names without regard to case.
+// selectStems turns --stems into indices of the model's stems
+// (tracks.SelectStems).
 func selectStems(flag string, stems []string) ([]int, error) {
-	if strings.TrimSpace(flag) == "" {
-		idx := make([]int, len(stems))
-		for i := range idx {
-			idx[i] = i
-		}
-		return idx, nil
-	}
-	want := map[int]bool{}
-	for _, name := range strings.Split(flag, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		found := -1
-		for i, s := range stems {
-			if strings.EqualFold(s, name) {
-				found = i
-			}
-		}
-		if found < 0 {
-			return nil, usagef("--stems: the model has no stem %q (its stems: %s)", name, strings.Join(stems, ", "))
-		}
-		want[found] = true
-	}
-	if len(want) == 0 {
+	idx, err := tracks.SelectStems(flag, stems)
+	switch {
+	case errors.Is(err, tracks.ErrNoStemNamed):
 		return nil, usagef("--stems %q names no stem (the model's stems: %s)", flag, strings.Join(stems, ", "))
-	}
-	var idx []int
-	for i := range stems {
-		if want[i] {
-			idx = append(idx, i)
-		}
+	case err != nil:
+		return nil, usagef("--stems: %v", err)
 	}
 	return idx, nil
 }
