@@ -6,9 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -55,18 +53,9 @@ func renderCmd(c *cli.Context) error {
 	if c.Args().Present() {
 		return usagef("render takes no arguments (got %q)", c.Args().First())
 	}
-	kits, err := render.FindKits(c.String("kits"))
+	kits, err := render.LoadKits(c.String("kits"), logger)
 	if err != nil {
-		if len(kits) == 0 {
-			return err
-		}
-		logf(slog.LevelWarn, "render: %v", err) // some kits did not parse; the others are usable
-	}
-	for _, k := range kits {
-		if len(k.Missing) > 0 {
-			logf(slog.LevelInfo, "render: kit %s names %d sample files it does not ship (%s…); their layers are left out",
-				filepath.Base(k.Dir), len(k.Missing), filepath.Base(k.Missing[0]))
-		}
+		return err
 	}
 	include, exclude := splitList(c.StringSlice("kits-include")), splitList(c.StringSlice("kits-exclude"))
 	split := c.String("split")
@@ -112,14 +101,8 @@ func renderCmd(c *cli.Context) error {
 	if c.Int("first") < 0 {
 		return usagef("render: --first must not be negative")
 	}
-	selected, skipped, err := render.Select(kits, include, exclude)
-	for _, s := range skipped {
-		logf(slog.LevelInfo, "render: kit %s left out: %s", filepath.Base(s.Kit.Dir), s.Reason)
-	}
+	selected, err := render.ChooseKits(kits, include, exclude, split, logger)
 	if err != nil {
-		return usagef("render: %v", err)
-	}
-	if err := render.CheckSplit(split, selected); err != nil {
 		return usagef("render: %v", err)
 	}
 	midi, err := midiFiles(c.StringSlice("midi"))
@@ -188,21 +171,10 @@ func midiFiles(paths []string) ([]string, error) {
 			files = append(files, p)
 			continue
 		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			ext := strings.ToLower(filepath.Ext(path))
-			if !d.IsDir() && (ext == ".mid" || ext == ".midi") {
-				found = append(found, path)
-			}
-			return nil
-		})
+		found, err := render.MIDIFolder(p)
 		if err != nil {
 			return nil, fmt.Errorf("render: --midi: %w", err)
 		}
-		sort.Strings(found)
 		files = append(files, found...)
 	}
 	return files, nil
@@ -215,28 +187,5 @@ func listKits(c *cli.Context, kits []*render.Kit, include, exclude []string) err
 	if err != nil && len(skipped) == 0 {
 		return usagef("render: %v", err)
 	}
-	why := map[*render.Kit]string{}
-	for _, s := range skipped {
-		why[s.Kit] = s.Reason
-	}
-	w := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
-	for _, k := range kits {
-		status := "used"
-		if r, ok := why[k]; ok {
-			status = "left out: " + r
-		}
-		fmt.Fprintf(w, "%s\t(%s, %s)\t%s\n", filepath.Base(k.Dir), k.Form, k.License, status)
-		for _, in := range k.Instruments {
-			stem := in.Piece.Stem().String()
-			if in.Piece == render.NoPiece {
-				stem = "unused"
-			}
-			note := ""
-			if in.Variant {
-				note = " (variant)"
-			}
-			fmt.Fprintf(w, "\t%s\t%s / %s%s, %d layers\n", in.Name, stem, in.Piece, note, len(in.Layers))
-		}
-	}
-	return w.Flush()
+	return render.WriteKitList(c.App.Writer, kits, skipped)
 }
