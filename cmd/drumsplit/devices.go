@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/torch"
 )
 
@@ -23,46 +22,14 @@ func init() {
 	})
 }
 
-// deviceJSON is one device in the --json output.
-type deviceJSON struct {
-	Device      string `json:"device"`
-	Type        string `json:"type"`
-	Index       int    `json:"index"`
-	Name        string `json:"name"`
-	TotalMemory int64  `json:"total_memory"` // bytes, 0 if unknown
-	FreeMemory  int64  `json:"free_memory"`  // bytes, 0 if unknown
-}
-
-// devicesJSON is the --json output.
-type devicesJSON struct {
-	Libtorch   string       `json:"libtorch"`
-	Devices    []deviceJSON `json:"devices"`
-	Auto       string       `json:"auto"`
-	AutoReason string       `json:"auto_reason"`
-	Note       string       `json:"note,omitempty"`
-}
-
 func devicesCmd(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("devices takes no arguments")
 	}
-	v, err := torch.Versions()
+	out, err := torch.Report()
 	if err != nil {
 		logLibraryDetail(err)
 		return err
-	}
-	devs, err := torch.Devices()
-	if err != nil {
-		return fmt.Errorf("listing devices: %w", err)
-	}
-	auto, why, err := torch.AutoDevice()
-	if err != nil {
-		return fmt.Errorf("choosing a device: %w", err)
-	}
-	out := devicesJSON{Libtorch: v.Libtorch, Auto: auto.String(), AutoReason: why, Note: gpuNote(devs, v)}
-	for _, d := range devs {
-		out.Devices = append(out.Devices, deviceJSON{Device: d.Device.String(), Type: d.Device.Type.String(),
-			Index: d.Device.Index, Name: d.Name, TotalMemory: d.TotalMemory, FreeMemory: d.FreeMemory})
 	}
 	if c.Bool("json") {
 		enc := json.NewEncoder(c.App.Writer)
@@ -73,7 +40,8 @@ func devicesCmd(c *cli.Context) error {
 	return nil
 }
 
-func printDevices(w io.Writer, out devicesJSON) {
+// printDevices writes the report as a table and lines.
+func printDevices(w io.Writer, out *torch.DeviceReport) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DEVICE\tNAME\tMEMORY")
 	for _, d := range out.Devices {
@@ -91,14 +59,3 @@ func printDevices(w io.Writer, out devicesJSON) {
 }
 
 func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
-
-// gpuNote explains a missing GPU inside a container, where the usual cause
-// is that the container was started without access to it.
-func gpuNote(devs []torch.DeviceInfo, v torch.VersionInfo) string {
-	for _, d := range devs {
-		if d.Device.Type != torch.CPU {
-			return ""
-		}
-	}
-	return host.ContainerGPUHint(v.HasCUDA())
-}
