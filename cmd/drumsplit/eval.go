@@ -2,13 +2,10 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/drumsplit/drumsplit/audio"
 	"github.com/drumsplit/drumsplit/eval"
-	"github.com/drumsplit/drumsplit/transcribe"
 )
 
 // evalDescription is the help text of eval (help/eval.txt).
@@ -40,7 +37,7 @@ func evalCmd(c *cli.Context) error {
 	if ref == "" || est == "" {
 		return usagef("eval needs --reference and --estimates")
 	}
-	rep, err := eval.EvaluateDirs(ref, est, loadStereo)
+	rep, err := eval.EvaluateDirs(ref, est, eval.LoadStereo)
 	if err != nil {
 		return err
 	}
@@ -62,10 +59,10 @@ func evalOnsets(c *cli.Context, ref, est string) error {
 		est = ref
 	}
 	methods := []eval.Method{
-		{Name: "drumsplit", Run: transcribeOnsets},
+		{Name: "drumsplit", Run: eval.Transcribe},
 		{Name: "baseline", Run: eval.Baseline},
 	}
-	rep, err := eval.EvaluateOnsetDirs(ref, est, loadStereo, methods)
+	rep, err := eval.EvaluateOnsetDirs(ref, est, eval.LoadStereo, methods)
 	if err != nil {
 		return err
 	}
@@ -75,39 +72,4 @@ func evalOnsets(c *cli.Context, ref, est string) error {
 		return enc.Encode(rep)
 	}
 	return rep.WriteTable(c.App.Writer)
-}
-
-// transcribeOnsets runs the transcriber on one track's stems for eval.
-func transcribeOnsets(stems map[string][][]float32, rate int) ([]eval.Onset, error) {
-	in := transcribe.Input{SampleRate: rate}
-	for name, data := range stems {
-		in.Stems = append(in.Stems, transcribe.Stem{Name: name, Data: data})
-	}
-	notes, err := transcribe.Transcribe(in, transcribe.Options{})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]eval.Onset, len(notes))
-	for i, n := range notes {
-		o := eval.Onset{Time: n.Time, Class: n.Stem, Strength: float64(n.Velocity)}
-		if n.Stem == "hh" {
-			o.Label = string(n.Piece)
-		}
-		out[i] = o
-	}
-	return out, nil
-}
-
-// loadStereo decodes an audio file as two channels (mono is duplicated).
-func loadStereo(path string) ([][]float32, int, error) {
-	r, err := audio.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer r.Close()
-	b, err := audio.ReadAll(audio.Stereo(r))
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return b.Data, b.SampleRate, nil
 }
