@@ -2,6 +2,8 @@ package torch
 
 import (
 	"fmt"
+	"io"
+	"text/tabwriter"
 
 	"github.com/drumsplit/drumsplit/internal/host"
 )
@@ -50,6 +52,30 @@ func Report() (*DeviceReport, error) {
 	}
 	return r, nil
 }
+
+// WriteText writes the report for the terminal: a table of the devices
+// with their memory, then auto's pick, the libtorch version and the note.
+func (r *DeviceReport) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEVICE\tNAME\tMEMORY")
+	for _, d := range r.Devices {
+		mem := "-"
+		if d.TotalMemory > 0 {
+			mem = fmt.Sprintf("%s free of %s", gib(d.FreeMemory), gib(d.TotalMemory))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Device, d.Name, mem)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\nauto: %s (%s)\nlibtorch: %s\n", r.Auto, r.AutoReason, r.Libtorch)
+	if err == nil && r.Note != "" {
+		_, err = fmt.Fprintf(w, "note: %s\n", r.Note)
+	}
+	return err
+}
+
+func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
 // gpuNote explains a missing GPU inside a container, where the usual cause
 // is that the container was started without access to it.

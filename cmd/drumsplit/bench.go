@@ -107,14 +107,7 @@ func benchCmd(c *cli.Context) error {
 	case c.Float64("seconds") < 0:
 		return usagef("--seconds must not be negative")
 	}
-	var devices []string
-	for _, d := range c.StringSlice("device") {
-		for _, x := range strings.Split(d, ",") {
-			if x = strings.TrimSpace(x); x != "" && x != "auto" {
-				devices = append(devices, x)
-			}
-		}
-	}
+	devices := bench.ParseDevices(c.StringSlice("device"))
 	modelPath := c.String("model")
 	if modelPath == "" {
 		return usagef("bench needs --model FILE (an exported model)")

@@ -2,9 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
-	"io"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -36,26 +33,5 @@ func devicesCmd(c *cli.Context) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	printDevices(c.App.Writer, out)
-	return nil
+	return out.WriteText(c.App.Writer)
 }
-
-// printDevices writes the report as a table and lines.
-func printDevices(w io.Writer, out *torch.DeviceReport) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEVICE\tNAME\tMEMORY")
-	for _, d := range out.Devices {
-		mem := "-"
-		if d.TotalMemory > 0 {
-			mem = fmt.Sprintf("%s free of %s", gib(d.FreeMemory), gib(d.TotalMemory))
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Device, d.Name, mem)
-	}
-	tw.Flush()
-	fmt.Fprintf(w, "\nauto: %s (%s)\nlibtorch: %s\n", out.Auto, out.AutoReason, out.Libtorch)
-	if out.Note != "" {
-		fmt.Fprintf(w, "note: %s\n", out.Note)
-	}
-}
-
-func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
