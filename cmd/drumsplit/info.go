@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/model"
 )
 
@@ -43,7 +44,7 @@ func infoCmd(c *cli.Context) error {
 		return usagef("info needs one MODEL argument")
 	}
 	path := args[0]
-	if err := notSpecial(path); err != nil {
+	if err := job.CheckRegular(path); err != nil {
 		return fmt.Errorf("%q: %w", path, err)
 	}
 	info, err := model.ReadInfo(path)

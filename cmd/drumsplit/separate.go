@@ -332,47 +332,14 @@ func findModel(flag string) (string, error) {
 	return p, nil
 }
 
-// readModel reads the model's metadata from its archive, without libtorch,
-// so that a wrong file gets a clear line even where libtorch is missing.
-// Only a regular file is opened: a FIFO would wait for a writer.
+// readModel reads the model's metadata (job.ReadModel); a missing file is
+// a mistake of the command line.
 func readModel(path string) (*model.Info, error) {
-	if err := notSpecial(path); err != nil {
-		return nil, fmt.Errorf("model %q: %w", path, err)
-	}
-	info, err := model.ReadInfo(path)
-	var fe *model.FormatError
-	switch {
-	case err == nil:
-		return info, nil
-	case errors.Is(err, fs.ErrNotExist):
+	info, err := job.ReadModel(path)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, usagef("model %q: no such file", path)
-	case errors.As(err, &fe):
-		return nil, fmt.Errorf("model %w", err)
 	}
-	return nil, fmt.Errorf("model %q: %w", path, causeOf(err))
-}
-
-// errSpecial refuses a FIFO, device or socket where a file is read.
-var errSpecial = errors.New("not a regular file")
-
-// notSpecial refuses a path that is a FIFO, device or socket before it is
-// opened: opening a FIFO waits for a writer, which would hang the command
-// where Ctrl-C cannot reach it. Other problems are left to the reader.
-func notSpecial(path string) error {
-	if st, err := os.Stat(path); err == nil && st.Mode()&fs.ModeType&^fs.ModeDir != 0 {
-		return errSpecial
-	}
-	return nil
-}
-
-// causeOf is an OS error without the operation and path an *fs.PathError
-// adds, for messages that name the file themselves.
-func causeOf(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return info, err
 }
 
 // selectStems turns --stems into indices of the model's stems
