@@ -15,13 +15,10 @@ import (
 
 func init() {
 	register(&cli.Command{
-		Name:      "bench",
-		Usage:     "measure separation speed over a grid of overlap × batch × precision per device",
-		ArgsUsage: " ",
-		Description: "Times whole separations of a fixed input (by default a " + fmt.Sprint(bench.DefaultSeconds) +
-			" s groove rendered from the Hydrogen kits with a fixed seed): after --warmup untimed runs, the median of --runs. " +
-			"Reports real-time factor, chunks per second, peak host and device memory and the share of time the device was busy. " +
-			"`make bench` runs it with scripts/bench_reference.py and regenerates BENCHMARKS.md; see BENCHMARKS.md.",
+		Name:        "bench",
+		Usage:       "measure separation speed over a grid of overlap × batch × precision per device",
+		ArgsUsage:   " ",
+		Description: helpText("bench", "{{seconds}}", fmt.Sprint(bench.DefaultSeconds)),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, Usage: "exported model `FILE` (.pt); required"},
 			&cli.StringSliceFlag{Name: "device", Usage: "`DEVICE`s to measure: cpu, cuda, cuda:N, mps (default: every available one)"},
@@ -55,12 +52,10 @@ func init() {
 				Action: benchMergeCmd,
 			},
 			{
-				Name:  "report",
-				Usage: "regenerate the matrix of BENCHMARKS.md from every results file",
-				Description: "Rewrites the generated section of --markdown, linking to the chart at --chart. " +
-					"The chart itself is drawn by `make bench-report` (go run ./internal/cmd/benchreport), " +
-					"which keeps the plotting library out of this program.",
-				ArgsUsage: " ",
+				Name:        "report",
+				Usage:       "regenerate the matrix of BENCHMARKS.md from every results file",
+				Description: helpText("bench-report"),
+				ArgsUsage:   " ",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "results", Value: filepath.Join("bench", "results"), Usage: "`DIR` of results files"},
 					&cli.StringFlag{Name: "markdown", Value: "BENCHMARKS.md", Usage: "markdown `FILE` whose generated section is replaced"},

@@ -10,12 +10,11 @@ import (
 
 func init() {
 	register(&cli.Command{
-		Name:  "devices",
-		Usage: "list the devices libtorch can use and the one --device auto picks",
-		Description: "Lists the CPU, every CUDA GPU and Apple's Metal (MPS) device as libtorch sees them,\n" +
-			"with their memory, and says which device `auto` picks (MPS, then CUDA, then the CPU) and why.",
-		Flags:  []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
-		Action: devicesCmd,
+		Name:        "devices",
+		Usage:       "list the devices libtorch can use and the one --device auto picks",
+		Description: helpText("devices"),
+		Flags:       []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Action:      devicesCmd,
 	})
 }
 

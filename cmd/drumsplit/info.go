@@ -13,11 +13,10 @@ import (
 
 func init() {
 	register(&cli.Command{
-		Name:      "info",
-		Usage:     "print the metadata of an exported model",
-		ArgsUsage: "MODEL",
-		Description: "Reads the metadata stored in an exported model (drumsplit export) straight from the\n" +
-			"archive; needs no libtorch. --json prints the metadata file as stored.",
+		Name:        "info",
+		Usage:       "print the metadata of an exported model",
+		ArgsUsage:   "MODEL",
+		Description: helpText("info"),
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print the metadata as JSON"},
 		},
