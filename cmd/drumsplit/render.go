@@ -132,12 +132,7 @@ func renderCmd(c *cli.Context) error {
 		},
 	})
 	if !quiet || err != nil {
-		rt := 0.0
-		if res.Elapsed > 0 {
-			rt = res.Seconds / res.Elapsed.Seconds()
-		}
-		fmt.Fprintf(c.App.Writer, "rendered %d tracks (%.1f s of audio) into %s in %.1f s: %.0f× real time\n",
-			res.Tracks, res.Seconds, filepath.Join(out, split), res.Elapsed.Seconds(), rt)
+		fmt.Fprintln(c.App.Writer, res.Line(filepath.Join(out, split)))
 	}
 	if err != nil && res.Failed > 0 {
 		// Each failed track had its line already.
