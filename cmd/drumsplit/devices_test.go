@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/drumsplit/drumsplit/torch"
 )
 
 // buildBinary builds drumsplit into a temporary directory, away from any
@@ -121,7 +123,7 @@ func testDevicesJSON(t *testing.T, exe string) {
 	if code != 0 {
 		t.Fatalf("devices --json: exit %d: %s", code, stderr)
 	}
-	var out devicesJSON
+	var out torch.DeviceReport
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 		t.Fatalf("devices --json: %v\n%s", err, stdout)
 	}

@@ -1,10 +1,10 @@
 // Command drumsplit splits drum recordings into stems (kick, snare, toms,
 // hi-hat, ride, crash) with MDX23C / TFC-TDF v3 models run through libtorch.
 //
-// This package holds flags, rendering and exit codes only; the work is done
-// by the library packages (audio, separator, …) and internal/job. Each
-// subcommand lives in a file of its own and registers itself with register
-// in an init function.
+// This package holds flags, help texts and exit codes; the work is done by
+// the library packages (audio, separator, …) and internal/job, internal/ui
+// draws it. Each subcommand lives in a file of its own and registers itself
+// with register in an init function.
 package main
 
 import (
@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/drumsplit/drumsplit/internal/ui"
 )
 
 // Exit codes shared by every command.
@@ -52,7 +54,7 @@ func newApp() *cli.App {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
 		},
 		Before: func(c *cli.Context) error {
-			setLogger(newLogger(logLevel(c.Bool("quiet"), c.Bool("verbose")), stderrLog{}))
+			setLogger(newLogger(ui.Level(c.Bool("quiet"), c.Bool("verbose")), stderrLog{}))
 			return nil
 		},
 		// Without a command: the help. An argument that is no command

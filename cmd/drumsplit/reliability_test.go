@@ -20,6 +20,7 @@ import (
 	"github.com/mewkiz/pkg/errutil"
 
 	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/internal/ui"
 )
 
 // TestHostileNumbers: absurd numbers are usage errors (exit 2, one line)
@@ -194,7 +195,7 @@ func TestLongNamesKeepTheCause(t *testing.T) {
 		"--filename", "{track}/{track}{track}.{ext}", track+".wav")
 	wantCode(t, r, exitFailed)
 	wantOneLine(t, r, "file name too long", "…")
-	if n := len([]rune(r.lines()[0])); n > maxLine+40 {
+	if n := len([]rune(r.lines()[0])); n > ui.MaxLine+40 {
 		t.Errorf("line of %d characters: %q", n, r.lines()[0])
 	}
 }

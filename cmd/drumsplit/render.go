@@ -6,47 +6,20 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/render"
 )
 
-var renderDescription = `Renders drum tracks whose stems are known, from Hydrogen drum kits (Debian's
-hydrogen-drumkits package installs 14 in ` + render.DefaultKitsDir + `), for
-training and evaluating separation models. Each track is written as
-
-   OUT/SPLIT/TRACK/mixture.wav    the mix, exactly the sum of the stem files
-   OUT/SPLIT/TRACK/STEM.wav       kick snare toms hh ride crash (--stems 5: cymbals
-                                  instead of ride and crash; --other adds other)
-   OUT/SPLIT/TRACK/onsets.json    kit, groove, augmentation and every stroke per stem
-                                  (time, sample frame, piece, GM note, velocity)
-   OUT/SPLIT/TRACK/groove.mid     the same strokes as a General MIDI drum file, one
-                                  track per stem
-
-WAV files are stereo 44.1 kHz 32-bit float. Tracks are named 00000, 00001, … (from
---first); each has its own seed derived from --seed, --split and its number, which
-picks its kit, groove and augmentation: the same command gives the same files, and a
-set can be extended with --first.
-
-Grooves are generated (styles: ` + strings.Join(render.Styles(), ", ") + `),
-or read from --midi files (General MIDI drums on channel 10).
-
-Kits: every drum kit under --kits except those held out for evaluation
-(` + strings.Join(render.HeldOutKits, ", ") + `) and --kits-exclude; kits that are not drum
-kits (no kick, snare or hi-hat: circAfrique v4, Gimme A Hand 1.0) are always left out.
---kits-include names the kits to use instead (directory or kit name). The held-out
-kits can only be rendered into a split other than train and valid:
-
-   drumsplit render --out data --tracks 1000 --seconds 30 --seed 1            # train
-   drumsplit render --out data --split valid --tracks 50 --seed 2
-   drumsplit render --out data --held-out --tracks 50 --seed 3                 # data/test
-
---held-out is short for --split test --kits-include "` + strings.Join(render.HeldOutKits, ",") + `".
---list-kits shows what every kit is mapped to and why a kit is left out.`
+// renderDescription is the help text of render (help/render.txt), with
+// the kits folder, the styles and the held-out kits filled in.
+var renderDescription = helpText("render",
+	"{{kits_dir}}", render.DefaultKitsDir,
+	"{{styles}}", strings.Join(render.Styles(), ", "),
+	"{{held_out}}", strings.Join(render.HeldOutKits, ", "),
+	"{{held_out_list}}", strings.Join(render.HeldOutKits, ","))
 
 func init() {
 	register(&cli.Command{
@@ -80,18 +53,9 @@ func renderCmd(c *cli.Context) error {
 	if c.Args().Present() {
 		return usagef("render takes no arguments (got %q)", c.Args().First())
 	}
-	kits, err := render.FindKits(c.String("kits"))
+	kits, err := render.LoadKits(c.String("kits"), logger)
 	if err != nil {
-		if len(kits) == 0 {
-			return err
-		}
-		logf(slog.LevelWarn, "render: %v", err) // some kits did not parse; the others are usable
-	}
-	for _, k := range kits {
-		if len(k.Missing) > 0 {
-			logf(slog.LevelInfo, "render: kit %s names %d sample files it does not ship (%s…); their layers are left out",
-				filepath.Base(k.Dir), len(k.Missing), filepath.Base(k.Missing[0]))
-		}
+		return err
 	}
 	include, exclude := splitList(c.StringSlice("kits-include")), splitList(c.StringSlice("kits-exclude"))
 	split := c.String("split")
@@ -137,14 +101,8 @@ func renderCmd(c *cli.Context) error {
 	if c.Int("first") < 0 {
 		return usagef("render: --first must not be negative")
 	}
-	selected, skipped, err := render.Select(kits, include, exclude)
-	for _, s := range skipped {
-		logf(slog.LevelInfo, "render: kit %s left out: %s", filepath.Base(s.Kit.Dir), s.Reason)
-	}
+	selected, err := render.ChooseKits(kits, include, exclude, split, logger)
 	if err != nil {
-		return usagef("render: %v", err)
-	}
-	if err := render.CheckSplit(split, selected); err != nil {
 		return usagef("render: %v", err)
 	}
 	midi, err := midiFiles(c.StringSlice("midi"))
@@ -174,12 +132,7 @@ func renderCmd(c *cli.Context) error {
 		},
 	})
 	if !quiet || err != nil {
-		rt := 0.0
-		if res.Elapsed > 0 {
-			rt = res.Seconds / res.Elapsed.Seconds()
-		}
-		fmt.Fprintf(c.App.Writer, "rendered %d tracks (%.1f s of audio) into %s in %.1f s: %.0f× real time\n",
-			res.Tracks, res.Seconds, filepath.Join(out, split), res.Elapsed.Seconds(), rt)
+		fmt.Fprintln(c.App.Writer, res.Line(filepath.Join(out, split)))
 	}
 	if err != nil && res.Failed > 0 {
 		// Each failed track had its line already.
@@ -213,21 +166,10 @@ func midiFiles(paths []string) ([]string, error) {
 			files = append(files, p)
 			continue
 		}
-		var found []string
-		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			ext := strings.ToLower(filepath.Ext(path))
-			if !d.IsDir() && (ext == ".mid" || ext == ".midi") {
-				found = append(found, path)
-			}
-			return nil
-		})
+		found, err := render.MIDIFolder(p)
 		if err != nil {
 			return nil, fmt.Errorf("render: --midi: %w", err)
 		}
-		sort.Strings(found)
 		files = append(files, found...)
 	}
 	return files, nil
@@ -240,28 +182,5 @@ func listKits(c *cli.Context, kits []*render.Kit, include, exclude []string) err
 	if err != nil && len(skipped) == 0 {
 		return usagef("render: %v", err)
 	}
-	why := map[*render.Kit]string{}
-	for _, s := range skipped {
-		why[s.Kit] = s.Reason
-	}
-	w := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
-	for _, k := range kits {
-		status := "used"
-		if r, ok := why[k]; ok {
-			status = "left out: " + r
-		}
-		fmt.Fprintf(w, "%s\t(%s, %s)\t%s\n", filepath.Base(k.Dir), k.Form, k.License, status)
-		for _, in := range k.Instruments {
-			stem := in.Piece.Stem().String()
-			if in.Piece == render.NoPiece {
-				stem = "unused"
-			}
-			note := ""
-			if in.Variant {
-				note = " (variant)"
-			}
-			fmt.Fprintf(w, "\t%s\t%s / %s%s, %d layers\n", in.Name, stem, in.Piece, note, len(in.Layers))
-		}
-	}
-	return w.Flush()
+	return render.WriteKitList(c.App.Writer, kits, skipped)
 }

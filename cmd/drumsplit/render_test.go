@@ -68,7 +68,7 @@ func TestRenderEvalCommands(t *testing.T) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		data, _, err := loadStereo(filepath.Join(ref, tr, "kick.wav"))
+		data, _, err := eval.LoadStereo(filepath.Join(ref, tr, "kick.wav"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,83 +7,25 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/internal/cliargs"
+	"github.com/drumsplit/drumsplit/internal/interrupt"
 	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/internal/tracks"
+	"github.com/drumsplit/drumsplit/internal/ui"
+	"github.com/drumsplit/drumsplit/internal/ui/separate"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
 	"github.com/drumsplit/drumsplit/torch"
 )
 
-// bundledModel is the file name of the model shipped with drumsplit.
-const bundledModel = "drumsplit_small.pt"
-
-const separateDescription = `Separates each INPUT into one file per stem. An INPUT is a file (WAV, FLAC or MP3,
-recognised by content whatever its extension) or a folder, searched recursively for
-.wav, .flac and .mp3 files (any case; names starting with "." and the output folder
-are passed over), in sorted order. The model is loaded once for all inputs.
-
-Input is resampled to the model's rate (44.1 kHz for the bundled model) and the stems
-are written at that rate. Each stem file is written under a temporary name and renamed
-when complete: a failed or interrupted input leaves none of its stem files behind.
-
---filename is a path under --out with the variables {track} (the input's name without
-its extension), {stem}, {ext} (wav or flac) and {model} (the model's name). It must
-stay inside --out: absolute paths and ".." are refused.
-
---midi also transcribes the stems into a General MIDI drum file (as drumsplit
-transcribe does; see docs/TRANSCRIPTION.md), named by --filename with {stem} = drums
-and {ext} = mid ({track}/drums.mid by default). It is written with the stems, all
-together or none, under the same rules for existing files. The transcription keeps a
-mono copy of each stem in memory: about 64 MB per minute of audio for six stems.
-
-Existing stem files are not replaced: such an input fails with a line naming the file,
-unless --overwrite (replace them, all together or none) or --skip-existing (keep them;
-an input whose stems all exist is skipped) is given. A stem file that another run is
-writing is never touched: that input fails.
-
-Without -m, the bundled model is used: $DRUMSPLIT_MODEL, else
-<exe dir>/../models/drumsplit_small.pt, else <exe dir>/models/drumsplit_small.pt.
-
-A progress bar (per file, in seconds of audio, with the time left) is drawn on
-standard error when it is a terminal, unless --quiet or --json. Every problem is one
-line on standard error naming the file and the cause; a bad input is skipped and the
-others are processed. With more than one input a summary line ends the run.
-
-Exit status:
-   0    every input was separated (or skipped by --skip-existing)
-   1    some inputs failed; or the model, native library or output folder is unusable
-        (a model file that is not a drumsplit model or fails to load)
-   2    the command line is wrong (unknown flag or value, no INPUT, a --model path
-        that does not exist, no bundled model)
-   130  interrupted (Ctrl-C, SIGTERM): the current batch finishes, the current
-        input's temporary files are removed, later inputs are not started
-   129, 131, 141  the same after SIGHUP, SIGQUIT, or SIGPIPE (standard output was
-        a pipe whose reader is gone, as in "separate --json … | head -1")
-
---json writes one JSON object per line on standard output (seconds are float; -1
-means unknown); errors also go to standard error as one line each:
-   {"event":"start", "version", "model" (path), "model_name", "stems" (the model's),
-     "write_stems", "sample_rate", "device", "precision", "stft", "mode", "chunk_size",
-     "overlap", "batch", "out", "format", "bit_depth", "inputs" (entries to process)}
-   {"event":"file_start", "file", "index" (1-based), "total", "seconds", "sample_rate"
-     (the input's)}
-   {"event":"progress", "file", "index", "done" (seconds), "total", "fraction",
-     "elapsed", "eta"}
-   {"event":"file_done", "file", "index", "status" ("done" or "skipped"), "stems":
-     [{"stem", "path", "clipped" (samples clipped to the integer range)}], with --midi
-     "midi": {"path", "notes"}, "seconds" (audio), "elapsed", "rtf" (elapsed / seconds)}
-   {"event":"warning", "file" (if about one), "message"}
-   {"event":"error", "file" (absent for errors about the whole run), "index", "message"}
-   {"event":"summary", "inputs", "done", "skipped", "failed", "seconds", "elapsed",
-     "rtf", "interrupted", "exit_code"}`
+// separateDescription is the help text of separate (help/separate.txt).
+var separateDescription = helpText("separate")
 
 func init() {
 	register(&cli.Command{
@@ -148,30 +90,30 @@ func maxThreads() int { return 4 * runtime.NumCPU() }
 func separateCmd(c *cli.Context) error {
 	// Flags after the first INPUT ("separate song.wav -o out") are parsed
 	// again in front of it, as argparse-based tools allow.
-	if args, ok := flagsFirst(c.Command.Flags, commandArgs(c)); ok {
-		return rerun(c, args)
+	if args, ok := cliargs.FlagsFirst(c.Command.Flags, cliargs.CommandArgs(c)); ok {
+		return cliargs.Rerun(c, args)
 	}
 	// Signals are caught from the start: reading the model and the inputs
 	// may take a while.
-	sig := catchSignals(c.Context)
-	defer sig.stop()
+	sig := interrupt.Catch(c.Context)
+	defer sig.Stop()
 	quiet := anyBool(c, "quiet")
-	setLogger(newLogger(logLevel(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
+	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
 
 	cfg, err := separateFlags(c)
 	if err != nil {
 		if c.Bool("json") {
 			// Scripts reading events learn of a usage error too; main
 			// prints the line and exits 2.
-			newUI(io.Discard, c.App.Writer, true, true, false).runError(err)
+			separate.New(io.Discard, c.App.Writer, true, true, false).RunError(errorLine("", err))
 		}
 		return err
 	}
-	ui := newUI(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, stderrIsTerminal())
-	setLogger(newLogger(logLevel(quiet, anyBool(c, "verbose") && !quiet), ui))
-	defer setLogger(newLogger(logLevel(quiet, false), stderrLog{}))
+	u := separate.New(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, ui.IsTerminal(os.Stderr))
+	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), u))
+	defer setLogger(newLogger(ui.Level(quiet, false), stderrLog{}))
 
-	code := runSeparate(sig.ctx, cfg, ui, sig.exitCode)
+	code := runSeparate(sig.Context(), cfg, u, sig.ExitCode)
 	if code != exitOK {
 		return cli.Exit("", code)
 	}
@@ -179,36 +121,16 @@ func separateCmd(c *cli.Context) error {
 }
 
 // runSeparate separates every input and returns the exit code.
-func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui, interrupted func() int) int {
-	items := tracks.Find(cfg.inputs, cfg.job.Out)
-	cfg.job.Logger = logger
-	cfg.job.Message = errorLine
-	var sep job.Separator = stemsOnly(cfg.info.Stems)
-	start := startEvent{Event: "start", Version: Version, Model: cfg.modelPath, ModelName: cfg.job.ModelName,
-		Stems: cfg.info.Stems, SampleRate: cfg.info.SampleRate, Out: cfg.job.Out,
-		Format: cfg.job.Encoding.Format, BitDepth: bitDepthName(cfg.job.Encoding.BitDepth), Inputs: len(items)}
-	for _, i := range cfg.job.Stems {
-		start.WriteStems = append(start.WriteStems, cfg.info.Stems[i])
+func runSeparate(ctx context.Context, cfg *separateConfig, u *separate.Printer, interrupted func() int) int {
+	b := job.Batch{Options: cfg.job, Inputs: cfg.inputs, ModelPath: cfg.modelPath, Info: cfg.info, Separator: cfg.opts, Version: Version}
+	b.Logger = logger // the one in place now, which routes lines through the ui
+	b.Separator.Logger = logger
+	b.Message = errorLine
+	sum, err := job.RunBatch(ctx, b, u.Event)
+	if err != nil {
+		u.RunError(errorLine("", err))
+		return exitFailed
 	}
-	if hasFiles(items) {
-		if err := job.CheckOut(cfg.job.Out); err != nil {
-			ui.runError(err)
-			return exitFailed
-		}
-		m, err := openModel(cfg)
-		if err != nil {
-			ui.runError(err)
-			return exitFailed
-		}
-		defer m.Close()
-		sep = m
-		start.Device, start.Precision, start.STFT, start.Mode = m.Device(), string(m.Precision()), string(m.STFT()), string(m.Mode())
-		start.ChunkSize, start.Overlap, start.Batch = m.ChunkSize(), m.Overlap(), m.BatchSize()
-		logger.Debug("separating", "device", start.Device, "precision", start.Precision, "stft", start.STFT,
-			"mode", start.Mode, "chunk", start.ChunkSize, "overlap", start.Overlap, "batch", start.Batch)
-	}
-	ui.start(start)
-	sum := job.Run(ctx, sep, items, cfg.job, ui.event)
 	code := exitOK
 	switch {
 	case sum.Interrupted:
@@ -216,34 +138,8 @@ func runSeparate(ctx context.Context, cfg *separateConfig, ui *ui, interrupted f
 	case sum.Failed > 0:
 		code = exitFailed
 	}
-	ui.summary(sum, code)
+	u.Summary(sum, code)
 	return code
-}
-
-// stemsOnly is the Separator of a run whose inputs are all errors: it
-// names the stems and separates nothing.
-type stemsOnly []string
-
-func (s stemsOnly) Stems() []string { return s }
-func (stemsOnly) SampleRate() int   { return 0 }
-func (stemsOnly) Separate(context.Context, separator.Source, separator.Sink, func(separator.Progress)) error {
-	return errors.New("no model loaded")
-}
-
-func hasFiles(items []tracks.Item) bool {
-	for _, it := range items {
-		if it.Err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-func bitDepthName(bits int) string {
-	if bits == 32 {
-		return "32f"
-	}
-	return strconv.Itoa(bits)
 }
 
 // anyBool reports whether a boolean flag is set on the command or before it
@@ -424,38 +320,22 @@ func parseEncoding(format, depth string) (audio.Encoding, error) {
 	return enc, nil
 }
 
-// findModel returns the model to use: the flag, else the bundled model.
+// findModel returns the model to use: the flag, else the bundled model
+// (model.FindBundled).
 func findModel(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
-	if env := os.Getenv("DRUMSPLIT_MODEL"); env != "" {
-		return env, nil
+	p, looked := model.FindBundled()
+	if p == "" {
+		return "", usagef("no --model given and the bundled model was not found ($DRUMSPLIT_MODEL is unset; looked for %s): pass -m MODEL",
+			strings.Join(looked, " and "))
 	}
-	var looked []string
-	if exe, err := os.Executable(); err == nil {
-		if p, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = p
-		}
-		dir := filepath.Dir(exe)
-		for _, p := range []string{
-			filepath.Join(dir, "..", "models", bundledModel),
-			filepath.Join(dir, "models", bundledModel),
-		} {
-			p = filepath.Clean(p)
-			if st, err := os.Stat(p); err == nil && !st.IsDir() {
-				return p, nil
-			}
-			looked = append(looked, p)
-		}
-	}
-	return "", usagef("no --model given and the bundled model was not found ($DRUMSPLIT_MODEL is unset; looked for %s): pass -m MODEL",
-		strings.Join(looked, " and "))
+	return p, nil
 }
 
-// readModel reads the model's metadata from its archive, without libtorch,
-// so that a wrong file gets a clear line even where libtorch is missing.
-// Only a regular file is opened: a FIFO would wait for a writer.
+// readModel reads the model's metadata (job.ReadModel); a missing file is
+// a mistake of the command line.
 func readModel(path string) (*model.Info, error) {
 	// model.ReadInfo refuses a FIFO or device before it could block, and
 	// its errors name the file.
@@ -466,61 +346,15 @@ func readModel(path string) (*model.Info, error) {
 	return info, err
 }
 
-// selectStems turns --stems into indices of the model's stems (in the
-// model's order), matching names without regard to case.
+// selectStems turns --stems into indices of the model's stems
+// (tracks.SelectStems).
 func selectStems(flag string, stems []string) ([]int, error) {
-	if strings.TrimSpace(flag) == "" {
-		idx := make([]int, len(stems))
-		for i := range idx {
-			idx[i] = i
-		}
-		return idx, nil
-	}
-	want := map[int]bool{}
-	for _, name := range strings.Split(flag, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		found := -1
-		for i, s := range stems {
-			if strings.EqualFold(s, name) {
-				found = i
-			}
-		}
-		if found < 0 {
-			return nil, usagef("--stems: the model has no stem %q (its stems: %s)", name, strings.Join(stems, ", "))
-		}
-		want[found] = true
-	}
-	if len(want) == 0 {
+	idx, err := tracks.SelectStems(flag, stems)
+	switch {
+	case errors.Is(err, tracks.ErrNoStemNamed):
 		return nil, usagef("--stems %q names no stem (the model's stems: %s)", flag, strings.Join(stems, ", "))
-	}
-	var idx []int
-	for i := range stems {
-		if want[i] {
-			idx = append(idx, i)
-		}
+	case err != nil:
+		return nil, usagef("--stems: %v", err)
 	}
 	return idx, nil
-}
-
-// openModel loads the model onto the device once for every input.
-func openModel(cfg *separateConfig) (*job.Model, error) {
-	opts := cfg.opts
-	opts.Logger = logger // the one in place now, which routes lines through the ui
-	opts.Info = cfg.info // read once, by readModel
-	m, err := job.Open(cfg.modelPath, opts)
-	if err != nil {
-		logLibraryDetail(err)
-		var le *torch.LibraryError
-		if errors.As(err, &le) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("model %q: %w", cfg.modelPath, err)
-	}
-	if n, err := torch.Threads(); err == nil {
-		logger.Debug(fmt.Sprintf("libtorch uses %d CPU threads", n))
-	}
-	return m, nil
 }

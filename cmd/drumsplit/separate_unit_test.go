@@ -1,142 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-	"unicode/utf8"
-
-	"github.com/urfave/cli/v2"
 
 	"github.com/drumsplit/drumsplit/audio"
 	"github.com/drumsplit/drumsplit/internal/job"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
-func TestFlagsFirst(t *testing.T) {
-	flags := []cli.Flag{
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}},
-		&cli.IntFlag{Name: "overlap"},
-		&cli.BoolFlag{Name: "json"},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}},
-	}
-	for _, tc := range []struct {
-		in, want string // space-separated
-		moved    bool
-	}{
-		{"-o out a.wav", "-o out a.wav", false},
-		{"a.wav b.wav", "a.wav b.wav", false},
-		{"a.wav -o out", "-o out -- a.wav", true},
-		{"a.wav --json b.wav -q", "--json -q -- a.wav b.wav", true},
-		{"a.wav --overlap -1 b.wav", "--overlap -1 -- a.wav b.wav", true},
-		{"a.wav --out=x b.wav", "--out=x -- a.wav b.wav", true},
-		{"a.wav -- -o.wav", "-o out a.wav -- -o.wav", false}, // see below
-		{"a.wav -o x -- -q.wav", "-o x -- a.wav -q.wav", true},
-		{"- -q", "-q -- -", true},
-		{"a.wav --unknown b.wav", "--unknown -- a.wav b.wav", true},
-		{"a.wav -o", "-o -- a.wav", true},
-	} {
-		if tc.in == "a.wav -- -o.wav" {
-			// Nothing after "--" is a flag: nothing to move.
-			if _, moved := flagsFirst(flags, strings.Fields(tc.in)); moved {
-				t.Errorf("%q: moved flags after --", tc.in)
-			}
-			continue
-		}
-		got, moved := flagsFirst(flags, strings.Fields(tc.in))
-		if moved != tc.moved || strings.Join(got, " ") != tc.want {
-			t.Errorf("flagsFirst(%q) = %q, %v; want %q, %v", tc.in, strings.Join(got, " "), moved, tc.want, tc.moved)
-		}
-	}
-}
-
-func TestRenderBar(t *testing.T) {
-	for _, tc := range []struct {
-		label       string
-		done, total float64
-		eta         time.Duration
-		width       int
-		want        []string
-	}{
-		{"take1.wav", 13, 26, 4 * time.Second, 80, []string{"take1.wav", " 50% ", "13.0/26.0 s", "00:02<00:04"}},
-		{"take1.wav", 0, 26, 0, 80, []string{"  0% ", "<?"}},
-		{"take1.wav", 26, 26, 0, 80, []string{"100% ", "<00:00", strings.Repeat("█", 10)}},
-		{"take1.wav", 3, -1, 0, 80, []string{"take1.wav", "3.0 s"}},
-		{strings.Repeat("very-long-name-", 10) + ".wav", 1, 2, time.Second, 60, []string{"…", " 50% "}},
-		{"x.wav", 1, 2, time.Second, 30, []string{" 50% "}},
-	} {
-		got := renderBar(tc.label, tc.done, tc.total, 2*time.Second, tc.eta, tc.width)
-		for _, w := range tc.want {
-			if !strings.Contains(got, w) {
-				t.Errorf("renderBar(%q, %g/%g) = %q, lacks %q", tc.label, tc.done, tc.total, got, w)
-			}
-		}
-		if n := utf8.RuneCountInString(got); n > max(tc.width, 60) {
-			t.Errorf("renderBar width %d: %d columns: %q", tc.width, n, got)
-		}
-	}
-	// The bar grows with the fraction, in eighths.
-	prev := -1
-	for i := 0; i <= 80; i++ {
-		b := bar(float64(i)/80, 10)
-		if utf8.RuneCountInString(b) != 10 {
-			t.Fatalf("bar(%d/80) = %q: not 10 cells", i, b)
-		}
-		filled := 0
-		for _, r := range b {
-			switch r {
-			case '█':
-				filled += 8
-			case ' ':
-			default:
-				filled += strings.IndexRune("▏▎▍▌▋▊▉", r)/len("▏") + 1
-			}
-		}
-		if filled != i || filled < prev {
-			t.Errorf("bar(%d/80) = %q fills %d eighths", i, b, filled)
-		}
-		prev = filled
-	}
-}
-
-// TestShortLine: a message is one line without terminal escapes, and a
-// long one is cut in its quoted names, never in its cause.
-func TestShortLine(t *testing.T) {
-	for in, want := range map[string]string{
-		"one line":                    "one line",
-		"  padded \n":                 "padded",
-		"a\nforged line":              `a\nforged line`,
-		"red \x1b[31mtext\x1b[0m":     `red \x1b[31mtext\x1b[0m`,
-		`"short.wav": file too large`: `"short.wav": file too large`,
-	} {
-		if got := shortLine(in); got != want {
-			t.Errorf("shortLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-	long := strings.Repeat("very-long-folder/", 40) + "take.wav"
-	msg := fmt.Sprintf("%q: create: file name too long (and %q)", long, "other "+long)
-	got := shortLine(msg)
-	if n := utf8.RuneCountInString(got); n > maxLine {
-		t.Errorf("shortLine: %d characters: %q", n, got)
-	}
-	if !strings.HasSuffix(got, `take.wav")`) || !strings.Contains(got, `take.wav": create: file name too long (and "other `) {
-		t.Errorf("shortLine lost the cause or the file's own name: %q", got)
-	}
-	// A cause longer than the limit is kept whole.
-	cause := strings.Repeat("why ", 100)
-	if got := shortLine(cause); got != strings.TrimSpace(cause) {
-		t.Errorf("shortLine cut an unquoted cause: %q", got)
-	}
-}
 
 // TestErrorLine: the input's name is not repeated after the line's own
 // prefix, typed errors get what only the command knows.
@@ -174,59 +52,6 @@ func TestSelectStems(t *testing.T) {
 		if _, err := selectStems(flag, stems); !errors.As(err, new(usageError)) {
 			t.Errorf("selectStems(%q): %v, want a usage error", flag, err)
 		}
-	}
-}
-
-// recordLog collects log records.
-type recordLog []string
-
-func (r *recordLog) logRecord(level slog.Level, file, msg string) {
-	*r = append(*r, logText(level, file, msg))
-}
-
-// TestLogHandler: log records become one "drumsplit: …" line each.
-func TestLogHandler(t *testing.T) {
-	var got recordLog
-	log := newLogger(slog.LevelWarn, &got)
-	log.Warn("device cuda:0 is not available\nsecond line")
-	log.With("b", 2).Error("failed", "a", "x", "error", errors.New("why"))
-	log.Info("hidden")
-	log.Warn("clipped", "file", "in\n.wav")
-	want := []string{
-		`drumsplit: warning: device cuda:0 is not available\nsecond line`,
-		"drumsplit: error: failed (b=2 a=x error=why)",
-		`drumsplit: warning: "in\n.wav": clipped`,
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
-	}
-}
-
-// TestUIEvents: with --json, warnings logged before the start event follow
-// it, and progress events are thinned out but the last is always written.
-func TestUIEvents(t *testing.T) {
-	var out, errw bytes.Buffer
-	u := newUI(&errw, &out, false, true, true)
-	u.logRecord(slog.LevelWarn, "", "early")
-	u.start(startEvent{Event: "start"})
-	u.event(job.FileStarted{Kind: job.KindFileStarted, File: "a.wav", Index: 1, Total: 1, Seconds: 10, SampleRate: 100})
-	for i := 0; i <= 1000; i += 10 {
-		u.event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: float64(i) / 100, Total: 10, Fraction: float64(i) / 1000})
-	}
-	u.event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: 10, Total: 10, Fraction: 1}) // a repeated last report
-	evs := events(t, out.String())
-	kinds := []string{}
-	for _, e := range evs {
-		kinds = append(kinds, e.kind())
-	}
-	if want := []string{"start", "warning", "file_start", "progress", "progress"}; !slices.Equal(kinds, want) {
-		t.Errorf("events %v, want %v", kinds, want)
-	}
-	if last := evs[len(evs)-1]; last.num("fraction") != 1 || last.num("done") != 10 || last.num("total") != 10 {
-		t.Errorf("last progress %v: want done 10 of 10 s", last)
-	}
-	if strings.Contains(errw.String(), "\r") {
-		t.Errorf("--json drew a bar on stderr: %q", errw.String())
 	}
 }
 

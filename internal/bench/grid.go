@@ -32,6 +32,21 @@ func ParseInts(s string) ([]int, error) {
 	return out, nil
 }
 
+// ParseDevices flattens the values of a repeatable, comma-separated device
+// flag ("cpu,cuda:0"), trimming blanks and dropping "auto" (nil: every
+// available device).
+func ParseDevices(vals []string) []string {
+	var devices []string
+	for _, d := range vals {
+		for _, x := range strings.Split(d, ",") {
+			if x = strings.TrimSpace(x); x != "" && x != "auto" {
+				devices = append(devices, x)
+			}
+		}
+	}
+	return devices
+}
+
 // Precisions a grid can hold.
 var precisions = []string{"fp32", "fp16", "bf16"}
 

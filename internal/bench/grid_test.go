@@ -2,6 +2,7 @@ package bench
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -75,5 +76,15 @@ func TestMedian(t *testing.T) {
 		if !reflect.DeepEqual(in, c.in) {
 			t.Errorf("Median modified its input: %v → %v", in, c.in)
 		}
+	}
+}
+
+func TestParseDevices(t *testing.T) {
+	got := ParseDevices([]string{"cpu, cuda:0", "auto", " ,mps"})
+	if strings.Join(got, " ") != "cpu cuda:0 mps" {
+		t.Errorf("ParseDevices = %q", got)
+	}
+	if got := ParseDevices([]string{"auto"}); got != nil {
+		t.Errorf("auto: %q, want nil (every device)", got)
 	}
 }

@@ -11,6 +11,7 @@
 #include "drumsplit_torch.h"
 
 #include <ATen/Context.h>
+#include <atomic>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
@@ -199,8 +200,21 @@ const char *ds_torch_version(void) {
 #endif
 }
 
+// wanted_threads is the intra-op thread count last asked for (0: never
+// asked). With OpenMP, at::set_num_threads sets the calling OS thread's
+// count (and a default that only threads not yet used by ATen pick up);
+// Go runs cgo calls on whichever OS thread the goroutine is on, so every
+// run applies the count on its own thread.
+static std::atomic<int> wanted_threads{0};
+
+static void apply_threads() {
+  int n = wanted_threads.load(std::memory_order_relaxed);
+  if (n > 0 && at::get_num_threads() != n) at::set_num_threads(n);
+}
+
 int ds_get_num_threads(void) {
   try {
+    apply_threads();
     return at::get_num_threads();
   } catch (...) {
     return 1;
@@ -210,6 +224,7 @@ int ds_get_num_threads(void) {
 ds_status ds_set_num_threads(int n, char *err, size_t errlen) {
   return guard(err, errlen, [&] {
     if (n < 1) throw ds_error(DS_ERR_INVALID, "thread count must be at least 1, got " + std::to_string(n));
+    wanted_threads.store(n, std::memory_order_relaxed);
     at::set_num_threads(n);
   });
 }
@@ -415,6 +430,7 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
     auto fn = m->mod.find_method(method);
     if (!fn) throw ds_error(DS_ERR_NOT_FOUND, "the module has no method \"" + std::string(method) + "\"");
 
+    apply_threads();
     c10::InferenceMode inference;
     std::vector<c10::IValue> args;
     args.reserve(n_inputs);

@@ -1,4 +1,8 @@
-package main
+// Package cliargs lets the flags of a urfave/cli command follow its
+// positional arguments ("separate song.wav -o out"), as users of demucs and
+// other argparse-based tools expect: the standard flag package that
+// urfave/cli builds on stops at the first positional argument.
+package cliargs
 
 import (
 	"context"
@@ -7,11 +11,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// commandArgs returns the arguments the running command was given (after
+// CommandArgs returns the arguments the running command was given (after
 // its name), flags included: its parent context still holds them.
 // It returns nil inside a rerun, whose parent holds the arguments as they
-// were before rerun moved them.
-func commandArgs(c *cli.Context) []string {
+// were before Rerun moved them.
+func CommandArgs(c *cli.Context) []string {
 	if c.Context != nil && c.Context.Value(rerunKey{}) != nil {
 		return nil
 	}
@@ -26,14 +30,14 @@ func commandArgs(c *cli.Context) []string {
 	return all[1:]
 }
 
-// flagsFirst moves the flags that follow the first positional argument in
+// FlagsFirst moves the flags that follow the first positional argument in
 // args in front of it, with their values, and puts "--" before the
 // positional arguments, so that "in.wav -o out" reads as "-o out -- in.wav".
 // The standard flag package stops at the first positional argument; users
 // of demucs and other argparse-based tools expect flags anywhere. A "--"
 // ends the flags as usual. ok is false when no flag follows a positional
 // argument, and then args is returned unchanged.
-func flagsFirst(flags []cli.Flag, args []string) (out []string, ok bool) {
+func FlagsFirst(flags []cli.Flag, args []string) (out []string, ok bool) {
 	takesValue := map[string]bool{}
 	for _, f := range flags {
 		tv := false
@@ -75,12 +79,12 @@ func flagsFirst(flags []cli.Flag, args []string) (out []string, ok bool) {
 	return append(out, pos...), true
 }
 
-// rerunKey marks the context of a rerun.
+// rerunKey marks the context of a Rerun.
 type rerunKey struct{}
 
-// rerun runs the current command again on args, in a fresh context under
+// Rerun runs the current command again on args, in a fresh context under
 // the same parent.
-func rerun(c *cli.Context, args []string) error {
+func Rerun(c *cli.Context, args []string) error {
 	parent := c.Lineage()[1]
 	nc := cli.NewContext(c.App, nil, parent)
 	nc.Context = context.WithValue(parent.Context, rerunKey{}, true)

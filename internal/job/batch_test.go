@@ -1,0 +1,69 @@
+package job
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/drumsplit/drumsplit/model"
+)
+
+// TestRunBatchNoFiles: when no input is a file to separate, the model is
+// not loaded: Started has no device, and each input fails alone.
+func TestRunBatchNoFiles(t *testing.T) {
+	dir := t.TempDir()
+	b := Batch{Options: options(t, dir), Inputs: []string{filepath.Join(dir, "missing.wav")},
+		ModelPath: filepath.Join(dir, "missing.pt"), Info: &model.Info{Name: "m", Stems: []string{"kick", "snare", "hh"}, SampleRate: 44100},
+		Version: "1.2.3"}
+	b.Encoding.BitDepth = 32
+	b.Stems = []int{0, 2}
+	var evs []Event
+	sum, err := RunBatch(context.Background(), b, func(ev Event) { evs = append(evs, ev) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Inputs != 1 || sum.Failed != 1 || len(evs) != 3 {
+		t.Fatalf("summary %+v, events %+v", sum, evs)
+	}
+	st, ok := evs[0].(Started)
+	if !ok || st.Kind != KindStarted || st.Version != "1.2.3" || st.Device != "" || st.BitDepth != "32f" ||
+		!slices.Equal(st.WriteStems, []string{"kick", "hh"}) || st.Inputs != 1 {
+		t.Errorf("first event %+v", evs[0])
+	}
+	if line, _ := json.Marshal(st); !strings.HasPrefix(string(line), `{"event":"start","version":"1.2.3","model":`) ||
+		strings.Contains(string(line), `"device"`) {
+		t.Errorf("start event %s", line)
+	}
+	if _, ok := evs[1].(FileFailed); !ok {
+		t.Errorf("second event %+v, want the input's failure", evs[1])
+	}
+	if _, err := os.Stat(b.Out); !os.IsNotExist(err) {
+		t.Errorf("the output folder was made for nothing: %v", err)
+	}
+}
+
+// TestRunBatchUnusable: an output folder or a model that cannot be used
+// is the error of the run, before any event.
+func TestRunBatchUnusable(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.wav")
+	writeInput(t, in, 100, 1)
+	b := Batch{Options: options(t, dir), Inputs: []string{in}, ModelPath: filepath.Join(dir, "missing.pt"),
+		Info: &model.Info{Stems: []string{"kick"}}}
+	if err := os.WriteFile(b.Out, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	emit := func(Event) { n++ }
+	if _, err := RunBatch(context.Background(), b, emit); err == nil || !strings.Contains(err.Error(), "is not a folder") || n != 0 {
+		t.Errorf("output folder is a file: %v, %d events", err, n)
+	}
+	b.Out = filepath.Join(dir, "out2")
+	if _, err := RunBatch(context.Background(), b, emit); err == nil || n != 0 {
+		t.Errorf("missing model: %v, %d events", err, n)
+	}
+}

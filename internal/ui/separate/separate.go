@@ -1,0 +1,246 @@
+// Package separate renders the run of `drumsplit separate`, as restic's
+// internal/ui/backup renders a backup: the events of a batch of separations
+// (job.Event) and the log records become lines and a progress bar on
+// standard error, and JSON events on standard output with --json.
+package separate
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/drumsplit/drumsplit/internal/job"
+	"github.com/drumsplit/drumsplit/internal/ui"
+)
+
+// Printer is everything `separate` tells the user: lines and the progress
+// bar on standard error, JSON events on standard output. It renders the
+// run's events (job.Event) and the log records; log records may come from
+// any goroutine.
+type Printer struct {
+	status *ui.Status    // standard error
+	out    *ui.JSONLines // standard output (JSON events)
+	quiet  bool
+	json   bool
+
+	mu     sync.Mutex
+	lastEv time.Time // last progress event
+	final  bool      // the file's last progress event is out
+	total  int       // inputs of the run, for the bar's label
+	// pending holds the warnings logged before the start event (while the
+	// model loads), so that start is always the first event.
+	pending []job.Warning
+	started bool
+}
+
+// New returns the Printer of a run writing lines to errw and, when json is
+// set, events to out. quiet leaves out all but errors and the summary of a
+// failed run; tty says errw is a terminal, where the bar is drawn (unless
+// quiet or json).
+func New(errw, out io.Writer, quiet, json, tty bool) *Printer {
+	return &Printer{status: ui.NewStatus(errw, tty && !quiet && !json), out: ui.NewJSONLines(out), quiet: quiet, json: json}
+}
+
+// LogRecord implements ui.Output: one line on standard error, which never
+// tears the progress bar, and a warning event with --json.
+func (pr *Printer) LogRecord(level slog.Level, file, msg string) {
+	pr.line(logText(level, file, msg))
+	if level >= slog.LevelWarn && level < slog.LevelError {
+		pr.jsonEvent(job.Warning{Kind: job.KindWarning, File: file, Message: ui.ShortLine(msg)})
+	}
+}
+
+// errorEvent is an error about the whole run (job.FileFailed is about one
+// input).
+type errorEvent struct {
+	Event   string `json:"event"`
+	Message string `json:"message"`
+}
+
+// summaryEvent is the run's summary with the exit code.
+type summaryEvent struct {
+	job.Summary
+	ExitCode int `json:"exit_code"`
+}
+
+// start writes the start event, then the warnings held back for it.
+func (pr *Printer) start(ev job.Started) {
+	pr.total = ev.Inputs
+	if !pr.json {
+		return
+	}
+	pr.mu.Lock()
+	pr.started = true
+	pending := pr.pending
+	pr.pending = nil
+	pr.mu.Unlock()
+	pr.out.Encode(ev)
+	for _, w := range pending {
+		pr.out.Encode(w)
+	}
+}
+
+// jsonEvent writes ev with --json; warnings before the start event wait
+// for it.
+func (pr *Printer) jsonEvent(ev any) {
+	if !pr.json {
+		return
+	}
+	pr.mu.Lock()
+	if w, ok := ev.(job.Warning); ok && !pr.started {
+		pr.pending = append(pr.pending, w)
+		pr.mu.Unlock()
+		return
+	}
+	pr.mu.Unlock()
+	pr.out.Encode(ev)
+}
+
+// line writes one line to standard error, clearing the bar first.
+func (pr *Printer) line(s string) { pr.status.Println(s) }
+
+// RunError reports an error that ends the run (or keeps it from
+// starting); msg is its line without the program's name.
+func (pr *Printer) RunError(msg string) {
+	pr.line("drumsplit: " + msg)
+	if pr.json {
+		pr.mu.Lock()
+		pending := pr.pending
+		pr.pending, pr.started = nil, true
+		pr.mu.Unlock()
+		for _, w := range pending {
+			pr.out.Encode(w)
+		}
+		pr.out.Encode(errorEvent{Event: "error", Message: msg})
+	}
+}
+
+// Event renders one event of the run.
+func (pr *Printer) Event(ev job.Event) {
+	switch ev := ev.(type) {
+	case job.Started:
+		pr.start(ev)
+	case job.FileStarted:
+		pr.mu.Lock()
+		pr.lastEv, pr.final = time.Time{}, false
+		pr.mu.Unlock()
+		pr.status.Reset()
+		pr.jsonEvent(ev)
+	case job.Progress:
+		pr.progress(ev)
+	case job.FileDone:
+		pr.endProgress()
+		pr.jsonEvent(ev)
+		pr.fileDone(ev)
+	case job.FileFailed:
+		pr.endProgress()
+		pr.line(ui.ShortLine(fmt.Sprintf("drumsplit: %q: %s", ev.File, ev.Message))) // even with --quiet
+		pr.jsonEvent(ev)
+	case job.Warning:
+		if !pr.quiet {
+			pr.line(logText(slog.LevelWarn, ev.File, ev.Message))
+		}
+		pr.jsonEvent(ev)
+	}
+}
+
+// eventEvery is how often progress events are written (besides the first
+// and the last report of a file); the bar is redrawn every ui.StatusEvery.
+const eventEvery = 250 * time.Millisecond
+
+func (pr *Printer) progress(p job.Progress) {
+	final := p.Fraction == 1
+	now := time.Now()
+	if pr.json {
+		pr.mu.Lock()
+		due := !pr.final && (final || pr.lastEv.IsZero() || now.Sub(pr.lastEv) >= eventEvery)
+		if due {
+			pr.lastEv, pr.final = now, final
+		}
+		pr.mu.Unlock()
+		if due {
+			pr.jsonEvent(p)
+		}
+	}
+	pr.status.Draw(final, func(width int) string {
+		label := ui.EscapeControl(filepath.Base(p.File))
+		if pr.total > 1 {
+			label = fmt.Sprintf("[%d/%d] %s", p.Index, pr.total, label)
+		}
+		return ui.Bar(label, p.Done, p.Total, ui.Seconds(p.Elapsed), ui.Seconds(p.ETA), width)
+	})
+}
+
+// endProgress removes the bar of the file just finished.
+func (pr *Printer) endProgress() { pr.status.Clear() }
+
+func (pr *Printer) fileDone(ev job.FileDone) {
+	if pr.quiet || pr.json {
+		return
+	}
+	if ev.Status == job.StatusSkipped {
+		pr.line(fmt.Sprintf("drumsplit: %q: skipped: its stem files exist", ev.File))
+		return
+	}
+	pr.line(ui.ShortLine(fmt.Sprintf("drumsplit: %q: %d stem%s in %q (%.1f s of audio in %.1f s)", ev.File, len(ev.Stems), plural(len(ev.Stems)),
+		commonDir(ev.Stems), ev.Seconds, ev.Elapsed)))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// commonDir is the folder holding all files, or the longest common one.
+func commonDir(stems []job.Stem) string {
+	if len(stems) == 0 {
+		return ""
+	}
+	dir := filepath.Dir(stems[0].Path)
+	for _, s := range stems[1:] {
+		for !strings.HasPrefix(s.Path, dir+string(filepath.Separator)) && dir != "." && dir != string(filepath.Separator) {
+			dir = filepath.Dir(dir)
+		}
+	}
+	return dir
+}
+
+// Summary writes the summary event, with the exit code, and, in text, the summary line.
+func (pr *Printer) Summary(s job.Summary, code int) {
+	pr.jsonEvent(summaryEvent{Summary: s, ExitCode: code})
+	if pr.json {
+		if s.Interrupted {
+			pr.line("drumsplit: interrupted")
+		}
+		return
+	}
+	parts := []string{fmt.Sprintf("%d separated", s.Done)}
+	if s.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("%d skipped", s.Skipped))
+	}
+	if s.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", s.Failed))
+	}
+	if rest := s.Inputs - s.Done - s.Skipped - s.Failed; rest > 0 {
+		parts = append(parts, fmt.Sprintf("%d not started", rest))
+	}
+	msg := strings.Join(parts, ", ") + fmt.Sprintf(" of %d inputs in %.1f s", s.Inputs, s.Elapsed)
+	switch {
+	case s.Interrupted:
+		pr.line("drumsplit: interrupted: " + msg)
+	case s.Inputs > 1 && (!pr.quiet || s.Failed > 0):
+		pr.line("drumsplit: " + msg)
+	}
+}
+
+// logText is the line of a log record:
+// "drumsplit: warning: "in.wav": message (key=value …)".
+func logText(level slog.Level, file, msg string) string {
+	return ui.LogLine("drumsplit", level, file, msg)
+}

@@ -1,0 +1,91 @@
+package separate
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/drumsplit/drumsplit/internal/job"
+)
+
+// event is one decoded JSON event line.
+type event map[string]any
+
+func (e event) kind() string { s, _ := e["event"].(string); return s }
+
+func (e event) num(k string) float64 { f, _ := e[k].(float64); return f }
+
+// events decodes the JSON lines of stdout.
+func events(t *testing.T, stdout string) []event {
+	t.Helper()
+	var evs []event
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var e event
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("not a JSON line: %q: %v", line, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+// TestUIEvents: with --json, warnings logged before the start event follow
+// it, and progress events are thinned out but the last is always written.
+func TestUIEvents(t *testing.T) {
+	var out, errw bytes.Buffer
+	u := New(&errw, &out, false, true, true)
+	u.LogRecord(slog.LevelWarn, "", "early")
+	u.Event(job.Started{Kind: job.KindStarted})
+	u.Event(job.FileStarted{Kind: job.KindFileStarted, File: "a.wav", Index: 1, Total: 1, Seconds: 10, SampleRate: 100})
+	for i := 0; i <= 1000; i += 10 {
+		u.Event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: float64(i) / 100, Total: 10, Fraction: float64(i) / 1000})
+	}
+	u.Event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: 10, Total: 10, Fraction: 1}) // a repeated last report
+	evs := events(t, out.String())
+	kinds := []string{}
+	for _, e := range evs {
+		kinds = append(kinds, e.kind())
+	}
+	if want := []string{"start", "warning", "file_start", "progress", "progress"}; !slices.Equal(kinds, want) {
+		t.Errorf("events %v, want %v", kinds, want)
+	}
+	if last := evs[len(evs)-1]; last.num("fraction") != 1 || last.num("done") != 10 || last.num("total") != 10 {
+		t.Errorf("last progress %v: want done 10 of 10 s", last)
+	}
+	if strings.Contains(errw.String(), "\r") {
+		t.Errorf("--json drew a bar on stderr: %q", errw.String())
+	}
+}
+
+// TestPrinterText: without --json each input gets one line, failures even
+// with --quiet, and a run of several inputs ends with a summary line.
+func TestPrinterText(t *testing.T) {
+	for _, quiet := range []bool{false, true} {
+		var out, errw bytes.Buffer
+		u := New(&errw, &out, quiet, false, false)
+		u.Event(job.Started{Kind: job.KindStarted, Inputs: 3})
+		u.Event(job.FileDone{Kind: job.KindFileDone, File: "a.wav", Status: job.StatusDone, Seconds: 2, Elapsed: 1,
+			Stems: []job.Stem{{Stem: "kick", Path: "out/a/kick.wav"}, {Stem: "snare", Path: "out/a/snare.wav"}}})
+		u.Event(job.FileDone{Kind: job.KindFileDone, File: "b.wav", Status: job.StatusSkipped})
+		u.Event(job.FileFailed{Kind: job.KindFileFailed, File: "c\n.wav", Message: "truncated"})
+		u.Summary(job.Summary{Inputs: 3, Done: 1, Skipped: 1, Failed: 1, Elapsed: 1}, 1)
+		want := []string{
+			`drumsplit: "a.wav": 2 stems in "out/a" (2.0 s of audio in 1.0 s)`,
+			`drumsplit: "b.wav": skipped: its stem files exist`,
+			`drumsplit: "c\n.wav": truncated`,
+			`drumsplit: 1 separated, 1 skipped, 1 failed of 3 inputs in 1.0 s`,
+		}
+		if quiet {
+			want = []string{want[2], want[3]}
+		}
+		if got := strings.Split(strings.TrimSuffix(errw.String(), "\n"), "\n"); !slices.Equal(got, want) {
+			t.Errorf("quiet %v: lines\n%s\nwant\n%s", quiet, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if out.Len() > 0 {
+			t.Errorf("events without --json: %q", out.String())
+		}
+	}
+}

@@ -1,0 +1,15 @@
+package render
+
+import "fmt"
+
+// Line is the line `drumsplit render` ends with: the tracks and seconds of
+// audio rendered into dir, the time it took and how many times real time
+// that is.
+func (r SetResult) Line(dir string) string {
+	rt := 0.0
+	if r.Elapsed > 0 {
+		rt = r.Seconds / r.Elapsed.Seconds()
+	}
+	return fmt.Sprintf("rendered %d tracks (%.1f s of audio) into %s in %.1f s: %.0f× real time",
+		r.Tracks, r.Seconds, dir, r.Elapsed.Seconds(), rt)
+}
