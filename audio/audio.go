@@ -41,6 +41,8 @@ import (
 	"errors"
 	"io"
 	"os"
+
+	"github.com/drumsplit/drumsplit/internal/regular"
 )
 
 // Buffer is planar audio held in memory.
@@ -112,8 +114,12 @@ const blockFrames = 8192
 // socket is refused with ErrNotRegular, since reading a pipe or a device
 // could block forever or never end.
 func Open(path string) (Reader, error) {
-	st, err := os.Stat(path)
-	if err != nil {
+	f, _, err := regular.Open(path)
+	var nr *regular.NotRegularError
+	switch {
+	case errors.As(err, &nr):
+		return nil, errorf(path, ErrNotRegular, "%v", nr)
+	case err != nil:
 		// Said as what the caller asked for: "open: no such file…".
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -121,62 +127,12 @@ func Open(path string) (Reader, error) {
 		}
 		return nil, fileErr(path, err)
 	}
-	if err := checkRegular(path, st.Mode()); err != nil {
-		return nil, err
-	}
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, err
-	}
 	r, err := newReader(f, path, f)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
 	return r, nil
-}
-
-// openRegular opens path for reading if it is a regular file. The open does
-// not block (O_NONBLOCK where the system has it): the file checked by Stat
-// may have been replaced by a named pipe since, and opening a pipe for
-// reading blocks until a writer comes. What was opened is checked again.
-func openRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
-	if err != nil {
-		return nil, fileErr(path, err)
-	}
-	st, err := f.Stat()
-	if err == nil {
-		err = checkRegular(path, st.Mode())
-	} else {
-		err = fileErr(path, err)
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-// checkRegular returns an ErrNotRegular *Error unless mode is that of a
-// regular file.
-func checkRegular(path string, mode os.FileMode) error {
-	var what string
-	switch {
-	case mode.IsRegular():
-		return nil
-	case mode.IsDir():
-		what = "a directory"
-	case mode&os.ModeNamedPipe != 0:
-		what = "a named pipe"
-	case mode&os.ModeSocket != 0:
-		what = "a socket"
-	case mode&os.ModeDevice != 0:
-		what = "a device"
-	default:
-		return errorf(path, ErrNotRegular, "is not a regular file")
-	}
-	return errorf(path, ErrNotRegular, "is %s, not a regular file", what)
 }
 
 // NewReader returns a Reader decoding r, whose format is found by sniffing

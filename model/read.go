@@ -10,13 +10,14 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"path"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/drumsplit/drumsplit/internal/regular"
 )
 
 // maxMetadataSize bounds how much of the metadata entry is read, so that a
@@ -47,26 +48,17 @@ const maxCheckWorkers = 8
 // (ErrCorrupt for damage); I/O errors name the file and wrap the OS error,
 // so errors.Is(err, fs.ErrNotExist) works. Every message is one line.
 func ReadInfo(path string) (*Info, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, ioError(path, err)
-	}
-	if err := checkRegular(path, st.Mode()); err != nil {
-		return nil, err
-	}
-	f, err := openNoBlock(path)
-	if err != nil {
+	f, st, err := regular.Open(path)
+	var nr *regular.NotRegularError
+	switch {
+	case errors.As(err, &nr) && nr.Mode.IsDir():
+		return nil, &FormatError{Path: path, Err: ErrNotZip, Detail: nr.What()} // as it always was
+	case errors.As(err, &nr):
+		return nil, &FormatError{Path: path, Err: ErrNotRegular, Detail: nr.What()}
+	case err != nil:
 		return nil, ioError(path, err)
 	}
 	defer f.Close()
-	// The path may have been swapped for a pipe since the Stat above; the
-	// open did not block (O_NONBLOCK), and this Stat is of what was opened.
-	if st, err = f.Stat(); err != nil {
-		return nil, ioError(path, err)
-	}
-	if err := checkRegular(path, st.Mode()); err != nil {
-		return nil, err
-	}
 	info, err := ReadInfoFrom(f, st.Size())
 	if err != nil {
 		var fe *FormatError
@@ -77,29 +69,6 @@ func ReadInfo(path string) (*Info, error) {
 		return nil, ioError(path, err)
 	}
 	return info, nil
-}
-
-// checkRegular refuses what is not a regular file. A directory stays
-// ErrNotZip, as it always was; pipes, devices and sockets are ErrNotRegular.
-func checkRegular(path string, mode fs.FileMode) error {
-	switch {
-	case mode.IsRegular():
-		return nil
-	case mode.IsDir():
-		return &FormatError{Path: path, Err: ErrNotZip, Detail: "a directory"}
-	}
-	what := "not a plain file"
-	switch {
-	case mode&fs.ModeNamedPipe != 0:
-		what = "a named pipe"
-	case mode&fs.ModeSocket != 0:
-		what = "a socket"
-	case mode&fs.ModeCharDevice != 0:
-		what = "a character device"
-	case mode&fs.ModeDevice != 0:
-		what = "a device"
-	}
-	return &FormatError{Path: path, Err: ErrNotRegular, Detail: what}
 }
 
 // ioError wraps an OS error for path as one line without the path an

@@ -36,36 +36,3 @@ func TestReadInfoFIFO(t *testing.T) {
 		}
 	}
 }
-
-// TestOpenNoBlockFIFO covers a pipe swapped in between ReadInfo's Stat and
-// its open: the open returns at once and the Stat of the open file is what
-// ReadInfo then refuses.
-func TestOpenNoBlockFIFO(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "model.pt")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Skip("mkfifo:", err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		f, err := openNoBlock(fifo)
-		if err != nil {
-			done <- err
-			return
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			done <- err
-			return
-		}
-		done <- checkRegular(fifo, st.Mode())
-	}()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrNotRegular) {
-			t.Errorf("got %v, want ErrNotRegular", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("opening a named pipe blocks")
-	}
-}

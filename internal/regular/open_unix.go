@@ -1,6 +1,6 @@
 //go:build unix
 
-package audio
+package regular
 
 import "syscall"
 
