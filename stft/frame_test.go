@@ -33,7 +33,7 @@ func TestFrameFFTMatchesPlan(t *testing.T) {
 		for _, rows := range []int{bins, bins / 3} {
 			got := make([]complex64, rows)
 			// Interior frames only: Plan reflect-pads the edges.
-			for tf := (nfft/2 + hop - 1) / hop; (tf*hop+nfft/2) <= len(x); tf++ {
+			for tf := (nfft/2 + hop - 1) / hop; (tf*hop + nfft/2) <= len(x); tf++ {
 				f.Forward(got, x[tf*hop-nfft/2:tf*hop+nfft/2])
 				for k, v := range got {
 					if w := want[k*T+tf]; v != w {
