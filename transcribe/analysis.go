@@ -20,6 +20,9 @@ type filterbank struct {
 	binOct []int8
 	// centre frequency of each band, Hz
 	centre []float64
+	// rows is the number of low bins that have a band or an octave: the
+	// bins above are never computed.
+	rows int
 }
 
 type bandWeight struct {
@@ -79,6 +82,9 @@ func newFilterbank(nfft, rate int, perOctave float64, fmin, fmax float64) *filte
 			o = -1
 		}
 		fb.binOct[b] = int8(o)
+		if o >= 0 || len(fb.binBand[b]) > 0 {
+			fb.rows = b + 1
+		}
 	}
 	return fb
 }
@@ -112,135 +118,97 @@ func newFeatures(n, hop int) *features {
 
 // analyze computes frames ta…tb−1 of a stem's onset detection function and
 // octave powers into f, from x padded by padFrame. Frames are centred on
-// multiples of hop (as torch.stft's center=True), so every stem's frame t
-// describes the same instant whatever its frame size. The spectrogram is
-// computed in blocks of frames so that memory stays small for long
-// tracks; a frame's values depend only on the signal, so a stem can be
-// analysed in parts, in parallel, with the same result.
+// multiples of hop with reflect padding at the ends (as torch.stft's
+// center=True), so every stem's frame t describes the same instant
+// whatever its frame size. Frames are transformed one at a time, in
+// order, and only the bins below the filterbank's top are computed; a
+// frame's values depend only on the signal, so a stem can be analysed in
+// parts, in parallel, with the same result.
 func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb int) error {
 	nfft := d.nfft
 	fb := d.fb
-	plan, err := stft.NewPlan(nfft, hop, stft.Workers(1))
+	fft, err := stft.NewFrameFFT(nfft)
 	if err != nil {
 		return err
 	}
-	defer plan.Close()
 	L := len(x)
-	margin := (nfft/2+hop-1)/hop + 1
-	const block = 512
-	bins := nfft/2 + 1
+	pad := nfft / 2
 	// Spectrum scale: a full-scale sine gives a peak bin of nfft/4 with
 	// the periodic Hann window; dividing by it makes frame sizes compare.
 	scale := float32(4 / float64(nfft))
 	nb := fb.bands
 	lag := d.lag
-	// Band-major work arrays, so that the inner loops run over frames
-	// in contiguous memory: the band values of the block, the log band
-	// values of the lag frames before it and of the block (width
-	// lag+block), each frame's flux, the octave powers and the magnitude
-	// of one bin. Every sum is taken in the same order as frame by frame
-	// (bins ascending, bands ascending), so the values do not change.
-	bb := make([]float32, nb*block)
-	W := lag + block
-	logs := make([]float32, nb*W)
-	flux := make([]float64, block)
-	ob := make([]float32, numOctaves*block)
-	mag := make([]float32, block)
-	spec := make([]complex64, bins*(block+2*margin+1))
-	// The flux of frame t needs the log bands of frame t−lag: start lag
-	// frames early.
-	for t0 := max(0, ta-lag); t0 < tb; t0 += block {
-		t1 := min(tb, t0+block)
-		f0 := max(0, t0-margin)
-		s0 := f0 * hop
-		s1 := min(L, (t1-1+margin)*hop+1)
-		seg := x[s0:s1]
-		tc := plan.Frames(len(seg))
-		dst := spec[:bins*tc]
-		if err := plan.Forward(dst, seg); err != nil {
-			return err
-		}
-		n := t1 - t0
-		clear(bb)
-		clear(ob)
-		for b := 0; b < bins; b++ {
-			bw := fb.binBand[b]
-			o := fb.binOct[b]
-			if len(bw) == 0 && o < 0 {
-				continue // above the bands and octaves: unused
-			}
-			row := dst[b*tc+(t0-f0) : b*tc+(t0-f0)+n]
-			var orow []float32
-			if o >= 0 {
-				orow = ob[int(o)*block : int(o)*block+n]
-			}
-			mg := mag[:n]
-			for k, c := range row {
-				re, im := real(c)*scale, imag(c)*scale
-				p := re*re + im*im
-				if o >= 0 {
-					orow[k] += p
+	spec := make([]complex64, fb.rows)
+	edge := make([]float32, nfft)
+	bands := make([]float32, nb)
+	// The log band values of the last lag+1 frames: the flux of frame t
+	// needs those of frame t−lag.
+	logs := make([]float32, (lag+1)*nb)
+	binBand, binOct, weight := fb.binBand[:len(spec)], fb.binOct[:len(spec)], d.weight[:nb]
+	// Every sum is taken in the same order as before frame-major
+	// processing (bins ascending, bands ascending), so the values match
+	// those of a full spectrogram bit for bit.
+	for t := max(0, ta-lag); t < tb; t++ {
+		start := t*hop - pad
+		seg := edge
+		if start >= 0 && start+nfft <= L {
+			seg = x[start : start+nfft]
+		} else {
+			// Reflect without repeating the edge sample; padFrame makes
+			// one reflection enough.
+			for m := range seg {
+				i := start + m
+				if i < 0 {
+					i = -i
+				} else if i >= L {
+					i = 2*(L-1) - i
 				}
-				mg[k] = float32(math.Sqrt(float64(p)))
-			}
-			for _, w := range bw {
-				brow := bb[int(w.band)*block : int(w.band)*block+n]
-				for k, m := range mg {
-					brow[k] += w.w * m
-				}
+				seg[m] = x[i]
 			}
 		}
-		for o := 0; o < numOctaves; o++ {
-			for k, p := range ob[o*block : o*block+n] {
-				if t0+k >= ta {
-					f.oct[(t0+k)*numOctaves+o] = p
-				}
+		fft.Forward(spec, seg)
+		clear(bands)
+		var oct [numOctaves]float32
+		for b, c := range spec {
+			re, im := real(c)*scale, imag(c)*scale
+			p := re*re + im*im
+			if o := binOct[b]; o >= 0 {
+				oct[o] += p
+			}
+			m := float32(math.Sqrt(float64(p)))
+			for _, w := range binBand[b] {
+				bands[w.band] += w.w * m
 			}
 		}
-		for j := 0; j < nb; j++ {
-			cur := logs[j*W+lag : j*W+lag+n]
-			for k, v := range bb[j*block : j*block+n] {
-				cur[k] = float32(math.Log1p(float64(v * d.mul)))
-			}
+		if t >= ta {
+			copy(f.oct[t*numOctaves:(t+1)*numOctaves], oct[:])
+		}
+		cur := logs[(t%(lag+1))*nb : (t%(lag+1)+1)*nb]
+		for j, v := range bands {
+			cur[j] = float32(math.Log1p(float64(v * d.mul)))
+		}
+		if t < ta || t < lag {
+			continue
 		}
 		// Reference: the frame lag frames back, max-filtered over three
-		// bands (SuperFlux), so that vibrato and slowly sliding
-		// partials give no flux.
-		fl := flux[:n]
-		clear(fl)
-		for j := 0; j < nb; j++ {
-			cur := logs[j*W+lag : j*W+lag+n]
-			prev := logs[j*W : j*W+n] // frame t-lag
-			var below, above []float32
-			if j > 0 {
-				below = logs[(j-1)*W : (j-1)*W+n]
+		// bands (SuperFlux), so that vibrato and slowly sliding partials
+		// give no flux.
+		r := (t - lag) % (lag + 1)
+		prev := logs[r*nb : (r+1)*nb]
+		var fl float64
+		for j, c := range cur {
+			m := prev[j]
+			if j > 0 && prev[j-1] > m {
+				m = prev[j-1]
 			}
-			if j+1 < nb {
-				above = logs[(j+1)*W : (j+1)*W+n]
+			if j+1 < nb && prev[j+1] > m {
+				m = prev[j+1]
 			}
-			wj := d.weight[j]
-			for k := range fl {
-				m := prev[k]
-				if below != nil && below[k] > m {
-					m = below[k]
-				}
-				if above != nil && above[k] > m {
-					m = above[k]
-				}
-				if dv := cur[k] - m; dv > 0 {
-					fl[k] += float64(dv * wj)
-				}
+			if dv := c - m; dv > 0 {
+				fl += float64(dv * weight[j])
 			}
 		}
-		for k := range fl {
-			if t := t0 + k; t >= lag && t >= ta {
-				f.odf[t] = float32(fl[k])
-			}
-		}
-		// Keep the last lag frames as the next block's references.
-		for j := 0; j < nb; j++ {
-			copy(logs[j*W:j*W+lag], logs[j*W+n:j*W+n+lag])
-		}
+		f.odf[t] = float32(fl)
 	}
 	return nil
 }
