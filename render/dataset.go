@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/drumsplit/drumsplit/internal/atomicfile"
+
 	"github.com/drumsplit/drumsplit/audio"
 )
 
@@ -127,39 +129,17 @@ func (t *Track) Write(dir string, info *TrackInfo) error {
 	if err != nil {
 		return fmt.Errorf("write track: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, "onsets.json"), append(js, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "onsets.json"), append(js, '\n')); err != nil {
 		return fmt.Errorf("write track: %w", err)
 	}
 	var mid bytes.Buffer
 	if err := WriteMIDI(&mid, t.Played); err != nil {
 		return fmt.Errorf("write track: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, "groove.mid"), mid.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "groove.mid"), mid.Bytes()); err != nil {
 		return fmt.Errorf("write track: %w", err)
 	}
 	return nil
-}
-
-// writeAtomic writes data to a temporary file next to path and renames it.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes the file private; data sets are shared
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
 
 // TrackSeed derives a track's own seed from the set's seed, the split and

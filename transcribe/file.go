@@ -3,10 +3,11 @@ package transcribe
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/drumsplit/drumsplit/internal/atomicfile"
 )
 
 // DirOptions configure TranscribeDir.
@@ -56,7 +57,7 @@ func TranscribeDir(dir string, o DirOptions) (DirResult, error) {
 	if res.Out == "" {
 		res.Out = filepath.Join(dir, "drums.mid")
 	}
-	if err := writeFileAtomic(res.Out, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(res.Out, buf.Bytes()); err != nil {
 		return res, err
 	}
 	if o.Plot != "" {
@@ -95,27 +96,4 @@ func (r DirResult) String() string {
 		detail = " (" + strings.Join(parts, ", ") + ")"
 	}
 	return fmt.Sprintf("%s: %d notes%s at %g BPM → %s", r.Dir, len(r.Notes), detail, r.BPM, r.Out)
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames
-// it into place, so that a failed write leaves no partial file.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
 }
