@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -52,6 +53,9 @@ func newApp() *cli.App {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
+			// -v is --verbose, so urfave/cli's own --version/-v is hidden
+			// and this one prints what `drumsplit version` prints.
+			&cli.BoolFlag{Name: "version", Usage: "print the versions (as drumsplit version) and exit"},
 		},
 		Before: func(c *cli.Context) error {
 			setLogger(newLogger(ui.Level(c.Bool("quiet"), c.Bool("verbose")), stderrLog{}))
@@ -60,6 +64,9 @@ func newApp() *cli.App {
 		// Without a command: the help. An argument that is no command
 		// reaches here too (urfave/cli would exit 3 after its help).
 		Action: func(c *cli.Context) error {
+			if c.Bool("version") {
+				return versionCmd(c)
+			}
 			if !c.Args().Present() {
 				return cli.ShowAppHelp(c)
 			}
@@ -86,7 +93,8 @@ func main() {
 // run executes the application and maps its error to an exit code, printing
 // one line for the user.
 func run(args []string) int {
-	err := newApp().Run(args)
+	app := newApp()
+	err := app.Run(implicitSeparate(args, app.Commands))
 	if err == nil {
 		return exitOK
 	}
@@ -109,3 +117,36 @@ func run(args []string) int {
 
 // printLine writes one line to standard error.
 func printLine(s string) { fmt.Fprintln(os.Stderr, s) }
+
+// implicitSeparate returns args with "separate" put before the first
+// argument that is not a global flag when that argument is no command but
+// names a file or folder, or looks like a path (it has a folder or an
+// extension): `drumsplit song.wav -o out` is `drumsplit separate song.wav
+// -o out`, as demucs and audio-separator take a bare file. A command name
+// wins over a file of the same name; a mistyped command (no extension, no
+// such file) stays an unknown command.
+func implicitSeparate(args []string, cmds []*cli.Command) []string {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "" {
+			return args
+		}
+		if strings.HasPrefix(a, "-") {
+			continue // the global flags are all booleans: no value follows
+		}
+		for _, c := range cmds {
+			if c.HasName(a) {
+				return args
+			}
+		}
+		if a == "help" || a == "h" {
+			return args
+		}
+		_, err := os.Stat(a)
+		if err != nil && !strings.ContainsAny(a, `/\`) && filepath.Ext(a) == "" {
+			return args
+		}
+		return append(append(append([]string{}, args[:i]...), "separate"), args[i:]...)
+	}
+	return args
+}
