@@ -48,6 +48,14 @@ type Options struct {
 	Stems     []int  // indices into the separator's Stems to write, in its order; nil writes all
 	ModelName string // the {model} of the template
 	Existing  Existing
+	// SampleRate is the rate of the stem files: 0 writes them at each
+	// input's own rate (resampled from the model's on the way out).
+	SampleRate int
+	// Residual also writes the input minus the sum of the selected stems,
+	// named by Template with {stem} ResidualStem, so that the files written
+	// add up to the input (separator.Output). It is part of the input's
+	// set of files, committed with the stems.
+	Residual bool
 	// MIDI also writes a drum transcription of the stems (package
 	// transcribe, General MIDI, 120 BPM) as a Standard MIDI File named by
 	// Template with {stem} MIDIStem and {ext} MIDIExt. It is part of the
@@ -231,15 +239,33 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		return done, 0, nil
 	}
 
-	src, in, err := openInput(path, r.sep.SampleRate())
+	rd, in, err := openInput(path)
 	if err != nil {
 		return done, 0, err
 	}
-	defer src.Close()
+	defer rd.Close()
+	rate := r.sep.SampleRate()
 	sink := &stemSink{}
 	defer sink.abort()
-	rate := r.sep.SampleRate()
 	var midi dataWriter // the MIDI file's, last in outs if any
+	residual := false
+	for _, o := range outs {
+		if o.Index == ResidualIndex {
+			residual = true
+		}
+	}
+	// Every selected stem is resampled and summed for the residual, even
+	// one kept by Skip: the residual completes the set on disk.
+	selected := r.o.selected(len(r.stems))
+	sink.slot = make(map[int]int, len(selected))
+	for k, si := range selected {
+		sink.slot[si] = k
+	}
+	out, src, err := separator.NewOutput(rd, rate, r.o.SampleRate, selected, residual, sink.emit)
+	if err != nil {
+		return done, 0, fmt.Errorf("%q: %w", path, err)
+	}
+	sink.out = out
 	for _, o := range outs {
 		if o.Index == MIDIIndex {
 			if midi, err = r.fs.createFile(o.Path); err != nil {
@@ -249,11 +275,15 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 			sink.keepMono(r.stems, src.Frames())
 			continue
 		}
-		w, err := r.fs.create(o.Path, rate, 2, r.o.Encoding)
+		w, err := r.fs.create(o.Path, out.Rate(), 2, r.o.Encoding)
 		if err != nil {
 			return done, 0, err
 		}
-		sink.add(o.Index, w)
+		k := len(selected) // the residual's slot
+		if o.Index != ResidualIndex {
+			k = sink.slot[o.Index]
+		}
+		sink.add(k, w)
 	}
 
 	secs := -1.0
@@ -273,6 +303,9 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		return done, 0, err
 	case sink.frames == 0:
 		return done, 0, errNoAudio
+	}
+	if err := out.Finish(); err != nil {
+		return done, 0, err
 	}
 	ws := make([]pending, 0, len(outs))
 	for i, w := range sink.writers {
@@ -314,36 +347,21 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 	return done, seconds, nil
 }
 
-// input is an opened input file, resampled to the separator's rate.
-type input struct {
-	separator.Source
-	rd audio.Reader
-}
-
-func (in input) Close() error { return in.rd.Close() }
-
-// openInput opens the audio file at path as a stereo source at rate.
-// audio.Open refuses anything but a regular file before it could block
-// (a FIFO would wait for a writer).
-func openInput(path string, rate int) (input, audio.Info, error) {
+// openInput opens the audio file at path as a stereo reader at its own
+// rate (separator.NewOutput resamples it for the model). audio.Open
+// refuses anything but a regular file before it could block (a FIFO
+// would wait for a writer).
+func openInput(path string) (audio.Reader, audio.Info, error) {
 	rd, err := audio.Open(path)
 	if err != nil {
-		return input{}, audio.Info{}, err
+		return nil, audio.Info{}, err
 	}
 	info := rd.Info()
 	if info.Frames == 0 {
 		rd.Close()
-		return input{}, info, errNoAudio
+		return nil, info, errNoAudio
 	}
-	chain, err := audio.ResampleReader(audio.Stereo(rd), rate)
-	if err == nil {
-		var src separator.Source
-		if src, err = separator.ReaderSource(chain); err == nil {
-			return input{Source: src, rd: rd}, info, nil
-		}
-	}
-	rd.Close()
-	return input{}, info, err
+	return audio.Stereo(rd), info, nil
 }
 
 // progressEvent converts a separator's report into an event.
@@ -385,9 +403,14 @@ func writeMIDI(w io.Writer, sink *stemSink, names []string, rate int) (int, erro
 	return len(notes), nil
 }
 
-// stemSink writes the selected stems of a separation, each to its writer.
+// stemSink takes the stems of a separation at the model's rate: it counts
+// them, keeps the mono mixes transcribe reads and hands them to out, which
+// gives back through emit the selected stems and the residual at the
+// output rate, each written to its writer.
 type stemSink struct {
-	stems   []int // the separator's stem index of each writer
+	out     *separator.Output
+	slot    map[int]int // the separator's stem index → its slot in out's output
+	slots   []int       // the slot of out's output each writer writes
 	writers []stemWriter
 	frames  int64
 	// mono holds, after keepMono, the mono mix of every stem transcribe
@@ -407,17 +430,26 @@ func (s *stemSink) keepMono(names []string, frames int64) {
 	}
 }
 
-func (s *stemSink) add(stem int, w stemWriter) {
-	s.stems = append(s.stems, stem)
+// add makes w write slot k of out's output.
+func (s *stemSink) add(k int, w stemWriter) {
+	s.slots = append(s.slots, k)
 	s.writers = append(s.writers, w)
+}
+
+// emit writes the output of s.out to the writers.
+func (s *stemSink) emit(out [][][]float32) error {
+	for i, w := range s.writers {
+		if err := w.Write(out[s.slots[i]]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Write implements separator.Sink.
 func (s *stemSink) Write(stems [][][]float32) error {
-	for i, w := range s.writers {
-		if err := w.Write(stems[s.stems[i]]); err != nil {
-			return err
-		}
+	if err := s.out.Write(stems); err != nil {
+		return err
 	}
 	for i, m := range s.mono {
 		if m == nil || i >= len(stems) || len(stems[i]) == 0 {

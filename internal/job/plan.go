@@ -30,10 +30,17 @@ const (
 // Output is one stem file planned for an input, or its MIDI file.
 type Output struct {
 	Stem    string // the stem's name; MIDIStem for the MIDI file
-	Index   int    // the stem's index in the separator's Stems; MIDIIndex for the MIDI file
+	Index   int    // the stem's index in the separator's Stems; ResidualIndex, MIDIIndex for those files
 	Path    string // under Options.Out
 	Existed bool   // a file was at Path when the run checked (under its lock)
 }
+
+// The {stem} of the residual Options.Residual asks for, and its Output's
+// Index.
+const (
+	ResidualStem  = "other"
+	ResidualIndex = -2
+)
 
 // The {stem} and {ext} of the MIDI file Options.MIDI asks for, and its
 // Output's Index.
@@ -58,8 +65,9 @@ func (e *ExistsError) Error() string {
 }
 
 // Plan names the stem files of the input at path: one per selected stem,
-// under o.Out as o.Template says, and last, with o.MIDI, the MIDI file
-// (the template with {stem} MIDIStem and {ext} MIDIExt). It only computes
+// under o.Out as o.Template says, then, with o.Residual, the residual
+// ({stem} ResidualStem), and last, with o.MIDI, the MIDI file (the
+// template with {stem} MIDIStem and {ext} MIDIExt). It only computes
 // names; Existed is set later, under the files' locks.
 func Plan(path string, stems []string, o *Options) ([]Output, error) {
 	vars := tracks.Vars{Track: tracks.TrackName(path), Ext: o.Encoding.Format, Model: o.ModelName}
@@ -77,6 +85,19 @@ func Plan(path string, stems []string, o *Options) ([]Output, error) {
 		}
 		seen[p] = true
 		outs = append(outs, Output{Stem: vars.Stem, Index: si, Path: p})
+	}
+	if o.Residual {
+		vars.Stem = ResidualStem
+		rel, err := o.Template.Expand(vars)
+		if err != nil {
+			return nil, err
+		}
+		p := filepath.Join(o.Out, rel)
+		if seen[p] {
+			return nil, fmt.Errorf("--filename %q gives %q for a stem and the residual (a model stem named %q?)", o.Template, p, ResidualStem)
+		}
+		seen[p] = true
+		outs = append(outs, Output{Stem: ResidualStem, Index: ResidualIndex, Path: p})
 	}
 	if o.MIDI {
 		if !slices.ContainsFunc(stems, transcribe.Known) {
