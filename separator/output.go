@@ -29,7 +29,7 @@ type Output struct {
 	residual bool
 	emit     func(out [][][]float32) error
 
-	in      *tapReader        // the input, as the separation reads it
+	in      *tapReader         // the input, as the separation reads it
 	stemRS  []*audio.Resampler // per selected stem; nil when the rates are equal
 	pend    [][][]float32      // per selected stem, [ch][i]: stems not yet emitted
 	out     [][][]float32      // the slices given to emit
