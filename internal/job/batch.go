@@ -37,7 +37,10 @@ type Started struct {
 	Out        string   `json:"out"`
 	Format     string   `json:"format"`
 	BitDepth   string   `json:"bit_depth"` // 16, 24 or 32f
-	Inputs     int      `json:"inputs"`    // the entries to process
+	// OutSampleRate is the stem files' rate; 0: each input's own.
+	OutSampleRate int  `json:"out_sample_rate"`
+	Residual      bool `json:"residual"` // "other" = input − the stems written
+	Inputs        int  `json:"inputs"`   // the entries to process
 }
 
 func (Started) event() {}
@@ -59,7 +62,7 @@ type Batch struct {
 
 // RunBatch separates every input of b: it finds the input files and, when
 // there is one to separate, checks the output folder and loads the model,
-// once for all inputs; then it emits Started and runs them (Run), emitting
+// once for all inputs, emitting Loading first; then it emits Started and runs them (Run), emitting
 // their events. An output folder or a model that cannot be used is the
 // error, returned before any event.
 func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
@@ -67,7 +70,8 @@ func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 	var sep Separator = stemsOnly(b.Info.Stems)
 	start := Started{Kind: KindStarted, Version: b.Version, Model: b.ModelPath, ModelName: b.ModelName,
 		Stems: b.Info.Stems, SampleRate: b.Info.SampleRate, Out: b.Out,
-		Format: b.Encoding.Format, BitDepth: bitDepthName(b.Encoding.BitDepth), Inputs: len(items)}
+		Format: b.Encoding.Format, BitDepth: bitDepthName(b.Encoding.BitDepth), Inputs: len(items),
+		OutSampleRate: b.SampleRate, Residual: b.Residual}
 	for _, i := range b.Stems {
 		start.WriteStems = append(start.WriteStems, b.Info.Stems[i])
 	}
@@ -75,6 +79,11 @@ func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 		if err := CheckOut(b.Out); err != nil {
 			return Summary{}, err
 		}
+		dev := b.Separator.Device
+		if dev == "" {
+			dev = "auto"
+		}
+		emit(Loading{Kind: KindLoading, Model: b.ModelPath, ModelName: b.ModelName, Device: dev})
 		m, err := b.openModel()
 		if err != nil {
 			return Summary{}, err

@@ -47,7 +47,7 @@ func TestRunBatchNoFiles(t *testing.T) {
 }
 
 // TestRunBatchUnusable: an output folder or a model that cannot be used
-// is the error of the run, before any event.
+// is the error of the run, before any event but the model's Loading.
 func TestRunBatchUnusable(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.wav")
@@ -57,13 +57,18 @@ func TestRunBatchUnusable(t *testing.T) {
 	if err := os.WriteFile(b.Out, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	emit := func(Event) { n++ }
-	if _, err := RunBatch(context.Background(), b, emit); err == nil || !strings.Contains(err.Error(), "is not a folder") || n != 0 {
-		t.Errorf("output folder is a file: %v, %d events", err, n)
+	var evs []Event
+	emit := func(ev Event) { evs = append(evs, ev) }
+	if _, err := RunBatch(context.Background(), b, emit); err == nil || !strings.Contains(err.Error(), "is not a folder") || len(evs) != 0 {
+		t.Errorf("output folder is a file: %v, events %+v", err, evs)
 	}
 	b.Out = filepath.Join(dir, "out2")
-	if _, err := RunBatch(context.Background(), b, emit); err == nil || n != 0 {
-		t.Errorf("missing model: %v, %d events", err, n)
+	b.ModelName = "m"
+	_, err := RunBatch(context.Background(), b, emit)
+	if err == nil || len(evs) != 1 {
+		t.Fatalf("missing model: %v, events %+v", err, evs)
+	}
+	if l, ok := evs[0].(Loading); !ok || l.Model != b.ModelPath || l.ModelName != "m" || l.Device != "auto" {
+		t.Errorf("missing model: event %+v, want Loading", evs[0])
 	}
 }

@@ -13,6 +13,7 @@ type Event interface{ event() }
 
 // The values of the "event" field of each event type.
 const (
+	KindLoading     = "loading"
 	KindFileStarted = "file_start"
 	KindProgress    = "progress"
 	KindFileDone    = "file_done"
@@ -27,6 +28,15 @@ const (
 	StatusSkipped = "skipped" // every stem file existed (Options.Existing is Skip)
 )
 
+// Loading: the model is being loaded, which may take seconds (RunBatch
+// emits it before Started, when it loads a model).
+type Loading struct {
+	Kind      string `json:"event"` // KindLoading
+	Model     string `json:"model"` // the model file's path
+	ModelName string `json:"model_name"`
+	Device    string `json:"device"` // the one asked for, e.g. "auto"
+}
+
 // FileStarted: the separation of a file begins (after its input was opened
 // and its stem files were planned and locked).
 type FileStarted struct {
@@ -36,6 +46,9 @@ type FileStarted struct {
 	Total      int     `json:"total"` // the run's items
 	Seconds    float64 `json:"seconds"`
 	SampleRate int     `json:"sample_rate"` // the input's
+	// OutSampleRate is the stem files' (Options.SampleRate, else the
+	// input's).
+	OutSampleRate int `json:"out_sample_rate"`
 	// Outputs are the stem files that will be written for it.
 	Outputs []Output `json:"-"`
 }
@@ -51,6 +64,9 @@ type Progress struct {
 	Fraction float64 `json:"fraction"` // Done / Total, -1 if unknown
 	Elapsed  float64 `json:"elapsed"`
 	ETA      float64 `json:"eta"` // seconds left, -1 if unknown
+	// Speed is seconds of audio separated per second (× real time), -1
+	// until any time has passed.
+	Speed float64 `json:"speed"`
 }
 
 // Stem is one stem file of a FileDone.
@@ -111,6 +127,7 @@ type Summary struct {
 	Interrupted bool    `json:"interrupted"` // the context was cancelled
 }
 
+func (Loading) event()     {}
 func (FileStarted) event() {}
 func (Progress) event()    {}
 func (FileDone) event()    {}

@@ -290,7 +290,8 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 	if n := src.Frames(); n >= 0 {
 		secs = round3(float64(n) / float64(rate))
 	}
-	r.emit(FileStarted{Kind: KindFileStarted, File: path, Index: index, Total: total, Seconds: secs, SampleRate: in.SampleRate, Outputs: outs})
+	r.emit(FileStarted{Kind: KindFileStarted, File: path, Index: index, Total: total, Seconds: secs, SampleRate: in.SampleRate,
+		OutSampleRate: out.Rate(), Outputs: outs})
 	if in.Channels > 2 {
 		r.warn(path, fmt.Sprintf("%d-channel input: using the first two channels only", in.Channels))
 	}
@@ -367,7 +368,10 @@ func openInput(path string) (audio.Reader, audio.Info, error) {
 // progressEvent converts a separator's report into an event.
 func progressEvent(path string, index, rate int, p separator.Progress) Progress {
 	ev := Progress{Kind: KindProgress, File: path, Index: index, Done: round3(float64(p.SamplesDone) / float64(rate)),
-		Total: -1, Fraction: -1, Elapsed: round3(p.Elapsed.Seconds()), ETA: -1}
+		Total: -1, Fraction: -1, Elapsed: round3(p.Elapsed.Seconds()), ETA: -1, Speed: -1}
+	if e := p.Elapsed.Seconds(); e > 0 {
+		ev.Speed = round3(float64(p.SamplesDone) / float64(rate) / e)
+	}
 	if p.SamplesTotal >= 0 {
 		ev.Total = round3(float64(p.SamplesTotal) / float64(rate))
 		ev.Fraction = 1

@@ -10,13 +10,15 @@ import (
 
 // Bar draws a progress line of at most width columns:
 //
-//	[2/5] take1.wav  47% |██████▌       | 12.3/26.0 s  00:03<00:04
+//	[2/5] take1.wav  47% |██████▌       | 12.3/26.0 s  4.1×  00:03<00:04
 //
 // done and total are seconds of audio; total < 0 means the length is
-// unknown: no bar, no percentage, no ETA.
-func Bar(label string, done, total float64, elapsed, eta time.Duration, width int) string {
+// unknown: no bar, no percentage, no ETA. speed is how many seconds of
+// audio are done per second, shown as times real time; ≤ 0 means not
+// known yet.
+func Bar(label string, done, total, speed float64, elapsed, eta time.Duration, width int) string {
 	if total < 0 {
-		right := fmt.Sprintf(" %.1f s  %s", done, clock(elapsed))
+		right := fmt.Sprintf(" %.1f s%s  %s", done, speedText(speed), clock(elapsed))
 		return fitLabel(label, width-utf8.RuneCountInString(right)) + right
 	}
 	frac := 1.0
@@ -24,7 +26,7 @@ func Bar(label string, done, total float64, elapsed, eta time.Duration, width in
 		frac = math.Min(1, math.Max(0, done/total))
 	}
 	left := fmt.Sprintf(" %3.0f%% ", 100*frac)
-	right := fmt.Sprintf(" %.1f/%.1f s  %s<%s", done, total, clock(elapsed), etaClock(eta, frac))
+	right := fmt.Sprintf(" %.1f/%.1f s%s  %s<%s", done, total, speedText(speed), clock(elapsed), etaClock(eta, frac))
 	// The label gets up to 30 columns, the bar what is left (10 to 40).
 	labelW := min(utf8.RuneCountInString(label), 30)
 	barW := width - 1 - labelW - len(left) - utf8.RuneCountInString(right) - 2
@@ -36,6 +38,19 @@ func Bar(label string, done, total float64, elapsed, eta time.Duration, width in
 		labelW = max(0, width-1-len(left)-utf8.RuneCountInString(right)-2-barW)
 	}
 	return fitLabel(label, labelW) + left + "|" + bar(frac, barW) + "|" + right
+}
+
+// speedText is the speed as times real time ("  4.1×"), "" when unknown.
+func speedText(speed float64) string {
+	switch {
+	case speed <= 0 || math.IsInf(speed, 0) || math.IsNaN(speed):
+		return ""
+	case speed < 10:
+		return fmt.Sprintf("  %.2f×", speed)
+	case speed < 100:
+		return fmt.Sprintf("  %.1f×", speed)
+	}
+	return fmt.Sprintf("  %.0f×", speed)
 }
 
 // bar draws frac of width cells with eighth-block resolution.

@@ -13,20 +13,21 @@ import (
 
 func TestBar(t *testing.T) {
 	for _, tc := range []struct {
-		label       string
-		done, total float64
-		eta         time.Duration
-		width       int
-		want        []string
+		label              string
+		done, total, speed float64
+		eta                time.Duration
+		width              int
+		want               []string
 	}{
-		{"take1.wav", 13, 26, 4 * time.Second, 80, []string{"take1.wav", " 50% ", "13.0/26.0 s", "00:02<00:04"}},
-		{"take1.wav", 0, 26, 0, 80, []string{"  0% ", "<?"}},
-		{"take1.wav", 26, 26, 0, 80, []string{"100% ", "<00:00", strings.Repeat("█", 10)}},
-		{"take1.wav", 3, -1, 0, 80, []string{"take1.wav", "3.0 s"}},
-		{strings.Repeat("very-long-name-", 10) + ".wav", 1, 2, time.Second, 60, []string{"…", " 50% "}},
-		{"x.wav", 1, 2, time.Second, 30, []string{" 50% "}},
+		{"take1.wav", 13, 26, 6.5, 4 * time.Second, 80, []string{"take1.wav", " 50% ", "13.0/26.0 s  6.50×  00:02<00:04"}},
+		{"take1.wav", 0, 26, 0, 0, 80, []string{"  0% ", "26.0 s  00:02<?"}},
+		{"take1.wav", 26, 26, 13, 0, 80, []string{"100% ", "13.0×", "<00:00", strings.Repeat("█", 10)}},
+		{"take1.wav", 3, -1, 1.5, 0, 80, []string{"take1.wav", "3.0 s  1.50×"}},
+		{"take1.wav", 300, 600, 150, 0, 80, []string{"300.0/600.0 s  150×"}},
+		{strings.Repeat("very-long-name-", 10) + ".wav", 1, 2, 0.5, time.Second, 60, []string{"…", " 50% ", "0.50×"}},
+		{"x.wav", 1, 2, 0.5, time.Second, 30, []string{" 50% "}},
 	} {
-		got := Bar(tc.label, tc.done, tc.total, 2*time.Second, tc.eta, tc.width)
+		got := Bar(tc.label, tc.done, tc.total, tc.speed, 2*time.Second, tc.eta, tc.width)
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("Bar(%q, %g/%g) = %q, lacks %q", tc.label, tc.done, tc.total, got, w)

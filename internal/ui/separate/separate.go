@@ -32,9 +32,12 @@ type Printer struct {
 	final  bool      // the file's last progress event is out
 	total  int       // inputs of the run, for the bar's label
 	// pending holds the warnings logged before the start event (while the
-	// model loads), so that start is always the first event.
+	// model loads), so that they follow it, after the loading event.
 	pending []job.Warning
 	started bool
+	// about is the file a log record without one concerns: the model
+	// while it loads, then the input being separated.
+	about string
 }
 
 // New returns the Printer of a run writing lines to errw and, when json is
@@ -47,7 +50,15 @@ func New(errw, out io.Writer, quiet, json, tty bool) *Printer {
 
 // LogRecord implements ui.Output: one line on standard error, which never
 // tears the progress bar, and a warning event with --json.
+// A record that names no file gets the one the run is busy with (the
+// model while it loads, else the input), so that every warning names its
+// file.
 func (pr *Printer) LogRecord(level slog.Level, file, msg string) {
+	if file == "" {
+		pr.mu.Lock()
+		file = pr.about
+		pr.mu.Unlock()
+	}
 	pr.line(logText(level, file, msg))
 	if level >= slog.LevelWarn && level < slog.LevelError {
 		pr.jsonEvent(job.Warning{Kind: job.KindWarning, File: file, Message: ui.ShortLine(msg)})
@@ -122,21 +133,35 @@ func (pr *Printer) RunError(msg string) {
 // Event renders one event of the run.
 func (pr *Printer) Event(ev job.Event) {
 	switch ev := ev.(type) {
+	case job.Loading:
+		pr.setAbout(ev.Model)
+		if !pr.quiet && !pr.json {
+			name := ""
+			if ev.ModelName != "" {
+				name = " (" + ev.ModelName + ")"
+			}
+			pr.line(ui.ShortLine(fmt.Sprintf("drumsplit: loading model %q%s on %s …", ev.Model, name, ev.Device)))
+		}
+		pr.jsonEvent(ev)
 	case job.Started:
 		pr.start(ev)
+		pr.setAbout("")
 	case job.FileStarted:
 		pr.mu.Lock()
 		pr.lastEv, pr.final = time.Time{}, false
+		pr.about = ev.File
 		pr.mu.Unlock()
 		pr.status.Reset()
 		pr.jsonEvent(ev)
 	case job.Progress:
 		pr.progress(ev)
 	case job.FileDone:
+		pr.setAbout("")
 		pr.endProgress()
 		pr.jsonEvent(ev)
 		pr.fileDone(ev)
 	case job.FileFailed:
+		pr.setAbout("")
 		pr.endProgress()
 		pr.line(ui.ShortLine(fmt.Sprintf("drumsplit: %q: %s", ev.File, ev.Message))) // even with --quiet
 		pr.jsonEvent(ev)
@@ -146,6 +171,12 @@ func (pr *Printer) Event(ev job.Event) {
 		}
 		pr.jsonEvent(ev)
 	}
+}
+
+func (pr *Printer) setAbout(file string) {
+	pr.mu.Lock()
+	pr.about = file
+	pr.mu.Unlock()
 }
 
 // eventEvery is how often progress events are written (besides the first
@@ -171,7 +202,7 @@ func (pr *Printer) progress(p job.Progress) {
 		if pr.total > 1 {
 			label = fmt.Sprintf("[%d/%d] %s", p.Index, pr.total, label)
 		}
-		return ui.Bar(label, p.Done, p.Total, ui.Seconds(p.Elapsed), ui.Seconds(p.ETA), width)
+		return ui.Bar(label, p.Done, p.Total, p.Speed, ui.Seconds(p.Elapsed), ui.Seconds(p.ETA), width)
 	})
 }
 

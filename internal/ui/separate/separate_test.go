@@ -89,3 +89,59 @@ func TestPrinterText(t *testing.T) {
 		}
 	}
 }
+
+// TestPrinterLoading: the loading line is printed at once, in text and as
+// the first JSON event; a warning that names no file gets the model's
+// while it loads and the input's while it is separated; the bar shows the
+// speed as times real time.
+func TestPrinterLoading(t *testing.T) {
+	load := job.Loading{Kind: job.KindLoading, Model: "m.pt", ModelName: "tiny", Device: "auto"}
+	run := func(u *Printer) {
+		u.Event(load)
+		u.LogRecord(slog.LevelWarn, "", "cuda is not available")
+		u.Event(job.Started{Kind: job.KindStarted, Inputs: 1})
+		u.Event(job.FileStarted{Kind: job.KindFileStarted, File: "a.wav", Index: 1, Total: 1, Seconds: 10})
+		u.Event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: 5, Total: 10, Fraction: 0.5, Elapsed: 2, Speed: 2.5})
+		u.LogRecord(slog.LevelWarn, "", "slow")
+		u.LogRecord(slog.LevelWarn, "other.wav", "named")
+		u.Event(job.FileDone{Kind: job.KindFileDone, File: "a.wav", Status: job.StatusDone})
+	}
+
+	var out, errw bytes.Buffer
+	run(New(&errw, &out, false, false, true))
+	text := errw.String()
+	for _, want := range []string{
+		"drumsplit: loading model \"m.pt\" (tiny) on auto …\n",
+		`"m.pt": cuda is not available`,
+		`"a.wav": slow`,
+		`"other.wav": named`,
+		"5.0/10.0 s  2.50×",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.HasPrefix(text, "drumsplit: loading model") {
+		t.Errorf("stderr does not start with the loading line:\n%s", text)
+	}
+
+	out.Reset()
+	errw.Reset()
+	run(New(&errw, &out, false, true, false))
+	evs := events(t, out.String())
+	var got []string
+	for _, e := range evs {
+		f, _ := e["file"].(string)
+		got = append(got, e.kind()+":"+f)
+	}
+	want := []string{"loading:", "start:", "warning:m.pt", "file_start:a.wav", "progress:a.wav", "warning:a.wav", "warning:other.wav", "file_done:a.wav"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events %v, want %v", got, want)
+	}
+	if evs[0]["model"] != "m.pt" || evs[0]["device"] != "auto" || evs[4].num("speed") != 2.5 {
+		t.Errorf("loading %v, progress %v", evs[0], evs[4])
+	}
+	if strings.Contains(errw.String(), "loading") {
+		t.Errorf("--json printed the loading line on stderr too: %q", errw.String())
+	}
+}
