@@ -3,6 +3,7 @@ package main
 import (
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -71,4 +72,57 @@ func TestBareFileSeparates(t *testing.T) {
 	if strings.Contains(r.stderr, "unknown command") || !strings.Contains(r.stderr, "nosuch.wav") {
 		t.Errorf("missing file: %s", r)
 	}
+}
+
+// TestLoadingLine: a run that loads a model says so first, naming the
+// model (text on stderr; a loading event before start with --json), and
+// -q leaves the line out.
+func TestLoadingLine(t *testing.T) {
+	needLib(t)
+	t.Parallel()
+	dir := t.TempDir()
+	writeInput(t, filepath.Join(dir, "in.wav"), 3000, 44100, 5)
+	id := modelPath(t, "identity.pt")
+	r := ds(t, dir, nil, "in.wav", "-m", id, "--stems", "kick", "-o", "a")
+	wantCode(t, r, exitOK)
+	first, _, _ := strings.Cut(r.stderr, "\n")
+	if want := "drumsplit: loading model " + strconv.Quote(id) + " (identity) on auto …"; first != want {
+		t.Errorf("first line %q, want %q", first, want)
+	}
+	r = ds(t, dir, nil, "in.wav", "-m", id, "--stems", "kick", "-o", "b", "-q")
+	wantCode(t, r, exitOK)
+	if r.stderr != "" {
+		t.Errorf("-q printed %q", r.stderr)
+	}
+	r = ds(t, dir, nil, "in.wav", "-m", id, "--stems", "kick", "-o", "c", "--json")
+	wantCode(t, r, exitOK)
+	evs := events(t, r.stdout)
+	if evs[0].kind() != "loading" || evs[0].str("model") != id || evs[0].str("device") != "auto" || evs[1].kind() != "start" {
+		t.Errorf("events start %v %v, want loading then start", evs[0], evs[1])
+	}
+	if ps := only(evs, "progress"); len(ps) == 0 || ps[len(ps)-1].num("speed") <= 0 {
+		t.Errorf("progress events without speed: %v", ps)
+	}
+	if r.stderr != "" {
+		t.Errorf("--json printed %q on stderr", r.stderr)
+	}
+}
+
+// TestSampleRateFlag: --sample-rate takes keep or a rate in Hz within the
+// resampler's range; anything else is a usage error before anything runs.
+func TestSampleRateFlag(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{{"keep", 0, true}, {"KEEP", 0, true}, {"48000", 48000, true}, {"22050hz", 22050, true}, {"1000", 1000, true},
+		{"768000", 768000, true}, {"999", 0, false}, {"768001", 0, false}, {"0", 0, false}, {"-44100", 0, false}, {"fast", 0, false}, {"", 0, false}} {
+		got, err := parseSampleRate(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseSampleRate(%q) = %d, %v", tc.in, got, err)
+		}
+	}
+	r := ds(t, t.TempDir(), []string{"DRUMSPLIT_LIB=/nonexistent"}, "separate", "-m", modelPath(t, "identity.pt"), "--sample-rate", "44", "in.wav")
+	wantCode(t, r, exitUsage)
+	wantOneLine(t, r, `--sample-rate "44": want keep or a rate in Hz from 1000 to 768000`)
 }

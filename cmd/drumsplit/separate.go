@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -51,6 +52,8 @@ func init() {
 			&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
 			&cli.IntFlag{Name: "threads", DefaultText: "libtorch's", Usage: "`N` libtorch CPU threads"},
 			&cli.StringFlag{Name: "stems", DefaultText: "all", Usage: "write only these `STEMS`, comma-separated, e.g. kick,snare"},
+			&cli.StringFlag{Name: "sample-rate", Value: "keep", Usage: "stem sample `RATE`: keep (the input's) or N Hz"},
+			&cli.BoolFlag{Name: "residual", Usage: "also write {stem} other = input − the stems written, so that they add up to the input"},
 			&cli.BoolFlag{Name: "midi", Usage: "also write a drum transcription, a MIDI file named with {stem} drums and {ext} mid"},
 			&cli.BoolFlag{Name: "overwrite", Usage: "replace existing stem files"},
 			&cli.BoolFlag{Name: "skip-existing", Usage: "keep existing stem files; skip inputs whose stems all exist"},
@@ -165,6 +168,7 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 	j := &cfg.job
 	j.Out = c.String("out")
 	j.MIDI = c.Bool("midi")
+	j.Residual = c.Bool("residual")
 	switch {
 	case c.Bool("overwrite") && c.Bool("skip-existing"):
 		return nil, usagef("--overwrite and --skip-existing exclude each other")
@@ -179,6 +183,9 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 
 	var err error
 	if j.Encoding, err = parseEncoding(c.String("format"), c.String("bit-depth")); err != nil {
+		return nil, err
+	}
+	if j.SampleRate, err = parseSampleRate(c.String("sample-rate")); err != nil {
 		return nil, err
 	}
 	if j.Template, err = tracks.Parse(c.String("filename")); err != nil {
@@ -207,7 +214,7 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 	if j.Stems, err = selectStems(c.String("stems"), cfg.info.Stems); err != nil {
 		return nil, err
 	}
-	if len(j.Stems) > 1 && !j.Template.Uses("stem") {
+	if (len(j.Stems) > 1 || j.Residual) && !j.Template.Uses("stem") {
 		return nil, usagef("--filename %q has no {stem}: every stem would go to the same file", j.Template)
 	}
 	return cfg, nil
@@ -318,6 +325,20 @@ func parseEncoding(format, depth string) (audio.Encoding, error) {
 		return enc, usagef("--bit-depth 32f is WAV only: FLAC stores integers (use 16 or 24, or --format wav)")
 	}
 	return enc, nil
+}
+
+// parseSampleRate checks --sample-rate: "keep" (0, the input's rate) or a
+// rate in Hz the resampler takes.
+func parseSampleRate(v string) (int, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "keep" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(v, "hz")))
+	if err != nil || n < audio.MinSampleRate || n > audio.MaxSampleRate {
+		return 0, usagef("--sample-rate %q: want keep or a rate in Hz from %d to %d", v, audio.MinSampleRate, audio.MaxSampleRate)
+	}
+	return n, nil
 }
 
 // findModel returns the model to use: the flag, else the bundled model

@@ -94,10 +94,14 @@ type result struct {
 	code           int
 }
 
-// lines returns the non-empty lines of stderr.
+// lines returns the non-empty lines of stderr but the "loading model"
+// line a run that loads a model starts with (TestLoadingLine checks it).
 func (r result) lines() []string {
 	var out []string
 	for _, l := range strings.Split(r.stderr, "\n") {
+		if strings.HasPrefix(l, "drumsplit: loading model ") {
+			continue
+		}
 		if strings.TrimSpace(l) != "" {
 			out = append(out, l)
 		}
@@ -320,8 +324,11 @@ func only(evs []event, kind string) []event {
 func startOf(t *testing.T, r result) event {
 	t.Helper()
 	evs := events(t, r.stdout)
+	if len(evs) > 0 && evs[0].kind() == "loading" {
+		evs = evs[1:] // the model is loaded before start says how it runs
+	}
 	if len(evs) == 0 || evs[0].kind() != "start" {
-		t.Fatalf("first event is not start:\n%s", r.stdout)
+		t.Fatalf("first event is not start (after loading):\n%s", r.stdout)
 	}
 	return evs[0]
 }

@@ -100,8 +100,9 @@ func TestSeparateFormats(t *testing.T) {
 }
 
 // TestSeparateResample feeds a mono 48 kHz FLAC: the stems are stereo at
-// the model's 44.1 kHz and equal the input resampled (both channels the
-// mono signal).
+// the input's 48 kHz by default (--sample-rate keep; before issue 17 they
+// were at the model's 44.1 kHz), and with --sample-rate 44100 at 44.1 kHz,
+// equal to the input resampled (both channels the mono signal).
 func TestSeparateResample(t *testing.T) {
 	needLib(t)
 	t.Parallel()
@@ -113,7 +114,7 @@ func TestSeparateResample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := ds(t, dir, nil, "separate", "-m", modelPath(t, "identity.pt"), "--stems", "hh", "--bit-depth", "32f", "mono.flac")
+	r := ds(t, dir, nil, "separate", "-m", modelPath(t, "identity.pt"), "--stems", "hh", "--bit-depth", "32f", "--sample-rate", "44100", "mono.flac")
 	wantCode(t, r, 0)
 	b, info := decode(t, filepath.Join(dir, "separated", "mono", "hh.wav"))
 	if info.SampleRate != 44100 || info.Channels != 2 {
@@ -121,6 +122,64 @@ func TestSeparateResample(t *testing.T) {
 	}
 	if d := maxDiff(t, b.Data, want.Data); d > 1e-5 {
 		t.Errorf("stem differs from the resampled input by %g", d)
+	}
+
+	r = ds(t, dir, nil, "separate", "-m", modelPath(t, "identity.pt"), "--stems", "hh", "--bit-depth", "32f", "-o", "keep", "--json", "mono.flac")
+	wantCode(t, r, 0)
+	b, info = decode(t, filepath.Join(dir, "keep", "mono", "hh.wav"))
+	if info.SampleRate != 48000 || info.Channels != 2 || b.Frames() != 24000 {
+		t.Fatalf("stem is %+v, want 24000 frames at 48000 Hz, stereo", info)
+	}
+	if fs := only(events(t, r.stdout), "file_start"); len(fs) != 1 || fs[0].num("out_sample_rate") != 48000 || fs[0].num("sample_rate") != 48000 {
+		t.Errorf("file_start events %v", fs)
+	}
+}
+
+// TestSeparateResidual: with --residual the stems written and other.wav
+// add up to the input within float32 rounding at --bit-depth 32f, at the
+// input's rate although the model runs at 44.1 kHz; the residual follows
+// --filename.
+func TestSeparateResidual(t *testing.T) {
+	needLib(t)
+	t.Parallel()
+	dir := t.TempDir()
+	in := testAudio(9000, 48000, 0.5, 5)
+	writeAudio(t, filepath.Join(dir, "in.wav"), in, 48000, audio.Encoding{Format: "wav", BitDepth: 32})
+	src, _ := decode(t, filepath.Join(dir, "in.wav"))
+	r := ds(t, dir, nil, "in.wav", "-m", modelPath(t, "tiny6.pt"), "--stems", "kick,hh", "--residual", "--bit-depth", "32f",
+		"--filename", "{track}-{stem}.{ext}", "--json")
+	wantCode(t, r, 0)
+	if got := filesUnder(t, filepath.Join(dir, "separated")); !slices.Equal(got, []string{"in-hh.wav", "in-kick.wav", "in-other.wav"}) {
+		t.Fatalf("files %v", got)
+	}
+	if st := startOf(t, r); st["residual"] != true {
+		t.Errorf("start event %v lacks residual", st)
+	}
+	sum := [][]float32{make([]float32, src.Frames()), make([]float32, src.Frames())}
+	sum64 := [][]float64{make([]float64, src.Frames()), make([]float64, src.Frames())}
+	for _, s := range []string{"kick", "hh", "other"} {
+		b, info := decode(t, filepath.Join(dir, "separated", "in-"+s+".wav"))
+		if info.SampleRate != 48000 || b.Frames() != src.Frames() {
+			t.Fatalf("%s: %+v, want %d frames at 48000 Hz", s, info, src.Frames())
+		}
+		for ch := range sum64 {
+			for i, v := range b.Data[ch] {
+				sum64[ch][i] += float64(v)
+			}
+		}
+	}
+	for ch := range sum {
+		for i, v := range sum64[ch] {
+			sum[ch][i] = float32(v)
+		}
+	}
+	if d := maxDiff(t, sum, src.Data); d > 1e-6 {
+		t.Errorf("kick + hh + other differ from the input by %g", d)
+	}
+	// The stems are not silent: other is not the input itself.
+	b, _ := decode(t, filepath.Join(dir, "separated", "in-other.wav"))
+	if d := maxDiff(t, b.Data, src.Data); d < 1e-3 {
+		t.Errorf("other equals the input within %g: the stems are silent", d)
 	}
 }
 
@@ -201,7 +260,8 @@ func TestSeparateDevicePrecision(t *testing.T) {
 				"--device", tc.device, "--precision", tc.precision, "in.wav")
 			wantCode(t, r, 0)
 			ev := startOf(t, r)
-			warned := strings.Contains(r.stderr, "warning: device "+tc.device) && strings.Contains(r.stderr, "not available")
+			// The warning names the file being loaded (issue 17).
+			warned := strings.Contains(r.stderr, "warning: "+strconv.Quote(id)+": device "+tc.device) && strings.Contains(r.stderr, "not available")
 			avail := tc.device == "cpu" || tc.device == "auto" || have(tc.device) || (tc.device == "cuda" && have("cuda:0"))
 			switch {
 			case avail && warned:
@@ -347,8 +407,8 @@ func TestSeparateFolderJSON(t *testing.T) {
 	r := ds(t, dir, nil, "separate", "--json", "-m", modelPath(t, "identity.pt"), "-o", out, "--stems", "kick", "in")
 	wantCode(t, r, 1)
 	evs := events(t, r.stdout)
-	if evs[0].kind() != "start" || evs[len(evs)-1].kind() != "summary" {
-		t.Errorf("events do not run from start to summary:\n%s", r.stdout)
+	if evs[0].kind() != "loading" || evs[1].kind() != "start" || evs[len(evs)-1].kind() != "summary" {
+		t.Errorf("events do not run from loading and start to summary:\n%s", r.stdout)
 	}
 	var order []string
 	for _, e := range only(evs, "file_start") {
