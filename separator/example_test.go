@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 
 	"github.com/drumsplit/drumsplit/audio"
 	"github.com/drumsplit/drumsplit/separator"
@@ -81,4 +83,35 @@ func ExampleSeparator_SeparateBuffer() {
 	for i, name := range sep.Stems() {
 		fmt.Println(name, len(stems[i][0]))
 	}
+}
+
+// ExampleSeparateFile separates a file in one call: here a mono MP3 into
+// its kick, its snare and the rest, with a tiny test model (leave Model
+// empty for the bundled one). The stems come at the input's sample rate.
+func ExampleSeparateFile() {
+	out, err := os.MkdirTemp("", "stems-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(out)
+
+	files, err := separator.SeparateFile(context.Background(), "../audio/testdata/mono-mpeg2.mp3", out, separator.FileOptions{
+		Model:    "../testdata/models/tiny6.pt",
+		Stems:    []string{"kick", "snare"},
+		Residual: true, // other.wav: the input minus the kick and the snare
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range files {
+		_, info, err := audio.DecodeFile(f)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(filepath.Base(f), info.SampleRate, "Hz")
+	}
+	// Output:
+	// kick.wav 22050 Hz
+	// snare.wav 22050 Hz
+	// other.wav 22050 Hz
 }
