@@ -106,7 +106,7 @@ func (s *Separator) load() error {
 	log.Info("model ready",
 		"model", s.info.Name, "stems", s.info.Stems, "sample_rate", s.info.SampleRate,
 		"mode", s.geo.mode, "chunk", s.geo.chunk, "overlap", s.geo.overlap,
-		"batch", s.pipe.batch.Load(), "precision", s.prec, "stft", s.stft)
+		"batch", s.pipe.batch.Load(), "precision", s.prec, "stft", s.stft, "tta", s.opts.TTA)
 	return nil
 }
 
@@ -163,6 +163,9 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	} else {
 		eng = &graphEngine{mod: mod, dev: s.dev, S: S, C: chunk}
 	}
+	if o.TTA {
+		eng = newTTAEngine(eng, chunk)
+	}
 	p, err := newPipeline(s.geo, eng, s.batch, s.opts.Logger)
 	if err != nil {
 		eng.close()
@@ -199,6 +202,9 @@ func (s *Separator) STFT() STFTPlacement { return s.stft }
 
 // Mode returns the overlap-add algorithm.
 func (s *Separator) Mode() Mode { return s.geo.mode }
+
+// TTA reports whether test-time augmentation is on (Options.TTA).
+func (s *Separator) TTA() bool { return s.opts.TTA }
 
 // ChunkSize returns the samples per chunk.
 func (s *Separator) ChunkSize() int { return s.geo.chunk }

@@ -257,6 +257,7 @@ type parityCase struct {
 	Length  int     `json:"length"`
 	Stems   int     `json:"stems"`
 	MaxAbs  float64 `json:"max_abs"`
+	TTA     bool    `json:"tta"` // with MSST's test-time augmentation
 }
 
 func loadParityCases(t testing.TB) []parityCase {
@@ -303,22 +304,27 @@ func (c parityCase) load(t testing.TB) (x [2][]float32, want [][2][]float32) {
 }
 
 // TestParityMSST compares drumsplit with scripts/msst_reference.py (MSST's
-// demix at batch 1, and UVR's demix) on the tiny exported models, at batch 1
-// and 8 (drumsplit's result does not depend on the batch size), through both
-// STFT placements: within 1e-4 of the peak (fp32, CPU).
+// demix at batch 1, and UVR's demix, each also with MSST's test-time
+// augmentation) on the tiny exported models, at batch 1 and 8 (drumsplit's
+// result does not depend on the batch size), through both STFT placements:
+// within 1e-4 of the peak (fp32, CPU).
 func TestParityMSST(t *testing.T) {
 	needLib(t)
 	seps := map[string]*Separator{}
+	tta := 0
 	for _, c := range loadParityCases(t) {
 		if !strings.HasSuffix(c.Model, ".pt") {
 			continue
 		}
+		if c.TTA {
+			tta++
+		}
 		x, want := c.load(t)
 		for _, placement := range []STFTPlacement{STFTModel, STFTGo} {
-			key := c.Model + string(placement)
+			key := fmt.Sprint(c.Model, placement, c.TTA)
 			s := seps[key]
 			if s == nil {
-				s = openT(t, c.Model, Options{STFT: placement})
+				s = openT(t, c.Model, Options{STFT: placement, TTA: c.TTA})
 				seps[key] = s
 			}
 			if s.ChunkSize() != c.Chunk {
@@ -333,6 +339,9 @@ func TestParityMSST(t *testing.T) {
 				}
 			}
 		}
+	}
+	if tta == 0 {
+		t.Error("no test-time augmentation cases in testdata/manifest.json")
 	}
 }
 
