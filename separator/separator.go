@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
 
@@ -63,6 +64,7 @@ func Open(path string, opts Options) (*Separator, error) {
 	if err := torch.Loaded(); err != nil {
 		return nil, err
 	}
+	warnNewerTorch(path, info, log)
 	threads := opts.Threads
 	if threads == 0 {
 		threads = host.UsableCPUs()
@@ -79,6 +81,21 @@ func Open(path string, opts Options) (*Separator, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// warnNewerTorch warns when the model file was exported by a newer torch
+// than the libtorch that is to run it: it may fail to load, with libtorch's
+// less than obvious error, or run operators whose meaning changed.
+func warnNewerTorch(path string, info *model.Info, log *slog.Logger) {
+	v, err := torch.Versions()
+	if err != nil {
+		return
+	}
+	if newer, _ := model.TorchNewer(info.TorchVersion, v.Libtorch); newer {
+		log.Warn(fmt.Sprintf("model %s was exported by torch %s, newer than this libtorch %s: it may fail to load or compute wrongly; export it with torch %s or older",
+			strconv.Quote(path), info.TorchVersion, v.Libtorch, v.Libtorch),
+			"model_torch", info.TorchVersion, "libtorch", v.Libtorch)
+	}
 }
 
 // load loads the module and builds the engine and pipeline; on a failure of

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -513,5 +514,42 @@ func TestDefaultThreads(t *testing.T) {
 	s.Close()
 	if n, err := torch.Threads(); err != nil || n != 1 {
 		t.Errorf("libtorch threads %d (%v) with Threads 1", n, err)
+	}
+}
+
+// TestWarnNewerTorch: a model exported by a newer torch than the libtorch
+// that runs it gets one warning naming the file and both versions; one
+// exported by the same or an older torch, or with no version, gets none.
+func TestWarnNewerTorch(t *testing.T) {
+	needLib(t)
+	path := modelPath(t, "tiny6.pt")
+	v, err := torch.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		exported string
+		warn     bool
+	}{
+		{"99.0.0+cu999", true},
+		{v.Libtorch, false},
+		{"1.0.0", false},
+		{"", false},
+	} {
+		info, err := model.ReadInfo(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.TorchVersion = c.exported
+		rec := &recorder{}
+		s := openT(t, "tiny6.pt", Options{Info: info, Logger: slog.New(rec)})
+		s.Close()
+		warned := rec.has(slog.LevelWarn, "exported by torch")
+		if warned != c.warn {
+			t.Errorf("exported by %q, libtorch %s: warned %v, want %v (log: %s)", c.exported, v.Libtorch, warned, c.warn, rec)
+		}
+		if c.warn && !rec.has(slog.LevelWarn, strconv.Quote(path)+" was exported by torch 99.0.0+cu999, newer than this libtorch "+v.Libtorch) {
+			t.Errorf("warning does not name the file and both versions: %s", rec)
+		}
 	}
 }
