@@ -3,7 +3,7 @@
 # drumsplit container images. Two targets:
 #
 #   docker build --target cuda -t drumsplit:cuda .   NVIDIA GPU (falls back to the CPU)
-#   docker build --target cpu  -t drumsplit:cpu  .   CPU only, Debian's libtorch
+#   docker build --target cpu  -t drumsplit:cpu  .   CPU only, PyTorch's CPU libtorch
 #
 # Both build the C ABI library (bin/libdrumsplit_torch.so, with CMake) and the
 # Go binary (bin/drumsplit) in a build stage, then copy the two files into a
@@ -18,20 +18,30 @@
 #   docker run --rm --gpus all -v "$PWD/input:/data/in:ro" -v "$PWD/separated:/data/out" \
 #       drumsplit:cuda separate -o /data/out /data/in
 
-# Versions. The CUDA images come from the PyTorch project: the -devel tag has
-# the CUDA toolkit that CMake's find_package(Torch) wants for a CUDA libtorch,
-# the -runtime tag of the same version has the same Python tree and libtorch.
+# Versions. Every base image is pinned by an exact tag (a patch release, never
+# a moving tag like "1.26" or "bookworm"). Not by digest: the machines this
+# project is built on have no network to resolve one. To pin byte for byte,
+# append the digest that `docker buildx imagetools inspect IMAGE:TAG` prints
+# (IMAGE:TAG@sha256:…) to the tags below.
+#
+# The CUDA images come from the PyTorch project: the -devel tag has the CUDA
+# toolkit that CMake's find_package(Torch) wants for a CUDA libtorch, the
+# -runtime tag of the same version has the same Python tree and libtorch.
 # CUDA 12.8 builds run on Turing (RTX 20xx) up to Blackwell (RTX 50xx) and
 # need an NVIDIA driver that supports CUDA 12.8 (R570 or newer).
-ARG GO_VERSION=1.26
+#
+# The CPU image runs PyTorch's own CPU libtorch (from its CPU wheel, the same
+# torch version as the CUDA image), not Debian's libtorch1.13: Debian's
+# libtorch_cpu.so links OpenCV, FFmpeg, Qt and GDAL, hundreds of MB that a
+# separation never uses.
+ARG GO_IMAGE=golang:1.26.8-bookworm
 ARG TORCH_IMAGE=pytorch/pytorch
 ARG TORCH_TAG=2.8.0-cuda12.8-cudnn9
-ARG DEBIAN_RELEASE=bookworm
-# Debian's run-time package matching libtorch-dev in DEBIAN_RELEASE.
-ARG DEBIAN_LIBTORCH=libtorch1.13
+ARG TORCH_VERSION=2.8.0
+ARG DEBIAN_TAG=12.11
 
 # The Go toolchain, copied into the build stages below (go.mod needs 1.26).
-FROM golang:${GO_VERSION} AS go
+FROM ${GO_IMAGE} AS go
 
 # ---------------------------------------------------------------- CUDA build
 FROM ${TORCH_IMAGE}:${TORCH_TAG}-devel AS build-cuda
@@ -53,17 +63,24 @@ COPY . .
 RUN set -eu; \
     torch_dir="$(cd / && python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')"; \
     make LIBTORCH="$torch_dir"; \
+    if ! readelf -d bin/libdrumsplit_torch.so | grep -q 'NEEDED.*libtorch_cuda\.so'; then \
+      echo "libdrumsplit_torch.so does not link libtorch_cuda: the libtorch in $torch_dir has no CUDA" >&2; exit 1; \
+    fi; \
     mkdir -p /out/bin /out/models; \
     cp bin/drumsplit bin/libdrumsplit_torch.so /out/bin/; \
     if [ -d models ]; then cp -R models/. /out/models/; fi; \
     printf '%s\n' "$torch_dir/lib" > /out/torch-lib-dir
 
 # ---------------------------------------------------------------- CPU build
-FROM debian:${DEBIAN_RELEASE} AS build-cpu
+FROM debian:${DEBIAN_TAG} AS build-cpu
+ARG TORCH_VERSION
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential ca-certificates cmake libtorch-dev \
+ && apt-get install -y --no-install-recommends build-essential ca-certificates cmake python3 python3-venv \
  && rm -rf /var/lib/apt/lists/*
+# PyTorch's CPU wheel: libtorch without CUDA, OpenCV or FFmpeg.
+RUN python3 -m venv /opt/torch \
+ && /opt/torch/bin/pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu "torch==${TORCH_VERSION}"
 COPY --from=go /usr/local/go /usr/local/go
 ENV PATH=/usr/local/go/bin:$PATH \
     GOTOOLCHAIN=local \
@@ -72,26 +89,29 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-# No Python torch here, so make's libtorch discovery settles on the system
-# libtorch (Debian's libtorch-dev).
+# The libraries of torch/lib go next to libdrumsplit_torch.so, which finds
+# them through its $ORIGIN run path; libtorch_python (which needs a Python)
+# stays behind.
 RUN set -eu; \
-    make; \
+    torch_dir="$(cd / && /opt/torch/bin/python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')"; \
+    make LIBTORCH="$torch_dir"; \
     mkdir -p /out/bin /out/models; \
     cp bin/drumsplit bin/libdrumsplit_torch.so /out/bin/; \
+    cp -a "$torch_dir"/lib/*.so* /out/bin/; \
+    rm -f /out/bin/libtorch_python.so; \
     if [ -d models ]; then cp -R models/. /out/models/; fi
 
 # ---------------------------------------------------------------- CPU image
-FROM debian:${DEBIAN_RELEASE}-slim AS cpu
-ARG DEBIAN_LIBTORCH
-ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
- && apt-get install -y --no-install-recommends "${DEBIAN_LIBTORCH}" \
- && rm -rf /var/lib/apt/lists/*
+FROM debian:${DEBIAN_TAG}-slim AS cpu
 COPY --from=build-cpu /out/ /opt/drumsplit/
-# Fail the image build, not the first run, when libtorch cannot be loaded.
+# Fail the image build, not the first run, when libtorch cannot be loaded,
+# and when it would drag OpenCV or FFmpeg into the image.
 RUN set -eu; \
-    missing="$(ldd /opt/drumsplit/bin/libdrumsplit_torch.so | grep 'not found' || true)"; \
+    deps="$(ldd /opt/drumsplit/bin/libdrumsplit_torch.so)"; \
+    missing="$(printf '%s\n' "$deps" | grep 'not found' || true)"; \
     if [ -n "$missing" ]; then echo "libdrumsplit_torch.so: unresolved: $missing" >&2; exit 1; fi; \
+    heavy="$(printf '%s\n' "$deps" | grep -E 'libopencv|libav(codec|format|util)|libsw(scale|resample)' || true)"; \
+    if [ -n "$heavy" ]; then echo "libdrumsplit_torch.so: the CPU image must not need OpenCV or FFmpeg: $heavy" >&2; exit 1; fi; \
     /opt/drumsplit/bin/drumsplit version
 ENV PATH=/opt/drumsplit/bin:$PATH
 WORKDIR /data
@@ -114,7 +134,12 @@ RUN set -eu; \
     fi; \
     missing="$(ldd /opt/drumsplit/bin/libdrumsplit_torch.so | grep 'not found' | grep -v -e 'libcuda\.so' -e 'libnvidia-' || true)"; \
     if [ -n "$missing" ]; then echo "libdrumsplit_torch.so: unresolved: $missing" >&2; exit 1; fi; \
-    /opt/drumsplit/bin/drumsplit version
+    version="$(/opt/drumsplit/bin/drumsplit version)"; \
+    printf '%s\n' "$version"; \
+    case "$version" in \
+      *"libtorch: "*+cuda*) ;; \
+      *) echo "the CUDA image's libtorch was built without CUDA (drumsplit version shows no +cuda)" >&2; exit 1 ;; \
+    esac
 # What the NVIDIA Container Toolkit exposes: the GPUs and the compute driver
 # libraries (plus nvidia-smi, through "utility").
 ENV PATH=/opt/drumsplit/bin:$PATH \

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // Directory layouts read by EvaluateDirs:
@@ -329,14 +331,27 @@ func sum(a, b [][]float32) ([][]float32, error) {
 // per-stem mean and median SDR and SI-SDR and their averages over stems.
 // Silent references show as "-".
 func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	head := "SDR (dB)\t"
+	labels := []string{"SDR (dB)", "SDR mean", "SDR median", "SI-SDR mean", "SI-SDR median"}
+	for _, t := range r.Tracks {
+		labels = append(labels, t.Track)
+	}
+	width := 0
+	for _, l := range labels {
+		width = max(width, utf8.RuneCountInString(l))
+	}
+	// The first column is padded here so that its labels read left-aligned
+	// while the tabwriter right-aligns the numbers.
+	label := func(s string) string { return s + strings.Repeat(" ", width-utf8.RuneCountInString(s)) + "\t" }
+
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := label("SDR (dB)")
 	for _, s := range r.Stems {
 		head += s + "\t"
 	}
 	fmt.Fprintln(tw, head+"mean\t")
 	for _, t := range r.Tracks {
-		line := t.Track + "\t"
+		line := label(t.Track)
 		var vals []float64
 		for _, s := range r.Stems {
 			sc, ok := t.Stems[s]
@@ -355,8 +370,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	row := func(label string, f func(Summary) float64, all float64) {
-		line := label + "\t"
+	row := func(name string, f func(Summary) float64, all float64) {
+		line := label(name)
 		for _, s := range r.Stems {
 			if sum := r.PerStem[s]; sum.Tracks > 0 {
 				line += fmt.Sprintf("%.3f\t", f(sum))
@@ -371,7 +386,6 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintln(tw, line)
 	}
-	fmt.Fprintln(tw, "\t")
 	row("SDR mean", func(s Summary) float64 { return s.SDRMean }, r.SDRMean)
 	row("SDR median", func(s Summary) float64 { return s.SDRMedian }, math.NaN())
 	row("SI-SDR mean", func(s Summary) float64 { return s.SISDRMean }, r.SISDRMean)
@@ -379,6 +393,33 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d tracks; simple SDR and SI-SDR as MSST computes them, epsilon %g\n", len(r.Tracks), r.Epsilon)
+	// Rules under the header and above the summary rows, as wide as the
+	// widest row; trailing padding removed.
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	wide := 0
+	for i, l := range lines {
+		// Every row starts with the padding of its first cell.
+		lines[i] = strings.TrimRight(strings.TrimPrefix(l, "  "), " ")
+		wide = max(wide, utf8.RuneCountInString(lines[i]))
+	}
+	rule := strings.Repeat("-", wide)
+	var out strings.Builder
+	for i, l := range lines {
+		if i == 1 || i == 1+len(r.Tracks) {
+			out.WriteString(rule + "\n")
+		}
+		out.WriteString(l + "\n")
+	}
+	fmt.Fprintf(&out, "%s; simple SDR and SI-SDR as MSST computes them, epsilon %g\n", plural(len(r.Tracks), "track"), r.Epsilon)
+	_, err := io.WriteString(w, out.String())
 	return err
+}
+
+// plural returns "1 track", "2 tracks", "0 tracks": n and the noun, with
+// an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

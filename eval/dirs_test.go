@@ -146,3 +146,49 @@ func TestEvaluateDirs(t *testing.T) {
 		t.Error("a folder without tracks at its top accepted")
 	}
 }
+
+// TestWriteTableLayout: the rules span the table, under the header and
+// above the summary; the labels are left-aligned and every number ends in
+// its column; the count is "1 track" for one track.
+func TestWriteTableLayout(t *testing.T) {
+	for _, n := range []int{1, 2} {
+		r := &Report{Stems: []string{"kick", "snare"}, Epsilon: 1e-8,
+			PerStem: map[string]Summary{"kick": {Tracks: n, SDRMean: 12.3}, "snare": {Tracks: n, SDRMean: -3.25}},
+			SDRMean: 4.5, SISDRMean: 1}
+		for i := 0; i < n; i++ {
+			r.Tracks = append(r.Tracks, TrackScores{Track: fmt.Sprintf("track-with-a-long-name-%d", i),
+				Stems: map[string]Score{"kick": {SDR: 112.3456}, "snare": {SDR: -3.2}}})
+		}
+		var b strings.Builder
+		if err := r.WriteTable(&b); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+		if want := 1 + 1 + n + 1 + 4 + 1; len(lines) != want {
+			t.Fatalf("%d lines, want %d:\n%s", len(lines), want, b.String())
+		}
+		rule := strings.Repeat("-", len(lines[0]))
+		if lines[1] != rule || lines[2+n] != rule {
+			t.Errorf("rules are not under the header and above the summary, as wide as the header:\n%s", b.String())
+		}
+		// Columns end at the same place in the header, the tracks and the
+		// summary: "mean", "4.573", "4.500".
+		table := append([]string{lines[0]}, lines[2:2+n]...)
+		table = append(table, lines[3+n], lines[5+n])
+		for _, l := range table {
+			if len(l) != len(lines[0]) {
+				t.Errorf("row %q is %d wide, the header %d:\n%s", l, len(l), len(lines[0]), b.String())
+			}
+			if l[0] == ' ' {
+				t.Errorf("row %q: label not left-aligned", l)
+			}
+		}
+		want := fmt.Sprintf("%d tracks;", n)
+		if n == 1 {
+			want = "1 track;"
+		}
+		if last := lines[len(lines)-1]; !strings.HasPrefix(last, want) {
+			t.Errorf("last line %q, want it to start with %q", last, want)
+		}
+	}
+}

@@ -417,7 +417,7 @@ func (r *OnsetReport) WriteTable(w io.Writer) error {
 			}
 			if len(rhos) > 0 {
 				sort.Float64s(rhos)
-				line += fmt.Sprintf("; %s velocity rho mean %.2f, min %.2f (%d tracks)", c, mean(rhos), rhos[0], len(rhos))
+				line += fmt.Sprintf("; %s velocity rho mean %.2f, min %.2f (%s)", c, mean(rhos), rhos[0], plural(len(rhos), "track"))
 			}
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {

@@ -10,6 +10,10 @@ func (r SetResult) Line(dir string) string {
 	if r.Elapsed > 0 {
 		rt = r.Seconds / r.Elapsed.Seconds()
 	}
-	return fmt.Sprintf("rendered %d tracks (%.1f s of audio) into %s in %.1f s: %.0f× real time",
-		r.Tracks, r.Seconds, dir, r.Elapsed.Seconds(), rt)
+	tracks := fmt.Sprintf("%d tracks", r.Tracks)
+	if r.Tracks == 1 {
+		tracks = "1 track"
+	}
+	return fmt.Sprintf("rendered %s (%.1f s of audio) into %s in %.1f s: %.0f× real time",
+		tracks, r.Seconds, dir, r.Elapsed.Seconds(), rt)
 }

@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake git pkg-config
-  libtorch-dev python3-torch python3-yaml python3-numpy python3-scipy
+  libtorch-dev python3-torch python3-yaml python3-numpy
   python3-soundfile python3-pytest
   sox flac lame hydrogen-drumkits
   shellcheck docker-compose

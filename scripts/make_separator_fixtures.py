@@ -2,7 +2,8 @@
 """Regenerate the parity fixtures of the separator's Go tests (`make fixtures-separator`).
 
 For each case, a deterministic stereo input and the stems scripts/msst_reference.py
-computes from it (MSST's demix at batch 1, i.e. MSST itself, or UVR's demix)
+computes from it (MSST's demix at batch 1, i.e. MSST itself, or UVR's demix;
+the `_tta` cases with MSST's test-time augmentation around it)
 with one of the tiny exported models of testdata/models (run `make
 fixtures-models` first) or with "chunknorm", a weightless function simple
 enough to be written in Go too (the Go tests use it without libtorch).
@@ -53,6 +54,16 @@ CASES = [
     ("chunknorm", "uvr", 3, 2900),
 ]
 
+# The same with MSST's test-time augmentation (apply_tta around the demix):
+# the network is neither odd nor symmetric in its channels, so each of the
+# three demixes counts.
+TTA_CASES = [
+    ("tiny6", "msst", 0, 2500),
+    ("tiny6", "msst", 3, 700),
+    ("tiny6", "uvr", 4, 1900),
+    ("tiny_target", "msst", 0, 5000),
+]
+
 CHUNKNORM_META = {"chunk_size": 1000, "num_overlap": 4, "batch_size": 1, "stems": ["y", "mix"],
                   "sample_rate": 44100}
 
@@ -100,7 +111,8 @@ def main(argv=None) -> int:
         "data": "raw little-endian float32, C order: input [2, L], output [stems, 2, L]",
         "cases": [],
     }
-    for k, (name, mode, overlap, length) in enumerate(CASES):
+    cases = [c + (False,) for c in CASES] + [c + (True,) for c in TTA_CASES]
+    for k, (name, mode, overlap, length, tta) in enumerate(cases):
         if name == "chunknorm":
             model, meta, path = chunknorm, CHUNKNORM_META, ""
         else:
@@ -114,8 +126,9 @@ def main(argv=None) -> int:
         # UVR cases divide by the chunks covering each sample, as drumsplit
         # does; that is UVR's own ÷ overlap whenever the overlap divides the
         # chunk (every case here but tiny6 with overlap 7).
-        stems = ref.separate(model, meta, mix, mode=mode, overlap=overlap, batch=1, average_by_count=True)
-        case = f"{name}_{mode}_n{overlap or meta['num_overlap']}_l{length}"
+        stems = ref.separate(model, meta, mix, mode=mode, overlap=overlap, batch=1, average_by_count=True,
+                             tta=tta)
+        case = f"{name}_{mode}_n{overlap or meta['num_overlap']}_l{length}" + ("_tta" if tta else "")
         np.ascontiguousarray(mix, dtype="<f4").tofile(os.path.join(args.out, case + ".input.f32"))
         np.ascontiguousarray(stems, dtype="<f4").tofile(os.path.join(args.out, case + ".output.f32"))
         manifest["cases"].append({
@@ -123,6 +136,8 @@ def main(argv=None) -> int:
             "overlap": overlap or meta["num_overlap"], "chunk": meta["chunk_size"], "length": length,
             "stems": len(meta["stems"]), "max_abs": float(np.abs(stems).max()),
         })
+        if tta:
+            manifest["cases"][-1]["tta"] = True
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")

@@ -2,7 +2,7 @@
 """Reference demix of MSST and UVR in PyTorch, the yardstick of drumsplit's separator.
 
     msst_reference.py --model model.pt --input in.wav --output out/ [--mode msst|uvr]
-                      [--overlap N] [--batch B] [--chunk C] [--per-chunk-window]
+                      [--overlap N] [--batch B] [--chunk C] [--per-chunk-window] [--tta]
 
 The model is a drumsplit export (TorchScript, its forward method), or with
 --config/--checkpoint the eager drumsplit_model.TFCTDFNet built from an MSST
@@ -21,6 +21,11 @@ demix_uvr transcribes UVR's SeperateMDXC.demix (the kuielab algorithm that
 python-audio-separator uses too); --count-average divides by the number of
 chunks covering each sample rather than by the overlap, as drumsplit does
 (the two differ only when the overlap does not divide the chunk).
+
+apply_tta transcribes MSST's test-time augmentation (utils/model_utils.py
+apply_tta, inference.py --use_tta): the mix with its channels swapped and the
+mix with its polarity inverted are demixed too, and the three results are
+combined as (orig + swap-back(swapped) − inverted) / 3 in float32.
 
 Errors are printed as one line on stderr (exit status 1; 2 for command line
 mistakes).
@@ -164,6 +169,29 @@ def demix_uvr(model, mix, chunk_size: int, overlap: int, batch_size: int, num_st
 
 
 # --------------------------------------------------------------------------
+# MSST's test-time augmentation
+
+
+def apply_tta(demix, mix: np.ndarray, waveforms: np.ndarray) -> np.ndarray:
+    """MSST's apply_tta: demix (a function of a (2, L) mix returning
+    (stems, 2, L)) also runs on the channel-swapped and on the
+    polarity-inverted mix; waveforms (stems, 2, L), the demix of mix itself,
+    is updated in place as MSST updates its float32 arrays and returned."""
+    mix = np.asarray(mix, dtype=np.float32)
+    track_proc_list = [mix[::-1].copy(), -1.0 * mix.copy()]
+    for i, augmented_mix in enumerate(track_proc_list):
+        out = demix(augmented_mix)
+        for el in range(len(waveforms)):  # MSST: one array per instrument
+            if i == 0:
+                waveforms[el] += out[el][::-1].copy()
+            else:
+                waveforms[el] -= out[el]
+    for el in range(len(waveforms)):
+        waveforms[el] /= len(track_proc_list) + 1
+    return waveforms
+
+
+# --------------------------------------------------------------------------
 # models and files
 
 
@@ -223,19 +251,27 @@ def write_output(path: str, stems: np.ndarray, names, sample_rate: int) -> None:
 
 
 def separate(model, meta, mix, mode="msst", overlap=0, batch=0, chunk=0, device="cpu",
-             use_amp=False, per_chunk_window=False, average_by_count=False) -> np.ndarray:
-    """Run one demix with the model's settings unless overridden (0 = the model's)."""
+             use_amp=False, per_chunk_window=False, average_by_count=False, tta=False) -> np.ndarray:
+    """Run one demix with the model's settings unless overridden (0 = the model's);
+    with tta, MSST's test-time augmentation around it."""
     chunk = chunk or meta["chunk_size"]
     overlap = overlap or meta["num_overlap"]
     batch = batch or meta["batch_size"]
     stems = len(meta["stems"])
     if mode == "msst":
-        return demix_msst(model, mix, chunk, overlap, batch, stems, device=device, use_amp=use_amp,
-                          per_chunk_window=per_chunk_window)
-    if mode == "uvr":
-        return demix_uvr(model, mix, chunk, overlap, batch, stems, device=device,
-                         average_by_count=average_by_count)
-    raise ReferenceError(f"unknown mode {mode!r} (want msst or uvr)")
+        def demix(m):
+            return demix_msst(model, m, chunk, overlap, batch, stems, device=device, use_amp=use_amp,
+                              per_chunk_window=per_chunk_window)
+    elif mode == "uvr":
+        def demix(m):
+            return demix_uvr(model, m, chunk, overlap, batch, stems, device=device,
+                             average_by_count=average_by_count)
+    else:
+        raise ReferenceError(f"unknown mode {mode!r} (want msst or uvr)")
+    out = np.array(demix(mix), dtype=np.float32)
+    if tta:
+        out = apply_tta(demix, mix, out)
+    return out
 
 
 def parse_args(argv):
@@ -254,6 +290,8 @@ def parse_args(argv):
     p.add_argument("--count-average", action="store_true",
                    help="UVR: divide by the chunks covering each sample instead of the overlap "
                         "(drumsplit's choice; the same when the overlap divides the chunk)")
+    p.add_argument("--tta", action="store_true",
+                   help="MSST's test-time augmentation (--use_tta): channel swap and polarity inversion, averaged")
     p.add_argument("--device", default="cpu", help="torch device (default cpu)")
     p.add_argument("--amp", action="store_true", help="MSST: CUDA autocast, as use_amp: true")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's)")
@@ -278,7 +316,8 @@ def main(argv=None) -> int:
         mix = read_input(args.input)
         stems = separate(model, meta, mix, mode=args.mode, overlap=args.overlap, batch=args.batch,
                          chunk=args.chunk, device=args.device, use_amp=args.amp,
-                         per_chunk_window=args.per_chunk_window, average_by_count=args.count_average)
+                         per_chunk_window=args.per_chunk_window, average_by_count=args.count_average,
+                         tta=args.tta)
         write_output(args.output, stems, meta["stems"], meta["sample_rate"])
     except (ReferenceError, OSError, RuntimeError) as e:
         print(f"{PROG}: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}",

@@ -87,6 +87,13 @@ type Options struct {
 	// of a machine with hyper-threads (or a 2-vCPU VM) idle. The count is
 	// process-wide in libtorch: the last Open sets it.
 	Threads int
+	// TTA turns on Music-Source-Separation-Training's test-time
+	// augmentation (its --use_tta): every chunk is separated as it is, with
+	// its channels swapped and with its polarity inverted, and the three
+	// results, un-augmented, are averaged. It triples the network's work
+	// and the host memory of the batches in flight; the device's batch
+	// shape and memory stay as without it.
+	TTA bool
 	// Progress, when set, is called after every batch from the goroutine
 	// that called Separate.
 	Progress func(Progress)

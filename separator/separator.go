@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
 
@@ -63,6 +64,7 @@ func Open(path string, opts Options) (*Separator, error) {
 	if err := torch.Loaded(); err != nil {
 		return nil, err
 	}
+	warnNewerTorch(path, info, log)
 	threads := opts.Threads
 	if threads == 0 {
 		threads = host.UsableCPUs()
@@ -79,6 +81,21 @@ func Open(path string, opts Options) (*Separator, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// warnNewerTorch warns when the model file was exported by a newer torch
+// than the libtorch that is to run it: it may fail to load, with libtorch's
+// less than obvious error, or run operators whose meaning changed.
+func warnNewerTorch(path string, info *model.Info, log *slog.Logger) {
+	v, err := torch.Versions()
+	if err != nil {
+		return
+	}
+	if newer, _ := model.TorchNewer(info.TorchVersion, v.Libtorch); newer {
+		log.Warn(fmt.Sprintf("model %s was exported by torch %s, newer than this libtorch %s: it may fail to load or compute wrongly; export it with torch %s or older",
+			strconv.Quote(path), info.TorchVersion, v.Libtorch, v.Libtorch),
+			"model_torch", info.TorchVersion, "libtorch", v.Libtorch)
+	}
 }
 
 // load loads the module and builds the engine and pipeline; on a failure of
@@ -106,7 +123,7 @@ func (s *Separator) load() error {
 	log.Info("model ready",
 		"model", s.info.Name, "stems", s.info.Stems, "sample_rate", s.info.SampleRate,
 		"mode", s.geo.mode, "chunk", s.geo.chunk, "overlap", s.geo.overlap,
-		"batch", s.pipe.batch.Load(), "precision", s.prec, "stft", s.stft)
+		"batch", s.pipe.batch.Load(), "precision", s.prec, "stft", s.stft, "tta", s.opts.TTA)
 	return nil
 }
 
@@ -163,6 +180,9 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	} else {
 		eng = &graphEngine{mod: mod, dev: s.dev, S: S, C: chunk}
 	}
+	if o.TTA {
+		eng = newTTAEngine(eng, chunk)
+	}
 	p, err := newPipeline(s.geo, eng, s.batch, s.opts.Logger)
 	if err != nil {
 		eng.close()
@@ -199,6 +219,9 @@ func (s *Separator) STFT() STFTPlacement { return s.stft }
 
 // Mode returns the overlap-add algorithm.
 func (s *Separator) Mode() Mode { return s.geo.mode }
+
+// TTA reports whether test-time augmentation is on (Options.TTA).
+func (s *Separator) TTA() bool { return s.opts.TTA }
 
 // ChunkSize returns the samples per chunk.
 func (s *Separator) ChunkSize() int { return s.geo.chunk }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -268,6 +269,7 @@ type parityCase struct {
 	Length  int     `json:"length"`
 	Stems   int     `json:"stems"`
 	MaxAbs  float64 `json:"max_abs"`
+	TTA     bool    `json:"tta"` // with MSST's test-time augmentation
 }
 
 func loadParityCases(t testing.TB) []parityCase {
@@ -314,22 +316,27 @@ func (c parityCase) load(t testing.TB) (x [2][]float32, want [][2][]float32) {
 }
 
 // TestParityMSST compares drumsplit with scripts/msst_reference.py (MSST's
-// demix at batch 1, and UVR's demix) on the tiny exported models, at batch 1
-// and 8 (drumsplit's result does not depend on the batch size), through both
-// STFT placements: within 1e-4 of the peak (fp32, CPU).
+// demix at batch 1, and UVR's demix, each also with MSST's test-time
+// augmentation) on the tiny exported models, at batch 1 and 8 (drumsplit's
+// result does not depend on the batch size), through both STFT placements:
+// within 1e-4 of the peak (fp32, CPU).
 func TestParityMSST(t *testing.T) {
 	needLib(t)
 	seps := map[string]*Separator{}
+	tta := 0
 	for _, c := range loadParityCases(t) {
 		if !strings.HasSuffix(c.Model, ".pt") {
 			continue
 		}
+		if c.TTA {
+			tta++
+		}
 		x, want := c.load(t)
 		for _, placement := range []STFTPlacement{STFTModel, STFTGo} {
-			key := c.Model + string(placement)
+			key := fmt.Sprint(c.Model, placement, c.TTA)
 			s := seps[key]
 			if s == nil {
-				s = openT(t, c.Model, Options{STFT: placement})
+				s = openT(t, c.Model, Options{STFT: placement, TTA: c.TTA})
 				seps[key] = s
 			}
 			if s.ChunkSize() != c.Chunk {
@@ -344,6 +351,9 @@ func TestParityMSST(t *testing.T) {
 				}
 			}
 		}
+	}
+	if tta == 0 {
+		t.Error("no test-time augmentation cases in testdata/manifest.json")
 	}
 }
 
@@ -515,5 +525,42 @@ func TestDefaultThreads(t *testing.T) {
 	s.Close()
 	if n, err := torch.Threads(); err != nil || n != 1 {
 		t.Errorf("libtorch threads %d (%v) with Threads 1", n, err)
+	}
+}
+
+// TestWarnNewerTorch: a model exported by a newer torch than the libtorch
+// that runs it gets one warning naming the file and both versions; one
+// exported by the same or an older torch, or with no version, gets none.
+func TestWarnNewerTorch(t *testing.T) {
+	needLib(t)
+	path := modelPath(t, "tiny6.pt")
+	v, err := torch.Versions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		exported string
+		warn     bool
+	}{
+		{"99.0.0+cu999", true},
+		{v.Libtorch, false},
+		{"1.0.0", false},
+		{"", false},
+	} {
+		info, err := model.ReadInfo(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.TorchVersion = c.exported
+		rec := &recorder{}
+		s := openT(t, "tiny6.pt", Options{Info: info, Logger: slog.New(rec)})
+		s.Close()
+		warned := rec.has(slog.LevelWarn, "exported by torch")
+		if warned != c.warn {
+			t.Errorf("exported by %q, libtorch %s: warned %v, want %v (log: %s)", c.exported, v.Libtorch, warned, c.warn, rec)
+		}
+		if c.warn && !rec.has(slog.LevelWarn, strconv.Quote(path)+" was exported by torch 99.0.0+cu999, newer than this libtorch "+v.Libtorch) {
+			t.Errorf("warning does not name the file and both versions: %s", rec)
+		}
 	}
 }

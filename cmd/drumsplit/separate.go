@@ -50,6 +50,7 @@ func init() {
 			&cli.StringFlag{Name: "precision", Value: "auto", Usage: "network precision `P`: auto (fp16 on CUDA, else fp32), fp32, fp16 or bf16"},
 			&cli.StringFlag{Name: "stft", Value: "auto", Usage: "`WHERE` the STFT runs: auto, model (inside the model) or go"},
 			&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
+			&cli.BoolFlag{Name: "tta", Usage: "test-time augmentation as MSST's --use_tta: also separate the input channel-swapped and polarity-inverted, and average (3× the time)"},
 			&cli.IntFlag{Name: "threads", DefaultText: "libtorch's", Usage: "`N` libtorch CPU threads"},
 			&cli.StringFlag{Name: "stems", DefaultText: "all", Usage: "write only these `STEMS`, comma-separated, e.g. kick,snare"},
 			&cli.StringFlag{Name: "sample-rate", Value: "keep", Usage: "stem sample `RATE`: keep (the input's) or N Hz"},
@@ -238,6 +239,7 @@ func separatorOptions(c *cli.Context) (separator.Options, error) {
 	if o.Mode, err = flagEnum(c, "mode", separator.ParseMode); err != nil {
 		return o, err
 	}
+	o.TTA = c.Bool("tta")
 	for _, f := range []struct {
 		name string
 		dst  *int

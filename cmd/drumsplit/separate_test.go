@@ -185,8 +185,8 @@ func TestSeparateResidual(t *testing.T) {
 
 // TestSeparateTiny runs the tiny TFC-TDF v3 model through the flags that
 // change the computation: --stft model and go agree, --overlap, --batch,
-// --mode and --threads reach the separator (start event, -v log) and
-// --overlap changes the result.
+// --mode, --threads and --tta reach the separator (start event, -v log),
+// and --overlap and --tta change the result.
 func TestSeparateTiny(t *testing.T) {
 	needLib(t)
 	t.Parallel()
@@ -204,10 +204,17 @@ func TestSeparateTiny(t *testing.T) {
 	rModel, model := run("model", "--stft", "model", "--batch", "4")
 	_, goSTFT := run("go", "--stft", "go", "--batch", "4")
 	rUVR, uvr := run("uvr", "--mode", "uvr", "--overlap", "2", "--batch", "3", "--threads", "1", "-v")
+	rTTA, tta := run("tta", "--stft", "model", "--batch", "4", "--tta")
 
 	ev := startOf(t, rModel)
 	if ev.str("stft") != "model" || ev.str("mode") != "msst" || ev.num("overlap") != 4 || ev.num("batch") != 4 || ev.str("device") != "cpu" {
 		t.Errorf("start event %v: want stft model, mode msst, the model's overlap 4, batch 4, cpu", ev)
+	}
+	if _, on := ev["tta"]; on {
+		t.Errorf("start event %v: tta without --tta", ev)
+	}
+	if ev := startOf(t, rTTA); ev["tta"] != true {
+		t.Errorf("start event %v: want tta true with --tta", ev)
 	}
 	ev = startOf(t, rUVR)
 	if ev.str("mode") != "uvr" || ev.num("overlap") != 2 || ev.num("batch") != 3 {
@@ -230,6 +237,9 @@ func TestSeparateTiny(t *testing.T) {
 	}
 	if d := maxDiff(t, model, uvr); d < 1e-3*peak {
 		t.Errorf("--mode uvr --overlap 2 gives the same output as msst/4 (diff %g): flags not applied?", d)
+	}
+	if d := maxDiff(t, model, tta); d < 1e-3*peak {
+		t.Errorf("--tta gives the same output as without (diff %g): flag not applied?", d)
 	}
 }
 

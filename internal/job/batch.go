@@ -34,6 +34,7 @@ type Started struct {
 	ChunkSize  int      `json:"chunk_size,omitempty"`
 	Overlap    int      `json:"overlap,omitempty"`
 	Batch      int      `json:"batch,omitempty"`
+	TTA        bool     `json:"tta,omitempty"` // test-time augmentation (separator.Options.TTA)
 	Out        string   `json:"out"`
 	Format     string   `json:"format"`
 	BitDepth   string   `json:"bit_depth"` // 16, 24 or 32f
@@ -92,6 +93,7 @@ func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 		sep = m
 		start.Device, start.Precision, start.STFT, start.Mode = m.Device(), string(m.Precision()), string(m.STFT()), string(m.Mode())
 		start.ChunkSize, start.Overlap, start.Batch = m.ChunkSize(), m.Overlap(), m.BatchSize()
+		start.TTA = b.Separator.TTA
 		if b.Logger != nil {
 			b.Logger.Debug("separating", "device", start.Device, "precision", start.Precision, "stft", start.STFT,
 				"mode", start.Mode, "chunk", start.ChunkSize, "overlap", start.Overlap, "batch", start.Batch)
