@@ -87,7 +87,7 @@ func TestCommitAllOrNothing(t *testing.T) {
 			fsys := osFS
 			tc.fail(&fsys, snare)
 			var rec recorder
-			sum := newRunner(newFake(), o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
+			sum := newRunner([]Separator{newFake()}, o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
 			if sum.Failed != 1 {
 				t.Fatalf("summary %+v", sum)
 			}

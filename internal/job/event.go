@@ -8,7 +8,10 @@ package job
 // rounded to the millisecond, and -1 means unknown.
 //
 // Run calls its emit function with each event, in order, from the
-// goroutine that called Run.
+// goroutine that called Run. The events about a file (FileStarted,
+// Progress, FileDone, FileFailed) name the worker that ran it and its
+// device: with several workers (RunParallel) the events of files in
+// flight at once interleave, and Index tells them apart.
 type Event interface{ event() }
 
 // The values of the "event" field of each event type.
@@ -35,7 +38,9 @@ type FileStarted struct {
 	Index      int     `json:"index"` // 1-based position among the run's items
 	Total      int     `json:"total"` // the run's items
 	Seconds    float64 `json:"seconds"`
-	SampleRate int     `json:"sample_rate"` // the input's
+	SampleRate int     `json:"sample_rate"`      // the input's
+	Worker     int     `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device     string  `json:"device,omitempty"` // the worker's device, if it says
 	// Outputs are the stem files that will be written for it.
 	Outputs []Output `json:"-"`
 }
@@ -50,7 +55,9 @@ type Progress struct {
 	Total    float64 `json:"total"`    // seconds of audio in all, -1 if unknown
 	Fraction float64 `json:"fraction"` // Done / Total, -1 if unknown
 	Elapsed  float64 `json:"elapsed"`
-	ETA      float64 `json:"eta"` // seconds left, -1 if unknown
+	ETA      float64 `json:"eta"`              // seconds left, -1 if unknown
+	Worker   int     `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device   string  `json:"device,omitempty"` // the worker's device, if it says
 }
 
 // Stem is one stem file of a FileDone.
@@ -72,7 +79,9 @@ type FileDone struct {
 	MIDI    *MIDIFile `json:"midi,omitempty"`
 	Seconds float64   `json:"seconds"` // audio, at the separator's rate
 	Elapsed float64   `json:"elapsed"`
-	RTF     float64   `json:"rtf"` // Elapsed / Seconds
+	RTF     float64   `json:"rtf"`              // Elapsed / Seconds
+	Worker  int       `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device  string    `json:"device,omitempty"` // the worker's device, if it says
 }
 
 // MIDIFile is the MIDI file of a FileDone.
@@ -87,7 +96,9 @@ type FileFailed struct {
 	Kind    string `json:"event"` // KindFileFailed
 	File    string `json:"file,omitempty"`
 	Index   int    `json:"index,omitempty"`
-	Message string `json:"message"` // Options.Message(File, Err)
+	Message string `json:"message"`          // Options.Message(File, Err)
+	Worker  int    `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device  string `json:"device,omitempty"` // the worker's device, if it says
 	Err     error  `json:"-"`
 }
 

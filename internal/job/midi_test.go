@@ -253,7 +253,7 @@ func TestRunMIDIAllOrNothing(t *testing.T) {
 				}
 			}
 			var rec recorder
-			sum := newRunner(newFake(), o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
+			sum := newRunner([]Separator{newFake()}, o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
 			if sum.Failed != 1 {
 				t.Fatalf("summary %+v", sum)
 			}
