@@ -178,6 +178,12 @@ func AutoDevices() (devices []string, why string, err error) {
 	if err != nil {
 		return nil, "", err
 	}
+	devices, why = autoDevices(devs)
+	return devices, why, nil
+}
+
+// autoDevices is AutoDevices' choice among devs.
+func autoDevices(devs []torch.DeviceInfo) (devices []string, why string) {
 	var cuda []string
 	for _, d := range devs {
 		if d.Device.Type == torch.CUDA {
@@ -185,9 +191,9 @@ func AutoDevices() (devices []string, why string, err error) {
 		}
 	}
 	if len(cuda) > 1 {
-		return cuda, fmt.Sprintf("%d CUDA devices", len(cuda)), nil
+		return cuda, fmt.Sprintf("%d CUDA devices", len(cuda))
 	}
-	return []string{"auto"}, "one device", nil
+	return []string{"auto"}, "one device"
 }
 
 // libraryError logs what the dynamic loader said when libtorch could not

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/drumsplit/drumsplit/model"
+	"github.com/drumsplit/drumsplit/torch"
 )
 
 // TestRunBatchNoFiles: when no input is a file to separate, the model is
@@ -65,5 +66,24 @@ func TestRunBatchUnusable(t *testing.T) {
 	b.Out = filepath.Join(dir, "out2")
 	if _, err := RunBatch(context.Background(), b, emit); err == nil || n != 0 {
 		t.Errorf("missing model: %v, %d events", err, n)
+	}
+}
+
+func TestAutoDevices(t *testing.T) {
+	cpu := torch.DeviceInfo{Device: torch.Device{Type: torch.CPU}}
+	gpu := func(i int) torch.DeviceInfo {
+		return torch.DeviceInfo{Device: torch.Device{Type: torch.CUDA, Index: i}}
+	}
+	for _, c := range []struct {
+		devs []torch.DeviceInfo
+		want []string
+	}{
+		{[]torch.DeviceInfo{cpu}, []string{"auto"}},
+		{[]torch.DeviceInfo{cpu, gpu(0)}, []string{"auto"}},
+		{[]torch.DeviceInfo{cpu, gpu(0), gpu(1), gpu(2)}, []string{"cuda:0", "cuda:1", "cuda:2"}},
+	} {
+		if got, why := autoDevices(c.devs); !slices.Equal(got, c.want) || why == "" {
+			t.Errorf("autoDevices(%v) = %v, %q; want %v", c.devs, got, why, c.want)
+		}
 	}
 }
