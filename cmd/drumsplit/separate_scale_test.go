@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,9 +60,16 @@ func TestSeparateShards(t *testing.T) {
 	wantCode(t, ds(t, dir, nil, append(common, "-o", "whole", "in")...), 0)
 
 	owner := map[string]int{}
+	logs := filepath.Join(dir, "logs")
+	if err := os.Mkdir(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for i := range 3 {
 		r := ds(t, dir, nil, append(common, "-o", "sharded", "--shard", fmt.Sprintf("%d/3", i), "in")...)
 		wantCode(t, r, 0)
+		if err := os.WriteFile(filepath.Join(logs, fmt.Sprintf("shard-%d.log", i)), []byte(r.stderr+r.stdout), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		evs := events(t, r.stdout)
 		if s := startOf(t, r); s.str("shard") != fmt.Sprintf("%d/3", i) {
 			t.Errorf("start event of shard %d: shard %q", i, s.str("shard"))
@@ -85,6 +93,35 @@ func TestSeparateShards(t *testing.T) {
 	}
 	sameTree(t, filepath.Join(dir, "whole"), filepath.Join(dir, "sharded"))
 
+	// summary merges the shards' logs; without one of them it says which
+	// is missing and fails.
+	r := ds(t, dir, nil, "summary", "logs")
+	wantCode(t, r, 0)
+	for _, want := range []string{"3 runs in 3 logs; shards 0/3, 1/3, 2/3", "inputs: 8: 8 separated, 0 skipped", "complete"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	r = ds(t, dir, nil, "summary", "--json", filepath.Join("logs", "shard-0.log"), filepath.Join("logs", "shard-2.log"))
+	wantCode(t, r, 1)
+	var sum struct {
+		Missing  []string `json:"missing_shards"`
+		Complete bool     `json:"complete"`
+		Done     int      `json:"done"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &sum); err != nil {
+		t.Fatalf("summary --json: %v\n%s", err, r.stdout)
+	}
+	inTwo := 0
+	for _, s := range owner {
+		if s != 1 {
+			inTwo++
+		}
+	}
+	if !slices.Equal(sum.Missing, []string{"1/3"}) || sum.Complete || sum.Done != inTwo {
+		t.Errorf("summary of shards 0 and 2: %+v; want 1/3 missing, %d done", sum, inTwo)
+	}
+
 	// A shard that was killed after its first input: its other inputs'
 	// files are gone. The rerun skips the first and writes the rest.
 	var mine []string
@@ -102,7 +139,7 @@ func TestSeparateShards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r := ds(t, dir, nil, append(common, "-o", "sharded", "--shard", "0/3", "--skip-existing", "in")...)
+	r = ds(t, dir, nil, append(common, "-o", "sharded", "--shard", "0/3", "--skip-existing", "in")...)
 	wantCode(t, r, 0)
 	var skipped, done int
 	for _, e := range only(events(t, r.stdout), "file_done") {
