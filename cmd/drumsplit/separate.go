@@ -70,7 +70,6 @@ type separateConfig struct {
 	json      bool
 	quiet     bool
 	inputs    []string
-	shard     job.Shard
 	devices   []string // one worker each
 }
 
@@ -124,7 +123,7 @@ func separateCmd(c *cli.Context) error {
 // runSeparate separates every input and returns the exit code.
 func runSeparate(ctx context.Context, cfg *separateConfig, u *separate.Printer, interrupted func() int) int {
 	b := job.Batch{Options: cfg.job, Inputs: cfg.inputs, ModelPath: cfg.modelPath, Info: cfg.info, Separator: cfg.opts, Version: Version,
-		Shard: cfg.shard, Devices: cfg.devices}
+		Devices: cfg.devices}
 	b.Logger = logger // the one in place now, which routes lines through the ui
 	b.Separator.Logger = logger
 	b.Message = errorLine
@@ -192,7 +191,7 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 	if cfg.devices, err = parseDevices(c.String("device")); err != nil {
 		return nil, err
 	}
-	if cfg.shard, err = parseShard(c); err != nil {
+	if j.Shard, err = parseShard(c); err != nil {
 		return nil, err
 	}
 	if len(cfg.inputs) == 0 {

@@ -62,9 +62,6 @@ type Batch struct {
 	Separator separator.Options
 	// Version is the program's, recorded in Started.
 	Version string
-	// Shard is the part of the inputs found that this run separates; the
-	// zero Shard is all of them.
-	Shard Shard
 	// Devices run one separator each, handed the inputs as they become
 	// free (RunParallel); each overrides Separator.Device. Empty, or
 	// "auto" alone, is what AutoDevices picks.

@@ -64,6 +64,10 @@ type Options struct {
 	Message func(file string, err error) string
 	// Logger receives debug records; nil discards them.
 	Logger *slog.Logger
+	// Shard is the part of the inputs the run takes (RunBatch selects
+	// them); it is written in the lock files, so that a rerun of the shard
+	// on another host takes over the locks its killed predecessor left.
+	Shard Shard
 }
 
 func (o *Options) selected(n int) []int {
@@ -318,7 +322,7 @@ func (r *runner) file(ctx context.Context, w *worker, path string, index, total 
 		listings[dir], _ = os.ReadDir(dir)
 	}
 	for _, o := range outs {
-		unlock, err := lock(o.Path)
+		unlock, err := lock(o.Path, r.o.Shard.String())
 		if err != nil {
 			return done, 0, err
 		}

@@ -287,7 +287,7 @@ func TestRunMIDILocked(t *testing.T) {
 	o.MIDI = true
 	midi := filepath.Join(o.Out, "a", "drums.mid")
 	os.MkdirAll(filepath.Dir(midi), 0o755)
-	unlock, err := lock(midi)
+	unlock, err := lock(midi, "")
 	if err != nil {
 		t.Fatal(err)
 	}
