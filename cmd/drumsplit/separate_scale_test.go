@@ -162,9 +162,9 @@ func TestSeparateShardFlag(t *testing.T) {
 	dir := t.TempDir()
 	writeInput(t, filepath.Join(dir, "a.wav"), 1000, 44100, 1)
 	for _, c := range []struct{ val, says string }{
-		{"3/3", "I must be from 0 to 2"},
-		{"0/0", "N must be at least 1"},
-		{"-1/2", "I must be from 0 to 1"},
+		{"3/3", "index I must be from 0 to 2"},
+		{"0/0", "count N must be at least 1"},
+		{"-1/2", "index I must be from 0 to 1"},
 		{"1", "want I/N"},
 		{"x/2", "whole numbers"},
 	} {

@@ -51,9 +51,9 @@ func ParseShard(v string) (Shard, error) {
 	}
 	switch {
 	case s.Count < 1:
-		return Shard{}, fmt.Errorf("N must be at least 1")
+		return Shard{}, fmt.Errorf("the count N must be at least 1")
 	case s.Index < 0 || s.Index >= s.Count:
-		return Shard{}, fmt.Errorf("I must be from 0 to %d (N-1)", s.Count-1)
+		return Shard{}, fmt.Errorf("the index I must be from 0 to %d (N-1)", s.Count-1)
 	}
 	return s, nil
 }
