@@ -139,6 +139,11 @@ type worker struct {
 	device string
 	sep    Separator
 	events chan<- message
+	// handled is signalled once emit has returned for the worker's event:
+	// the worker waits for it, so that it goes on only after its event was
+	// handled, as with one separator (a printer that fails on a closed
+	// pipe cancels the run before more work is done).
+	handled chan struct{}
 }
 
 // message is an event on its way to emit, with what the summary counts.
@@ -146,9 +151,17 @@ type message struct {
 	ev          Event
 	seconds     float64 // of a FileDone: unrounded
 	interrupted bool    // a worker stopped because ctx was cancelled
+	handled     chan struct{}
 }
 
-func (w *worker) emit(ev Event)         { w.events <- message{ev: ev} }
+// send hands m to the run's goroutine and waits until it was handled.
+func (w *worker) send(m message) {
+	m.handled = w.handled
+	w.events <- m
+	<-w.handled
+}
+
+func (w *worker) emit(ev Event)         { w.send(message{ev: ev}) }
 func (w *worker) warn(file, msg string) { w.emit(Warning{Kind: KindWarning, File: file, Message: msg}) }
 func (w *worker) tag() (int, string)    { return w.id, w.device }
 
@@ -186,17 +199,17 @@ func (r *runner) run(ctx context.Context, items []tracks.Item) Summary {
 	}
 	var wg sync.WaitGroup
 	for id, sep := range r.seps {
-		w := &worker{id: id, device: deviceOf(sep), sep: sep, events: events}
+		w := &worker{id: id, device: deviceOf(sep), sep: sep, events: events, handled: make(chan struct{})}
 		wg.Go(func() {
 			for {
 				i, ok, interrupted := take()
 				if interrupted {
-					w.events <- message{interrupted: true}
+					w.send(message{interrupted: true})
 				}
 				if !ok {
 					return
 				}
-				w.events <- r.item(ctx, w, items[i], i+1, len(items))
+				w.send(r.item(ctx, w, items[i], i+1, len(items)))
 			}
 		})
 	}
@@ -209,7 +222,6 @@ func (r *runner) run(ctx context.Context, items []tracks.Item) Summary {
 		switch ev := m.ev.(type) {
 		case nil:
 			sum.Interrupted = sum.Interrupted || m.interrupted
-			continue
 		case FileFailed:
 			sum.Failed++
 			if errors.Is(ev.Err, ErrInterrupted) {
@@ -223,7 +235,10 @@ func (r *runner) run(ctx context.Context, items []tracks.Item) Summary {
 				seconds += m.seconds
 			}
 		}
-		r.emit(m.ev)
+		if m.ev != nil {
+			r.emit(m.ev)
+		}
+		m.handled <- struct{}{}
 	}
 	elapsed := time.Since(start).Seconds()
 	sum.Seconds, sum.Elapsed = round3(seconds), round3(elapsed)
