@@ -11,7 +11,7 @@ BIN_DIR   ?= bin
 LIBEXT    := $(if $(filter Darwin,$(shell uname -s)),dylib,so)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
-.PHONY: all deps build demo lib lint test test-go test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval bench bench-report clean
+.PHONY: all deps build demo lib lint test test-go test-deploy test-python fixtures fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval bench bench-report clean
 
 all: build
 
@@ -70,7 +70,7 @@ fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtur
 
 # test: everything CI checks. DRUMSPLIT_REQUIRE_TORCH=1 turns "library not
 # built" from a skip into a failure, so a broken native build cannot hide.
-test: deps build lint test-go test-python
+test: deps build lint test-go test-deploy test-python
 
 # lint: gofmt (any file it lists fails), go vet and staticcheck on the Go
 # code; shellcheck on every shell script in the repository, and the compose
@@ -82,11 +82,16 @@ lint:
 		echo "gofmt: not formatted (run gofmt -w):"; echo "$$files"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
-	shellcheck $$(git ls-files '*.sh' .ci/run 2>/dev/null || ls scripts/*.sh .ci/run)
+	shellcheck $$(git ls-files '*.sh' '*.sbatch' .ci/run 2>/dev/null || ls scripts/*.sh deploy/slurm/*.sbatch .ci/run)
 	docker-compose -f docker-compose.yaml config -q
 
 test-go:
 	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_REQUIRE_TOOLS=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.$(LIBEXT) $(GO) test ./...
+
+# test-deploy: the Kubernetes manifests decoded strictly into the API's
+# types, in deploy/k8s's own module (which keeps k8s.io/api out of go.mod).
+test-deploy:
+	cd deploy/k8s && $(GO) vet ./... && $(GO) test ./...
 
 test-python:
 	$(PYTHON) -m pytest -q scripts/tests

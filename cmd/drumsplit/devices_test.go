@@ -123,12 +123,30 @@ func testDevicesJSON(t *testing.T, exe string) {
 	if code != 0 {
 		t.Fatalf("devices --json: exit %d: %s", code, stderr)
 	}
-	var out torch.DeviceReport
+	var out struct {
+		torch.DeviceReport
+		AutoWorkers []string `json:"auto_workers"`
+	}
 	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
 		t.Fatalf("devices --json: %v\n%s", err, stdout)
 	}
 	if len(out.Devices) == 0 || out.Devices[0].Device != "cpu" || out.Auto == "" || out.AutoReason == "" || out.Libtorch == "" {
 		t.Errorf("devices --json = %+v", out)
+	}
+	cuda := 0
+	for _, d := range out.Devices {
+		if d.Type == "cuda" {
+			cuda++
+		}
+	}
+	// What separate's --device auto runs on: every CUDA device when there
+	// are several, else auto's one device.
+	want := 1
+	if cuda > 1 {
+		want = cuda
+	}
+	if len(out.AutoWorkers) != want || cuda < 2 && out.AutoWorkers[0] != out.Auto {
+		t.Errorf("devices --json: auto_workers %v with %d CUDA devices (auto %s)", out.AutoWorkers, cuda, out.Auto)
 	}
 	stdout, _, code = runBinary(t, exe, []string{"DRUMSPLIT_LIB=" + lib}, "version")
 	if code != 0 || !strings.Contains(stdout, "libtorch: ") {

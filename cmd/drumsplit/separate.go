@@ -22,7 +22,6 @@ import (
 	"github.com/drumsplit/drumsplit/internal/ui/separate"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
-	"github.com/drumsplit/drumsplit/torch"
 )
 
 // separateDescription is the help text of separate (help/separate.txt).
@@ -38,7 +37,7 @@ func init() {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usagef("%v", err)
 		},
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH`"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "separated", Usage: "output folder `DIR`"},
 			&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model}"},
@@ -46,7 +45,7 @@ func init() {
 			&cli.StringFlag{Name: "bit-depth", Value: "24", Usage: "output sample format `BITS`: 16, 24 or 32f (32-bit float, wav only)"},
 			&cli.IntFlag{Name: "overlap", DefaultText: "the model's", Usage: "`N` chunks cover each sample"},
 			&cli.IntFlag{Name: "batch", DefaultText: "the model's", Usage: "`N` chunks run at once (halved on out-of-memory)"},
-			&cli.StringFlag{Name: "device", Value: "auto", Usage: "`DEVICE`: auto, cpu, cuda, cuda:N or mps (one that is missing falls back with a warning)"},
+			&cli.StringFlag{Name: "device", Value: "auto", Usage: "`DEVICE`: auto, cpu, cuda, cuda:N or mps (one that is missing falls back with a warning); a list such as cuda:0,cuda:1 runs one worker each"},
 			&cli.StringFlag{Name: "precision", Value: "auto", Usage: "network precision `P`: auto (fp16 on CUDA, else fp32), fp32, fp16 or bf16"},
 			&cli.StringFlag{Name: "stft", Value: "auto", Usage: "`WHERE` the STFT runs: auto, model (inside the model) or go"},
 			&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
@@ -61,7 +60,7 @@ func init() {
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line on standard output"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
-		},
+		}, scaleFlags...),
 		Action: separateCmd,
 	})
 }
@@ -75,6 +74,7 @@ type separateConfig struct {
 	json      bool
 	quiet     bool
 	inputs    []string
+	devices   []string // one worker each
 }
 
 // Bounds of the numeric flags: beyond them a value is a typo, and would
@@ -126,7 +126,8 @@ func separateCmd(c *cli.Context) error {
 
 // runSeparate separates every input and returns the exit code.
 func runSeparate(ctx context.Context, cfg *separateConfig, u *separate.Printer, interrupted func() int) int {
-	b := job.Batch{Options: cfg.job, Inputs: cfg.inputs, ModelPath: cfg.modelPath, Info: cfg.info, Separator: cfg.opts, Version: Version}
+	b := job.Batch{Options: cfg.job, Inputs: cfg.inputs, ModelPath: cfg.modelPath, Info: cfg.info, Separator: cfg.opts, Version: Version,
+		Devices: cfg.devices}
 	b.Logger = logger // the one in place now, which routes lines through the ui
 	b.Separator.Logger = logger
 	b.Message = errorLine
@@ -195,6 +196,12 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 	if cfg.opts, err = separatorOptions(c); err != nil {
 		return nil, err
 	}
+	if cfg.devices, err = parseDevices(c.String("device")); err != nil {
+		return nil, err
+	}
+	if j.Shard, err = parseShard(c); err != nil {
+		return nil, err
+	}
 	if len(cfg.inputs) == 0 {
 		return nil, usagef("no INPUT given: name audio files or folders to separate")
 	}
@@ -226,10 +233,11 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 func separatorOptions(c *cli.Context) (separator.Options, error) {
 	var o separator.Options
 	var err error
-	o.Device = strings.ToLower(strings.TrimSpace(c.String("device")))
-	if _, err := torch.ParseDevice(o.Device); err != nil {
-		return o, usagef("--device %q: want auto, cpu, cuda, cuda:N or mps", c.String("device"))
+	devs, err := parseDevices(c.String("device"))
+	if err != nil {
+		return o, err
 	}
+	o.Device = devs[0] // the first worker's; separateFlags keeps the list
 	if o.Precision, err = flagEnum(c, "precision", separator.ParsePrecision); err != nil {
 		return o, err
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/internal/tracks"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
@@ -42,6 +44,11 @@ type Started struct {
 	OutSampleRate int  `json:"out_sample_rate"`
 	Residual      bool `json:"residual"` // "other" = input − the stems written
 	Inputs        int  `json:"inputs"`   // the entries to process
+	// Devices are the workers' devices, one separator each, when the run
+	// has several (Batch.Devices); Device is the first one's.
+	Devices []string `json:"devices,omitempty"`
+	// Shard is the part of the inputs this run takes (Batch.Shard), "I/N".
+	Shard string `json:"shard,omitempty"`
 }
 
 func (Started) event() {}
@@ -59,6 +66,10 @@ type Batch struct {
 	Separator separator.Options
 	// Version is the program's, recorded in Started.
 	Version string
+	// Devices run one separator each, handed the inputs as they become
+	// free (RunParallel); each overrides Separator.Device. Empty, or
+	// "auto" alone, is what AutoDevices picks.
+	Devices []string
 }
 
 // RunBatch separates every input of b: it finds the input files and, when
@@ -67,12 +78,12 @@ type Batch struct {
 // their events. An output folder or a model that cannot be used is the
 // error, returned before any event.
 func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
-	items := tracks.Find(b.Inputs, b.Out)
-	var sep Separator = stemsOnly(b.Info.Stems)
+	items := b.Shard.Select(b.Inputs, tracks.Find(b.Inputs, b.Out))
+	seps := []Separator{stemsOnly(b.Info.Stems)}
 	start := Started{Kind: KindStarted, Version: b.Version, Model: b.ModelPath, ModelName: b.ModelName,
 		Stems: b.Info.Stems, SampleRate: b.Info.SampleRate, Out: b.Out,
 		Format: b.Encoding.Format, BitDepth: bitDepthName(b.Encoding.BitDepth), Inputs: len(items),
-		OutSampleRate: b.SampleRate, Residual: b.Residual}
+		OutSampleRate: b.SampleRate, Residual: b.Residual, Shard: b.Shard.String()}
 	for _, i := range b.Stems {
 		start.WriteStems = append(start.WriteStems, b.Info.Stems[i])
 	}
@@ -85,12 +96,23 @@ func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 			dev = "auto"
 		}
 		emit(Loading{Kind: KindLoading, Model: b.ModelPath, ModelName: b.ModelName, Device: dev})
-		m, err := b.openModel()
+		models, err := b.openModels()
 		if err != nil {
 			return Summary{}, err
 		}
-		defer m.Close()
-		sep = m
+		defer func() {
+			for _, m := range models {
+				m.Close()
+			}
+		}()
+		seps = seps[:0]
+		for _, m := range models {
+			seps = append(seps, m)
+			if len(models) > 1 {
+				start.Devices = append(start.Devices, m.Device())
+			}
+		}
+		m := models[0]
 		start.Device, start.Precision, start.STFT, start.Mode = m.Device(), string(m.Precision()), string(m.STFT()), string(m.Mode())
 		start.ChunkSize, start.Overlap, start.Batch = m.ChunkSize(), m.Overlap(), m.BatchSize()
 		start.TTA = b.Separator.TTA
@@ -100,14 +122,102 @@ func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 		}
 	}
 	emit(start)
-	return Run(ctx, sep, items, b.Options, emit), nil
+	return RunParallel(ctx, seps, items, b.Options, emit), nil
 }
 
-// openModel loads the model onto the device once for every input. What
-// the dynamic loader said when libtorch could not be opened is logged at
-// debug level; the error is one line.
-func (b *Batch) openModel() (*Model, error) {
-	opts := b.Separator
+// openModels loads the model once for every input on each device of the
+// run (Devices). Workers on the CPU share its cores: unless the thread
+// count is set, each gets an equal part of them.
+func (b *Batch) openModels() ([]*Model, error) {
+	devices := b.Devices
+	if len(devices) == 0 {
+		devices = []string{b.Separator.Device}
+	}
+	if len(devices) == 1 && (devices[0] == "" || devices[0] == "auto") {
+		auto, why, err := AutoDevices()
+		if err != nil {
+			return nil, b.libraryError(err)
+		}
+		if len(auto) > 1 && b.Logger != nil {
+			b.Logger.Info(fmt.Sprintf("device auto: %s: one worker on each of %s", why, strings.Join(auto, ", ")))
+		}
+		devices = auto
+	}
+	threads := b.Separator.Threads
+	if cpus := cpuWorkers(devices); threads == 0 && cpus > 1 {
+		threads = max(1, host.UsableCPUs()/cpus)
+	}
+	var models []*Model
+	for _, d := range devices {
+		opts := b.Separator
+		opts.Device, opts.Threads = d, threads
+		m, err := b.openModel(opts)
+		if err != nil {
+			for _, m := range models {
+				m.Close()
+			}
+			return nil, err
+		}
+		models = append(models, m)
+	}
+	if len(models) > 1 && b.Logger != nil {
+		b.Logger.Debug(fmt.Sprintf("%d workers", len(models)), "threads", threads)
+	}
+	return models, nil
+}
+
+// cpuWorkers counts the CPU devices of a list.
+func cpuWorkers(devices []string) int {
+	n := 0
+	for _, d := range devices {
+		if dev, err := torch.ParseDevice(d); err == nil && dev.Type == torch.CPU {
+			n++
+		}
+	}
+	return n
+}
+
+// AutoDevices is what device "auto" runs a batch on: every CUDA device,
+// one worker each, when there are several; else "auto" itself, the one
+// device the separator picks (MPS, then CUDA, then the CPU). why says
+// what was found.
+func AutoDevices() (devices []string, why string, err error) {
+	devs, err := torch.Devices()
+	if err != nil {
+		return nil, "", err
+	}
+	devices, why = autoDevices(devs)
+	return devices, why, nil
+}
+
+// autoDevices is AutoDevices' choice among devs.
+func autoDevices(devs []torch.DeviceInfo) (devices []string, why string) {
+	var cuda []string
+	for _, d := range devs {
+		if d.Device.Type == torch.CUDA {
+			cuda = append(cuda, d.Device.String())
+		}
+	}
+	if len(cuda) > 1 {
+		return cuda, fmt.Sprintf("%d CUDA devices", len(cuda))
+	}
+	return []string{"auto"}, "one device"
+}
+
+// libraryError logs what the dynamic loader said when libtorch could not
+// be opened, at debug level, and returns err.
+func (b *Batch) libraryError(err error) error {
+	var le *torch.LibraryError
+	if errors.As(err, &le) && le.Detail != "" && b.Logger != nil {
+		b.Logger.Debug("loader: " + le.Detail)
+	}
+	return err
+}
+
+// openModel loads the model onto opts.Device. What the dynamic loader said
+// when libtorch could not be opened is logged at debug level; the error is
+// one line.
+func (b *Batch) openModel(opts separator.Options) (*Model, error) {
 	if opts.Info == nil {
 		opts.Info = b.Info // read once: the file is opened again only by libtorch
 	}
@@ -115,10 +225,7 @@ func (b *Batch) openModel() (*Model, error) {
 	if err != nil {
 		var le *torch.LibraryError
 		if errors.As(err, &le) {
-			if le.Detail != "" && b.Logger != nil {
-				b.Logger.Debug("loader: " + le.Detail)
-			}
-			return nil, err
+			return nil, b.libraryError(err)
 		}
 		return nil, fmt.Errorf("model %q: %w", b.ModelPath, err)
 	}

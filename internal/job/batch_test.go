@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/drumsplit/drumsplit/model"
+	"github.com/drumsplit/drumsplit/torch"
 )
 
 // TestRunBatchNoFiles: when no input is a file to separate, the model is
@@ -70,5 +71,24 @@ func TestRunBatchUnusable(t *testing.T) {
 	}
 	if l, ok := evs[0].(Loading); !ok || l.Model != b.ModelPath || l.ModelName != "m" || l.Device != "auto" {
 		t.Errorf("missing model: event %+v, want Loading", evs[0])
+	}
+}
+
+func TestAutoDevices(t *testing.T) {
+	cpu := torch.DeviceInfo{Device: torch.Device{Type: torch.CPU}}
+	gpu := func(i int) torch.DeviceInfo {
+		return torch.DeviceInfo{Device: torch.Device{Type: torch.CUDA, Index: i}}
+	}
+	for _, c := range []struct {
+		devs []torch.DeviceInfo
+		want []string
+	}{
+		{[]torch.DeviceInfo{cpu}, []string{"auto"}},
+		{[]torch.DeviceInfo{cpu, gpu(0)}, []string{"auto"}},
+		{[]torch.DeviceInfo{cpu, gpu(0), gpu(1), gpu(2)}, []string{"cuda:0", "cuda:1", "cuda:2"}},
+	} {
+		if got, why := autoDevices(c.devs); !slices.Equal(got, c.want) || why == "" {
+			t.Errorf("autoDevices(%v) = %v, %q; want %v", c.devs, got, why, c.want)
+		}
 	}
 }

@@ -87,7 +87,7 @@ func TestCommitAllOrNothing(t *testing.T) {
 			fsys := osFS
 			tc.fail(&fsys, snare)
 			var rec recorder
-			sum := newRunner(newFake(), o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
+			sum := newRunner([]Separator{newFake()}, o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
 			if sum.Failed != 1 {
 				t.Fatalf("summary %+v", sum)
 			}
@@ -251,5 +251,69 @@ func TestStaleTemporaryFiles(t *testing.T) {
 	}
 	if !warned {
 		t.Error("no warning about the restored file")
+	}
+}
+
+// TestShardLockTakeover: a lock left on another host is taken over by a
+// rerun of the same shard (a retried pod on another node) and refused
+// otherwise; a lock with this process's own pid (a restarted container,
+// where the program is process 1 each time) is taken over when it is
+// older than this process.
+func TestShardLockTakeover(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "a.wav")
+	writeInput(t, in, 1000, 1)
+	o := options(t, dir)
+	o.Stems = []int{0}
+	kick := filepath.Join(o.Out, "a", "kick.wav")
+	if err := os.MkdirAll(filepath.Dir(kick), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	for _, c := range []struct {
+		name    string
+		content string
+		shard   Shard
+		taken   bool
+	}{
+		{"other host, no shard", "4242 elsewhere-" + host + "\n", Shard{}, false},
+		{"other host, other shard", "4242 elsewhere-" + host + "\nshard 1/3\n", Shard{0, 3}, false},
+		{"other host, unsharded lock", "4242 elsewhere-" + host + "\n", Shard{0, 3}, false},
+		{"other host, same shard", "4242 elsewhere-" + host + "\nshard 0/3\n", Shard{0, 3}, true},
+		{"this host, own pid, before this process", fmt.Sprintf("%d %s\n", os.Getpid(), host), Shard{}, true},
+	} {
+		os.Remove(kick)
+		if err := os.WriteFile(lockName(kick), []byte(c.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := processStart.Add(-time.Minute)
+		if err := os.Chtimes(lockName(kick), old, old); err != nil {
+			t.Fatal(err)
+		}
+		o.Shard = c.shard
+		var rec recorder
+		sum := Run(context.Background(), newFake(), tracks.Find([]string{in}), o, rec.emit)
+		if taken := sum.Done == 1; taken != c.taken {
+			t.Errorf("%s: lock taken over %v, want %v (%+v)", c.name, taken, c.taken, rec.failures())
+		}
+		if !c.taken {
+			var le *LockedError
+			if f := rec.failures(); len(f) != 1 || !errors.As(f[0].Err, &le) {
+				t.Errorf("%s: failures %+v, want a LockedError", c.name, f)
+			}
+		} else if _, err := os.Stat(lockName(kick)); err == nil {
+			t.Errorf("%s: the lock is left behind", c.name)
+		}
+	}
+	// A run with a shard writes it in its lock.
+	o.Shard = Shard{2, 5}
+	unlock, err := lock(kick, o.Shard.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(lockName(kick))
+	unlock()
+	if !strings.HasSuffix(string(data), "\nshard 2/5\n") {
+		t.Errorf("lock content %q lacks the shard", data)
 	}
 }

@@ -8,7 +8,10 @@ package job
 // rounded to the millisecond, and -1 means unknown.
 //
 // Run calls its emit function with each event, in order, from the
-// goroutine that called Run.
+// goroutine that called Run. The events about a file (FileStarted,
+// Progress, FileDone, FileFailed) name the worker that ran it and its
+// device: with several workers (RunParallel) the events of files in
+// flight at once interleave, and Index tells them apart.
 type Event interface{ event() }
 
 // The values of the "event" field of each event type.
@@ -48,7 +51,9 @@ type FileStarted struct {
 	SampleRate int     `json:"sample_rate"` // the input's
 	// OutSampleRate is the stem files' (Options.SampleRate, else the
 	// input's).
-	OutSampleRate int `json:"out_sample_rate"`
+	OutSampleRate int    `json:"out_sample_rate"`
+	Worker        int    `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device        string `json:"device,omitempty"` // the worker's device, if it says
 	// Outputs are the stem files that will be written for it.
 	Outputs []Output `json:"-"`
 }
@@ -66,7 +71,9 @@ type Progress struct {
 	ETA      float64 `json:"eta"` // seconds left, -1 if unknown
 	// Speed is seconds of audio separated per second (× real time), -1
 	// until any time has passed.
-	Speed float64 `json:"speed"`
+	Speed  float64 `json:"speed"`
+	Worker int     `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device string  `json:"device,omitempty"` // the worker's device, if it says
 }
 
 // Stem is one stem file of a FileDone.
@@ -88,7 +95,9 @@ type FileDone struct {
 	MIDI    *MIDIFile `json:"midi,omitempty"`
 	Seconds float64   `json:"seconds"` // audio, at the separator's rate
 	Elapsed float64   `json:"elapsed"`
-	RTF     float64   `json:"rtf"` // Elapsed / Seconds
+	RTF     float64   `json:"rtf"`              // Elapsed / Seconds
+	Worker  int       `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device  string    `json:"device,omitempty"` // the worker's device, if it says
 }
 
 // MIDIFile is the MIDI file of a FileDone.
@@ -103,7 +112,9 @@ type FileFailed struct {
 	Kind    string `json:"event"` // KindFileFailed
 	File    string `json:"file,omitempty"`
 	Index   int    `json:"index,omitempty"`
-	Message string `json:"message"` // Options.Message(File, Err)
+	Message string `json:"message"`          // Options.Message(File, Err)
+	Worker  int    `json:"worker"`           // the worker that ran it: its index among RunParallel's separators
+	Device  string `json:"device,omitempty"` // the worker's device, if it says
 	Err     error  `json:"-"`
 }
 

@@ -20,6 +20,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/drumsplit/drumsplit/audio"
@@ -71,6 +72,10 @@ type Options struct {
 	Message func(file string, err error) string
 	// Logger receives debug records; nil discards them.
 	Logger *slog.Logger
+	// Shard is the part of the inputs the run takes (RunBatch selects
+	// them); it is written in the lock files, so that a rerun of the shard
+	// on another host takes over the locks its killed predecessor left.
+	Shard Shard
 }
 
 func (o *Options) selected(n int) []int {
@@ -96,25 +101,36 @@ var errNoAudio = errors.New("no audio in the file (0 samples)")
 // with Err set fail with that error. Run stops before the next item once
 // ctx is cancelled.
 func Run(ctx context.Context, sep Separator, items []tracks.Item, o Options, emit func(Event)) Summary {
-	return newRunner(sep, o, emit, osFS).run(ctx, items)
+	return RunParallel(ctx, []Separator{sep}, items, o, emit)
+}
+
+// RunParallel is Run with several separators of one model (one per
+// device): each is a worker that takes the next item as soon as it is
+// free, so items start in order but may end out of order. The file events
+// name the worker (its index in seps) and its device. emit is still called
+// from the goroutine that called RunParallel, one event at a time, and
+// the stem files are those Run writes with any one of the separators.
+func RunParallel(ctx context.Context, seps []Separator, items []tracks.Item, o Options, emit func(Event)) Summary {
+	return newRunner(seps, o, emit, osFS).run(ctx, items)
 }
 
 // runner is one run.
 type runner struct {
-	sep   Separator
+	seps  []Separator
 	stems []string
 	o     Options
 	emit  func(Event)
 	fs    fileSystem
 	log   *slog.Logger
 
-	// written maps each stem file written in this run to its input, so
-	// that two inputs with the same name cannot overwrite each other's
-	// stems unnoticed.
+	mu sync.Mutex
+	// written maps each stem file written (or being written) in this run
+	// to its input, so that two inputs with the same name cannot overwrite
+	// each other's stems unnoticed.
 	written map[string]string
 }
 
-func newRunner(sep Separator, o Options, emit func(Event), fsys fileSystem) *runner {
+func newRunner(seps []Separator, o Options, emit func(Event), fsys fileSystem) *runner {
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -122,40 +138,115 @@ func newRunner(sep Separator, o Options, emit func(Event), fsys fileSystem) *run
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	return &runner{sep: sep, stems: sep.Stems(), o: o, emit: emit, fs: fsys, log: log, written: map[string]string{}}
+	return &runner{seps: seps, stems: seps[0].Stems(), o: o, emit: emit, fs: fsys, log: log, written: map[string]string{}}
+}
+
+// worker runs one separator; its events go to the run's goroutine.
+type worker struct {
+	id     int
+	device string
+	sep    Separator
+	events chan<- message
+	// handled is signalled once emit has returned for the worker's event:
+	// the worker waits for it, so that it goes on only after its event was
+	// handled, as with one separator (a printer that fails on a closed
+	// pipe cancels the run before more work is done).
+	handled chan struct{}
+}
+
+// message is an event on its way to emit, with what the summary counts.
+type message struct {
+	ev          Event
+	seconds     float64 // of a FileDone: unrounded
+	interrupted bool    // a worker stopped because ctx was cancelled
+	handled     chan struct{}
+}
+
+// send hands m to the run's goroutine and waits until it was handled.
+func (w *worker) send(m message) {
+	m.handled = w.handled
+	w.events <- m
+	<-w.handled
+}
+
+func (w *worker) emit(ev Event)         { w.send(message{ev: ev}) }
+func (w *worker) warn(file, msg string) { w.emit(Warning{Kind: KindWarning, File: file, Message: msg}) }
+func (w *worker) tag() (int, string)    { return w.id, w.device }
+
+// deviceOf is the device sep runs on (a Model's), or "" if it does not say.
+func deviceOf(sep Separator) string {
+	if d, ok := sep.(interface{ Device() string }); ok {
+		return d.Device()
+	}
+	return ""
 }
 
 func (r *runner) run(ctx context.Context, items []tracks.Item) Summary {
 	start := time.Now()
 	sum := Summary{Kind: KindSummary, Inputs: len(items)}
-	seconds := 0.0
-	for i, it := range items {
-		if ctx.Err() != nil {
-			sum.Interrupted = true
-			break
-		}
-		if it.Err != nil {
-			sum.Failed++
-			r.fail(it.Path, i+1, it.Err)
-			continue
-		}
-		done, secs, err := r.file(ctx, it.Path, i+1, len(items))
+	events := make(chan message)
+	var (
+		mu   sync.Mutex
+		next int  // the next item to take
+		stop bool // no more items are taken
+	)
+	// take hands out the next item, or none once ctx is cancelled
+	// (interrupted: items were left).
+	take := func() (i int, ok, interrupted bool) {
+		mu.Lock()
+		defer mu.Unlock()
 		switch {
-		case err != nil:
+		case stop || next == len(items):
+			return 0, false, false
+		case ctx.Err() != nil:
+			stop = true
+			return 0, false, true
+		}
+		next++
+		return next - 1, true, false
+	}
+	var wg sync.WaitGroup
+	for id, sep := range r.seps {
+		w := &worker{id: id, device: deviceOf(sep), sep: sep, events: events, handled: make(chan struct{})}
+		wg.Go(func() {
+			for {
+				i, ok, interrupted := take()
+				if interrupted {
+					w.send(message{interrupted: true})
+				}
+				if !ok {
+					return
+				}
+				w.send(r.item(ctx, w, items[i], i+1, len(items)))
+			}
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(events)
+	}()
+	seconds := 0.0
+	for m := range events {
+		switch ev := m.ev.(type) {
+		case nil:
+			sum.Interrupted = sum.Interrupted || m.interrupted
+		case FileFailed:
 			sum.Failed++
-			sum.Interrupted = errors.Is(err, ErrInterrupted)
-			r.fail(it.Path, i+1, err)
-		case done.Status == StatusSkipped:
-			sum.Skipped++
-			r.emit(done)
-		default:
-			sum.Done++
-			seconds += secs
-			r.emit(done)
+			if errors.Is(ev.Err, ErrInterrupted) {
+				sum.Interrupted = true
+			}
+		case FileDone:
+			if ev.Status == StatusSkipped {
+				sum.Skipped++
+			} else {
+				sum.Done++
+				seconds += m.seconds
+			}
 		}
-		if sum.Interrupted {
-			break
+		if m.ev != nil {
+			r.emit(m.ev)
 		}
+		m.handled <- struct{}{}
 	}
 	elapsed := time.Since(start).Seconds()
 	sum.Seconds, sum.Elapsed = round3(seconds), round3(elapsed)
@@ -166,33 +257,71 @@ func (r *runner) run(ctx context.Context, items []tracks.Item) Summary {
 	return sum
 }
 
-func (r *runner) fail(file string, index int, err error) {
+// item runs one item on worker w and returns its last event (FileDone or
+// FileFailed) for the run's goroutine; the events before it are sent by
+// the worker as they come.
+func (r *runner) item(ctx context.Context, w *worker, it tracks.Item, index, total int) message {
+	if it.Err != nil {
+		return message{ev: r.failed(w, it.Path, index, it.Err)}
+	}
+	done, secs, err := r.file(ctx, w, it.Path, index, total)
+	if err != nil {
+		return message{ev: r.failed(w, it.Path, index, err)}
+	}
+	return message{ev: done, seconds: secs}
+}
+
+func (r *runner) failed(w *worker, file string, index int, err error) FileFailed {
 	msg := err.Error()
 	if r.o.Message != nil {
 		msg = r.o.Message(file, err)
 	}
-	r.emit(FileFailed{Kind: KindFileFailed, File: file, Index: index, Message: msg, Err: err})
+	ev := FileFailed{Kind: KindFileFailed, File: file, Index: index, Message: msg, Err: err}
+	ev.Worker, ev.Device = w.tag()
+	return ev
 }
 
-func (r *runner) warn(file, msg string) {
-	r.emit(Warning{Kind: KindWarning, File: file, Message: msg})
+// claim reserves the stem files outs for the input at path in this run,
+// or says which input has them already; release gives them back.
+func (r *runner) claim(path string, outs []Output) (release func(), err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, o := range outs {
+		if other, ok := r.written[o.Path]; ok {
+			return nil, fmt.Errorf("%q was already written for %q in this run (two inputs named %q? put {track} in a folder per input or rename one)",
+				o.Path, other, tracks.TrackName(path))
+		}
+	}
+	for _, o := range outs {
+		r.written[o.Path] = path
+	}
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, o := range outs {
+			delete(r.written, o.Path)
+		}
+	}, nil
 }
 
 // file separates one input into its stem files and returns its FileDone
 // event and its length in seconds. On any error, or when ctx is cancelled,
 // none of its stem files appears or is replaced.
-func (r *runner) file(ctx context.Context, path string, index, total int) (done FileDone, seconds float64, err error) {
+func (r *runner) file(ctx context.Context, w *worker, path string, index, total int) (done FileDone, seconds float64, err error) {
 	start := time.Now()
 	outs, err := Plan(path, r.stems, &r.o)
 	if err != nil {
 		return done, 0, err
 	}
-	for _, o := range outs {
-		if other, ok := r.written[o.Path]; ok {
-			return done, 0, fmt.Errorf("%q was already written for %q in this run (two inputs named %q? put {track} in a folder per input or rename one)",
-				o.Path, other, tracks.TrackName(path))
-		}
+	release, err := r.claim(path, outs)
+	if err != nil {
+		return done, 0, err
 	}
+	defer func() {
+		if err != nil || done.Status == StatusSkipped {
+			release()
+		}
+	}()
 
 	var newDirs []string // folders made for this input, removed again on failure
 	defer func() {
@@ -216,15 +345,15 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		listings[dir], _ = os.ReadDir(dir)
 	}
 	for _, o := range outs {
-		unlock, err := lock(o.Path)
+		unlock, err := lock(o.Path, r.o.Shard.String())
 		if err != nil {
 			return done, 0, err
 		}
 		defer unlock()
 	}
 	for _, o := range outs {
-		for _, w := range r.fs.cleanStale(o.Path, listings[filepath.Dir(o.Path)]) {
-			r.warn(path, w)
+		for _, msg := range r.fs.cleanStale(o.Path, listings[filepath.Dir(o.Path)]) {
+			w.warn(path, msg)
 		}
 	}
 	if err := check(path, outs); err != nil {
@@ -234,6 +363,7 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		return done, 0, err
 	}
 	done = FileDone{Kind: KindFileDone, File: path, Index: index, Status: StatusDone, Stems: []Stem{}}
+	done.Worker, done.Device = w.tag()
 	if len(outs) == 0 {
 		done.Status = StatusSkipped
 		return done, 0, nil
@@ -244,7 +374,7 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		return done, 0, err
 	}
 	defer rd.Close()
-	rate := r.sep.SampleRate()
+	rate := w.sep.SampleRate()
 	sink := &stemSink{}
 	defer sink.abort()
 	var midi dataWriter // the MIDI file's, last in outs if any
@@ -275,7 +405,7 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 			sink.keepMono(r.stems, src.Frames())
 			continue
 		}
-		w, err := r.fs.create(o.Path, out.Rate(), 2, r.o.Encoding)
+		sw, err := r.fs.create(o.Path, out.Rate(), 2, r.o.Encoding)
 		if err != nil {
 			return done, 0, err
 		}
@@ -283,20 +413,26 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		if o.Index != ResidualIndex {
 			k = sink.slot[o.Index]
 		}
-		sink.add(k, w)
+		sink.add(k, sw)
 	}
 
 	secs := -1.0
 	if n := src.Frames(); n >= 0 {
 		secs = round3(float64(n) / float64(rate))
 	}
-	r.emit(FileStarted{Kind: KindFileStarted, File: path, Index: index, Total: total, Seconds: secs, SampleRate: in.SampleRate,
-		OutSampleRate: out.Rate(), Outputs: outs})
+	started := FileStarted{Kind: KindFileStarted, File: path, Index: index, Total: total, Seconds: secs, SampleRate: in.SampleRate,
+		OutSampleRate: out.Rate(), Outputs: outs}
+	started.Worker, started.Device = w.tag()
+	w.emit(started)
 	if in.Channels > 2 {
-		r.warn(path, fmt.Sprintf("%d-channel input: using the first two channels only", in.Channels))
+		w.warn(path, fmt.Sprintf("%d-channel input: using the first two channels only", in.Channels))
 	}
-	progress := func(p separator.Progress) { r.emit(progressEvent(path, index, rate, p)) }
-	err = r.sep.Separate(ctx, src, sink, progress)
+	progress := func(p separator.Progress) {
+		ev := progressEvent(path, index, rate, p)
+		ev.Worker, ev.Device = w.tag()
+		w.emit(ev)
+	}
+	err = w.sep.Separate(ctx, src, sink, progress)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return done, 0, ErrInterrupted
@@ -309,9 +445,9 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		return done, 0, err
 	}
 	ws := make([]pending, 0, len(outs))
-	for i, w := range sink.writers {
-		done.Stems = append(done.Stems, Stem{Stem: outs[i].Stem, Path: outs[i].Path, Clipped: w.Clipped()})
-		ws = append(ws, w)
+	for i, sw := range sink.writers {
+		done.Stems = append(done.Stems, Stem{Stem: outs[i].Stem, Path: outs[i].Path, Clipped: sw.Clipped()})
+		ws = append(ws, sw)
 	}
 	if midi != nil {
 		o := outs[len(outs)-1]
@@ -327,16 +463,13 @@ func (r *runner) file(ctx context.Context, path string, index, total int) (done 
 		return done, 0, err
 	}
 	sink.writers = nil // committed: nothing to abort
-	for _, w := range warnings {
-		r.warn(path, w)
+	for _, msg := range warnings {
+		w.warn(path, msg)
 	}
 	for _, st := range done.Stems {
 		if st.Clipped > 0 {
-			r.warn(path, fmt.Sprintf("%q: %d samples clipped", st.Path, st.Clipped))
+			w.warn(path, fmt.Sprintf("%q: %d samples clipped", st.Path, st.Clipped))
 		}
-	}
-	for _, o := range outs {
-		r.written[o.Path] = path
 	}
 	seconds = float64(sink.frames) / float64(rate)
 	elapsed := time.Since(start).Seconds()

@@ -253,7 +253,7 @@ func TestRunMIDIAllOrNothing(t *testing.T) {
 				}
 			}
 			var rec recorder
-			sum := newRunner(newFake(), o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
+			sum := newRunner([]Separator{newFake()}, o, rec.emit, fsys).run(context.Background(), tracks.Find([]string{in}))
 			if sum.Failed != 1 {
 				t.Fatalf("summary %+v", sum)
 			}
@@ -287,7 +287,7 @@ func TestRunMIDILocked(t *testing.T) {
 	o.MIDI = true
 	midi := filepath.Join(o.Out, "a", "drums.mid")
 	os.MkdirAll(filepath.Dir(midi), 0o755)
-	unlock, err := lock(midi)
+	unlock, err := lock(midi, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -170,7 +170,7 @@ func TestRunResidualSkip(t *testing.T) {
 		return w, err
 	}
 	var rec recorder
-	if sum := newRunner(newFake(), o, rec.emit, fsys).run(context.Background(), items); sum.Failed != 1 {
+	if sum := newRunner([]Separator{newFake()}, o, rec.emit, fsys).run(context.Background(), items); sum.Failed != 1 {
 		t.Fatalf("failing residual: %+v", sum)
 	}
 	if f := rec.failures(); len(f) != 1 || !strings.Contains(f[0].Message, "no space left") {

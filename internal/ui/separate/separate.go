@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,10 +29,11 @@ type Printer struct {
 	quiet  bool
 	json   bool
 
-	mu     sync.Mutex
-	lastEv time.Time // last progress event
-	final  bool      // the file's last progress event is out
-	total  int       // inputs of the run, for the bar's label
+	mu sync.Mutex
+	// running holds the progress of each file in flight, by its index:
+	// with several workers (a --device list) files progress at once.
+	running map[int]*fileProgress
+	total   int // inputs of the run, for the bar's label
 	// pending holds the warnings logged before the start event (while the
 	// model loads), so that they follow it, after the loading event.
 	pending []job.Warning
@@ -40,23 +43,36 @@ type Printer struct {
 	about string
 }
 
+// fileProgress is the progress of one file in flight.
+type fileProgress struct {
+	lastEv time.Time // last progress event written
+	final  bool      // the file's last progress event is out
+	p      job.Progress
+}
+
 // New returns the Printer of a run writing lines to errw and, when json is
 // set, events to out. quiet leaves out all but errors and the summary of a
 // failed run; tty says errw is a terminal, where the bar is drawn (unless
 // quiet or json).
 func New(errw, out io.Writer, quiet, json, tty bool) *Printer {
-	return &Printer{status: ui.NewStatus(errw, tty && !quiet && !json), out: ui.NewJSONLines(out), quiet: quiet, json: json}
+	return &Printer{status: ui.NewStatus(errw, tty && !quiet && !json), out: ui.NewJSONLines(out), quiet: quiet, json: json,
+		running: map[int]*fileProgress{}}
 }
 
 // LogRecord implements ui.Output: one line on standard error, which never
 // tears the progress bar, and a warning event with --json.
 // A record that names no file gets the one the run is busy with (the
-// model while it loads, else the input), so that every warning names its
-// file.
+// model while it loads, else the input in flight when there is one), so
+// that every warning names its file.
 func (pr *Printer) LogRecord(level slog.Level, file, msg string) {
 	if file == "" {
 		pr.mu.Lock()
 		file = pr.about
+		if file == "" && len(pr.running) == 1 {
+			for _, f := range pr.running {
+				file = f.p.File
+			}
+		}
 		pr.mu.Unlock()
 	}
 	pr.line(logText(level, file, msg))
@@ -148,21 +164,18 @@ func (pr *Printer) Event(ev job.Event) {
 		pr.setAbout("")
 	case job.FileStarted:
 		pr.mu.Lock()
-		pr.lastEv, pr.final = time.Time{}, false
-		pr.about = ev.File
+		pr.running[ev.Index] = &fileProgress{p: job.Progress{Index: ev.Index, File: ev.File, Total: ev.Seconds, ETA: -1, Speed: -1}}
 		pr.mu.Unlock()
 		pr.status.Reset()
 		pr.jsonEvent(ev)
 	case job.Progress:
 		pr.progress(ev)
 	case job.FileDone:
-		pr.setAbout("")
-		pr.endProgress()
+		pr.endProgress(ev.Index)
 		pr.jsonEvent(ev)
 		pr.fileDone(ev)
 	case job.FileFailed:
-		pr.setAbout("")
-		pr.endProgress()
+		pr.endProgress(ev.Index)
 		pr.line(ui.ShortLine(fmt.Sprintf("drumsplit: %q: %s", ev.File, ev.Message))) // even with --quiet
 		pr.jsonEvent(ev)
 	case job.Warning:
@@ -183,31 +196,71 @@ func (pr *Printer) setAbout(file string) {
 // and the last report of a file); the bar is redrawn every ui.StatusEvery.
 const eventEvery = 250 * time.Millisecond
 
+// progress writes a file's progress event, thinned out to one every
+// eventEvery per file, and draws the bar: the file's, or with several
+// files in flight, theirs together.
 func (pr *Printer) progress(p job.Progress) {
 	final := p.Fraction == 1
 	now := time.Now()
-	if pr.json {
-		pr.mu.Lock()
-		due := !pr.final && (final || pr.lastEv.IsZero() || now.Sub(pr.lastEv) >= eventEvery)
-		if due {
-			pr.lastEv, pr.final = now, final
-		}
-		pr.mu.Unlock()
-		if due {
-			pr.jsonEvent(p)
-		}
+	pr.mu.Lock()
+	f := pr.running[p.Index]
+	if f == nil {
+		f = &fileProgress{}
+		pr.running[p.Index] = f
+	}
+	f.p = p
+	due := !f.final && (final || f.lastEv.IsZero() || now.Sub(f.lastEv) >= eventEvery)
+	if due {
+		f.lastEv, f.final = now, final
+	}
+	label, done, total, speed, elapsed, eta := pr.barLocked()
+	pr.mu.Unlock()
+	if pr.json && due {
+		pr.jsonEvent(p)
 	}
 	pr.status.Draw(final, func(width int) string {
-		label := ui.EscapeControl(filepath.Base(p.File))
-		if pr.total > 1 {
-			label = fmt.Sprintf("[%d/%d] %s", p.Index, pr.total, label)
-		}
-		return ui.Bar(label, p.Done, p.Total, p.Speed, ui.Seconds(p.Elapsed), ui.Seconds(p.ETA), width)
+		return ui.Bar(label, done, total, speed, ui.Seconds(elapsed), ui.Seconds(eta), width)
 	})
 }
 
-// endProgress removes the bar of the file just finished.
-func (pr *Printer) endProgress() { pr.status.Clear() }
+// barLocked is what the bar shows: the file in flight, or the files in
+// flight together, with the seconds of audio of all of them and the
+// longest time left; pr.mu is held.
+func (pr *Printer) barLocked() (label string, done, total, speed, elapsed, eta float64) {
+	var names []string
+	speed = -1 // unknown until a file in flight reports one
+	for _, i := range slices.Sorted(maps.Keys(pr.running)) {
+		p := pr.running[i].p
+		names = append(names, ui.EscapeControl(filepath.Base(p.File)))
+		done += p.Done
+		elapsed, eta = max(elapsed, p.Elapsed), max(eta, p.ETA)
+		if p.Speed > 0 {
+			// Files in flight at once add up: the run's × real time.
+			speed = max(speed, 0) + p.Speed
+		}
+		if p.Total < 0 || total < 0 {
+			total = -1
+		} else {
+			total += p.Total
+		}
+		if len(pr.running) == 1 && pr.total > 1 {
+			return fmt.Sprintf("[%d/%d] %s", p.Index, pr.total, names[0]), done, total, speed, elapsed, eta
+		}
+	}
+	if len(names) == 1 {
+		return names[0], done, total, speed, elapsed, eta
+	}
+	return fmt.Sprintf("[%d of %d] %s", len(names), pr.total, strings.Join(names, ", ")), done, total, speed, elapsed, eta
+}
+
+// endProgress removes the bar of the file just finished; the next report
+// of another file in flight draws it again.
+func (pr *Printer) endProgress(index int) {
+	pr.mu.Lock()
+	delete(pr.running, index)
+	pr.mu.Unlock()
+	pr.status.Clear()
+}
 
 func (pr *Printer) fileDone(ev job.FileDone) {
 	if pr.quiet || pr.json {

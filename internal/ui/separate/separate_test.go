@@ -3,6 +3,7 @@ package separate
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -143,5 +144,44 @@ func TestPrinterLoading(t *testing.T) {
 	}
 	if strings.Contains(errw.String(), "loading") {
 		t.Errorf("--json printed the loading line on stderr too: %q", errw.String())
+	}
+}
+
+// TestUIEventsWorkers: with two workers the progress of two files
+// interleaves; each file's events are thinned out on their own (the last
+// report of one does not silence the other), and the bar on a terminal
+// shows both files in flight.
+func TestUIEventsWorkers(t *testing.T) {
+	var out, errw bytes.Buffer
+	u := New(&errw, &out, false, true, true)
+	u.Event(job.Started{Kind: job.KindStarted, Inputs: 2})
+	for i, f := range []string{"a.wav", "b.wav"} {
+		u.Event(job.FileStarted{Kind: job.KindFileStarted, File: f, Index: i + 1, Total: 2, Seconds: 10, Worker: i, Device: "cpu"})
+	}
+	u.Event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: 10, Total: 10, Fraction: 1, Worker: 0, Device: "cpu"})
+	u.Event(job.Progress{Kind: job.KindProgress, File: "b.wav", Index: 2, Done: 5, Total: 10, Fraction: 0.5, Worker: 1, Device: "cpu"})
+	u.Event(job.Progress{Kind: job.KindProgress, File: "b.wav", Index: 2, Done: 10, Total: 10, Fraction: 1, Worker: 1, Device: "cpu"})
+	var got []string
+	for _, e := range events(t, out.String()) {
+		if e.kind() == job.KindProgress {
+			got = append(got, fmt.Sprintf("%v:%v:%v", e["file"], e["worker"], e.num("fraction")))
+		}
+	}
+	if want := []string{"a.wav:0:1", "b.wav:1:0.5", "b.wav:1:1"}; !slices.Equal(got, want) {
+		t.Errorf("progress events %v, want %v", got, want)
+	}
+
+	// The bar, drawn where --json is off.
+	var bar bytes.Buffer
+	u = New(&bar, &out, false, false, true)
+	u.Event(job.Started{Kind: job.KindStarted, Inputs: 3})
+	for i, f := range []string{"a.wav", "b.wav"} {
+		u.Event(job.FileStarted{Kind: job.KindFileStarted, File: f, Index: i + 1, Total: 3, Seconds: 10})
+	}
+	u.Event(job.Progress{Kind: job.KindProgress, File: "a.wav", Index: 1, Done: 4, Total: 10, Fraction: 0.4})
+	u.Event(job.Progress{Kind: job.KindProgress, File: "b.wav", Index: 2, Done: 6, Total: 10, Fraction: 1})
+	last := bar.String()[strings.LastIndex(bar.String(), "\r"):]
+	if !strings.Contains(last, "[2 of 3] a.wav, b.wav") || !strings.Contains(last, "10.0/20.0 s") {
+		t.Errorf("bar %q: want both files and their seconds together", last)
 	}
 }
