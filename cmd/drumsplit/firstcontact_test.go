@@ -126,3 +126,13 @@ func TestSampleRateFlag(t *testing.T) {
 	wantCode(t, r, exitUsage)
 	wantOneLine(t, r, `--sample-rate "44": want keep or a rate in Hz from 1000 to 768000`)
 }
+
+// TestResidualNeedsStem: with --residual a --filename without {stem}
+// would write one stem and the residual to the same file: refused.
+func TestResidualNeedsStem(t *testing.T) {
+	t.Parallel()
+	r := ds(t, t.TempDir(), []string{"DRUMSPLIT_LIB=/nonexistent"}, "separate", "-m", modelPath(t, "identity.pt"),
+		"--stems", "kick", "--residual", "--filename", "{track}.{ext}", "in.wav")
+	wantCode(t, r, exitUsage)
+	wantOneLine(t, r, `--filename "{track}.{ext}" has no {stem}`)
+}
