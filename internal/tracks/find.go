@@ -19,10 +19,10 @@ import (
 // Extensions are the file name extensions Find collects from folders,
 // matched without regard to case. Files named on the command line are taken
 // whatever their extension: the decoders recognise formats by content.
-var Extensions = []string{".wav", ".flac", ".mp3"}
+var Extensions = []string{".wav", ".aif", ".aiff", ".aifc", ".flac", ".mp3"}
 
 // ErrNoAudio is the error of an Item for a folder that holds no audio file.
-var ErrNoAudio = errors.New("no .wav, .flac or .mp3 file in this folder")
+var ErrNoAudio = errors.New("no .wav, .aif(f), .aifc, .flac or .mp3 file in this folder")
 
 // IsAudioName reports whether name ends in one of Extensions, in any case.
 func IsAudioName(name string) bool {
