@@ -40,7 +40,7 @@ func init() {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH`"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "separated", Usage: "output folder `DIR`"},
-			&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model}"},
+			&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model} {dir}"},
 			&cli.StringFlag{Name: "format", Value: "wav", Usage: "output `FORMAT`: wav or flac"},
 			&cli.StringFlag{Name: "bit-depth", Value: "24", Usage: "output sample format `BITS`: 16, 24 or 32f (32-bit float, wav only)"},
 			&cli.IntFlag{Name: "overlap", DefaultText: "the model's", Usage: "`N` chunks cover each sample"},
@@ -129,6 +129,9 @@ func runSeparate(ctx context.Context, cfg *separateConfig, u *separate.Printer, 
 	sum, err := job.RunBatch(ctx, b, u.Event)
 	if err != nil {
 		u.RunError(errorLine("", err))
+		if errors.As(err, new(*job.ClashError)) {
+			return exitUsage // the inputs and --filename, as given, cannot work
+		}
 		return exitFailed
 	}
 	code := exitOK

@@ -84,3 +84,37 @@ func TestSeparateAIFF(t *testing.T) {
 		}
 	}
 }
+
+// TestSeparateClash: lib/a/song.wav and lib/b/song.wav under the default
+// template are refused before anything is separated: exit 2, one line
+// naming both and {dir}, nothing written (before, a/song was separated and
+// b/song failed after it, exit 1). With {dir} both are separated apart.
+func TestSeparateClash(t *testing.T) {
+	needLib(t)
+	t.Parallel()
+	dir := t.TempDir()
+	writeInput(t, filepath.Join(dir, "lib", "a", "song.wav"), 3000, 44100, 1)
+	writeInput(t, filepath.Join(dir, "lib", "b", "song.wav"), 3000, 44100, 2)
+	id := modelPath(t, "identity.pt")
+	r := ds(t, dir, nil, "separate", "-m", id, "lib")
+	wantCode(t, r, 2)
+	wantOneLine(t, r, `"lib/a/song.wav" and "lib/b/song.wav" would both write "separated/song/kick.wav"`,
+		`nothing was separated`, `--filename "{dir}/{track}/{stem}.{ext}"`)
+	if _, err := os.Stat(filepath.Join(dir, "separated")); !os.IsNotExist(err) {
+		t.Errorf("output folder made: %v", err)
+	}
+	r = ds(t, dir, nil, "separate", "-m", id, "--json", "lib")
+	wantCode(t, r, 2)
+	if evs := events(t, r.stdout); len(evs) != 1 || evs[0].kind() != "error" {
+		t.Errorf("--json: events %v, want the one error", evs)
+	}
+
+	r = ds(t, dir, nil, "separate", "-m", id, "--stems", "kick", "--filename", "{dir}/{track}/{stem}.{ext}", "lib", "lib/a/song.wav")
+	wantCode(t, r, 0)
+	if got, want := filesUnder(t, filepath.Join(dir, "separated")), []string{"a/song/kick.wav", "b/song/kick.wav"}; !slices.Equal(got, want) {
+		t.Errorf("files %v, want %v", got, want)
+	}
+	r = ds(t, dir, nil, "separate", "-m", id, "--filename", "{dir}-{track}/{stem}.{ext}", "lib")
+	wantCode(t, r, 2)
+	wantOneLine(t, r, "{dir} must be folders of its own")
+}

@@ -131,7 +131,7 @@ func (r *runner) run(ctx context.Context, items []tracks.Item) Summary {
 			r.fail(it.Path, i+1, it.Err)
 			continue
 		}
-		done, secs, err := r.file(ctx, it.Path, i+1, len(items))
+		done, secs, err := r.file(ctx, it, i+1, len(items))
 		switch {
 		case err != nil:
 			sum.Failed++
@@ -173,13 +173,16 @@ func (r *runner) warn(file, msg string) {
 // file separates one input into its stem files and returns its FileDone
 // event and its length in seconds. On any error, or when ctx is cancelled,
 // none of its stem files appears or is replaced.
-func (r *runner) file(ctx context.Context, path string, index, total int) (done FileDone, seconds float64, err error) {
+func (r *runner) file(ctx context.Context, it tracks.Item, index, total int) (done FileDone, seconds float64, err error) {
 	start := time.Now()
-	outs, err := Plan(path, r.stems, &r.o)
+	path := it.Path
+	outs, err := Plan(it, r.stems, &r.o)
 	if err != nil {
 		return done, 0, err
 	}
 	for _, o := range outs {
+		// RunBatch refuses such runs before they start (CheckClashes);
+		// this guards callers of Run.
 		if other, ok := r.written[o.Path]; ok {
 			return done, 0, fmt.Errorf("%q was already written for %q in this run (two inputs named %q? put {track} in a folder per input or rename one)",
 				o.Path, other, tracks.TrackName(path))
