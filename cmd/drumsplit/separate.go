@@ -37,8 +37,8 @@ func init() {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usagef("%v", err)
 		},
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH`"},
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH` (.pt), or MSST/UVR checkpoint with --config"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "separated", Usage: "output folder `DIR`"},
 			&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model} {dir}"},
 			&cli.StringFlag{Name: "format", Value: "wav", Usage: "output `FORMAT`: wav or flac"},
@@ -57,7 +57,7 @@ func init() {
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line on standard output"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
-		},
+		}, checkpointFlags...),
 		Action: separateCmd,
 	})
 }
@@ -97,6 +97,7 @@ func separateCmd(c *cli.Context) error {
 	// may take a while.
 	sig := interrupt.Catch(c.Context)
 	defer sig.Stop()
+	c.Context = sig.Context() // a checkpoint's conversion stops on Ctrl-C too
 	quiet := anyBool(c, "quiet")
 	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
 
@@ -194,7 +195,10 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 		return nil, usagef("no INPUT given: name audio files or folders to separate")
 	}
 
-	if cfg.modelPath, err = findModel(c.String("model")); err != nil {
+	if cfg.modelPath, err = checkpointModel(c, c.String("model")); err != nil {
+		return nil, err
+	}
+	if cfg.modelPath, err = findModel(cfg.modelPath); err != nil {
 		return nil, err
 	}
 	if cfg.info, err = readModel(cfg.modelPath); err != nil {

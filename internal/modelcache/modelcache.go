@@ -63,6 +63,11 @@ type Options struct {
 	Python string
 	// TrustCheckpoint is scripts.ExportOptions.TrustCheckpoint.
 	TrustCheckpoint bool
+	// Converting, if not nil, is called on a cache miss just before the
+	// export starts (which takes seconds to minutes), with the Python
+	// chosen and the folder the model goes to, so that a command can say
+	// why it is slow this once.
+	Converting func(python, dir string)
 	// Logger receives debug lines; nil discards them.
 	Logger *slog.Logger
 }
@@ -131,7 +136,10 @@ func Resolve(ctx context.Context, checkpoint, config string, o Options) (Result,
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return Result{}, fmt.Errorf("cache folder %q: %w", filepath.Dir(path), err)
 	}
-	log.Info(fmt.Sprintf("converting checkpoint %q once with %s (cached in %s)", checkpoint, py, filepath.Dir(path)))
+	log.Debug("checkpoint: converting", "checkpoint", checkpoint, "python", py, "model", path)
+	if o.Converting != nil {
+		o.Converting(py, filepath.Dir(path))
+	}
 	warnings, err := scripts.Export(ctx, scripts.ExportOptions{
 		Checkpoint: checkpoint, Config: config, Output: path, Precision: "fp32",
 		Python: py, TrustCheckpoint: o.TrustCheckpoint, Logger: log,
