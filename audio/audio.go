@@ -1,4 +1,4 @@
-// Package audio decodes WAV, FLAC and MP3 files, resamples audio with a
+// Package audio decodes WAV, AIFF, FLAC and MP3 files, resamples audio with a
 // band-limited polyphase filter, and encodes WAV and FLAC files atomically.
 //
 // Samples are planar float32 in [-1, 1] nominal: Data[ch][i]. Everything is
@@ -15,6 +15,12 @@
 //     (left by streaming writers) means "to the end". ADPCM and other
 //     compressed WAV formats are refused with ErrUnsupported, naming them.
 //     A float sample that is NaN or infinite is an ErrDamaged error.
+//   - AIFF and AIFF-C: PCM 1–32 bit, big-endian ("NONE", "twos", "in24",
+//     "in32") or little-endian ("sowt", "23ni"), unsigned 8-bit ("raw "),
+//     IEEE float 32/64-bit ("fl32"/"FL32", "fl64"/"FL64"), G.711 ("ulaw",
+//     "alaw"); chunks in any order. Compressed AIFF-C (IMA ADPCM, MACE,
+//     QDesign…) is refused with ErrUnsupported, naming the type. A float
+//     sample that is NaN or infinite is an ErrDamaged error.
 //   - FLAC (mewkiz/flac), frame by frame, with an optional ID3v2 tag first.
 //   - MP3, MPEG-1/2 Layer III (hajimehoshi/go-mp3), always decoded as stereo.
 //     ID3v2/ID3v1/APEv2 tags are skipped, and the LAME/Xing header's encoder
@@ -64,7 +70,7 @@ func (b *Buffer) NumChannels() int { return len(b.Data) }
 
 // Info describes a decoded stream.
 type Info struct {
-	Format     string // "wav", "flac", "mp3"
+	Format     string // "wav", "aiff", "aifc", "flac", "mp3"
 	SampleRate int
 	Channels   int   // channels in the file
 	BitDepth   int   // 0 when not meaningful (mp3)
@@ -172,6 +178,13 @@ func newReader(rs io.ReadSeeker, name string, closer io.Closer) (Reader, error) 
 			return nil, err // not a nil *wavReader in a non-nil Reader
 		}
 		return w, nil
+	case len(h) >= 12 && bytes.Equal(h[:4], []byte("FORM")) &&
+		(bytes.Equal(h[8:12], []byte("AIFF")) || bytes.Equal(h[8:12], []byte("AIFC"))):
+		a, err := newAIFFReader(rs, size, name, closer)
+		if err != nil {
+			return nil, err // not a nil *aiffReader in a non-nil Reader
+		}
+		return a, nil
 	case len(h) >= 4 && bytes.Equal(h[:4], []byte("fLaC")):
 		return newFLACReader(rs, 0, size, name, closer)
 	case len(h) >= 3 && bytes.Equal(h[:3], []byte("ID3")):
@@ -198,7 +211,13 @@ func newReader(rs io.ReadSeeker, name string, closer io.Closer) (Reader, error) 
 		}
 		return nil, unsupportedf(name, "RIFF file is not WAVE audio")
 	}
-	return nil, unsupportedf(name, "unrecognised audio format (not WAV, FLAC or MP3)")
+	if len(h) >= 4 && bytes.Equal(h[:4], []byte("FORM")) {
+		if len(h) < 12 {
+			return nil, damagedf(name, "truncated AIFF header")
+		}
+		return nil, unsupportedf(name, "IFF file is not AIFF audio")
+	}
+	return nil, unsupportedf(name, "unrecognised audio format (not WAV, AIFF, FLAC or MP3)")
 }
 
 // ReadAll reads r to its end into a Buffer. It does not close r.

@@ -37,7 +37,7 @@ func TestErrorType(t *testing.T) {
 	}{
 		{"truncated.wav", good[:len(good)-10], ErrDamaged, `"truncated.wav": truncated WAV data chunk (header says 200 bytes, file has 190)`},
 		{forged, good[:len(good)-10], ErrDamaged, `"x.wav\n\"y.wav\": all is well": truncated WAV data chunk (header says 200 bytes, file has 190)`},
-		{"text.wav", []byte("not audio at all"), ErrUnsupported, `"text.wav": unrecognised audio format (not WAV, FLAC or MP3)`},
+		{"text.wav", []byte("not audio at all"), ErrUnsupported, `"text.wav": unrecognised audio format (not WAV, AIFF, FLAC or MP3)`},
 		{"rate.wav", buildRIFF("RIFF", wavChunk{id: "fmt ", body: fmtBody(wavFormatPCM, 1, 1, 16, false)}, wavChunk{id: "data", body: make([]byte, 100)}),
 			ErrRate, `"rate.wav": sample rate 1 Hz is not supported (1000 to 768000 Hz are)`},
 	} {

@@ -13,7 +13,8 @@ import (
 //
 //	go test ./audio -run '^$' -fuzz '^FuzzDecodeFLAC$' -fuzztime 60s -fuzzminimizetime 10x
 //
-// and likewise FuzzDecodeWAV and FuzzDecodeMP3. -fuzzminimizetime 10x
+// and likewise FuzzDecodeWAV, FuzzDecodeMP3 and FuzzDecodeAIFF (in
+// aiff_test.go). -fuzzminimizetime 10x
 // bounds the minimisation of each new interesting input to 10 runs; the
 // default (60 s each) leaves a worker silent for up to a minute per input.
 // The seeds are small and each input decodes at most fuzzMaxFrames frames,

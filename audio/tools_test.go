@@ -42,6 +42,13 @@ func TestDecodeToolFiles(t *testing.T) {
 		{"wav-ulaw", "sox", []string{"-e", "u-law"}, Info{"wav", rate, 2, 8, false, rate / 2}, 1.0 / 32},
 		{"wav-alaw-4ch-extensible", "sox", []string{"-D", "-e", "a-law", "-c", "4"}, Info{"wav", rate, 4, 8, false, rate / 2}, 1.0 / 32},
 		{"wav-s16-4ch-extensible", "sox", []string{"-D", "-b", "16", "-c", "4"}, Info{"wav", rate, 4, 16, false, rate / 2}, 1.01 / 32768},
+		{"aiff-s16", "sox", []string{"-D", "-b", "16"}, Info{"aiff", rate, 2, 16, false, rate / 2}, 1.01 / 32768},
+		{"aiff-s24", "sox", []string{"-D", "-b", "24"}, Info{"aiff", rate, 2, 24, false, rate / 2}, 1.01 / 8388608},
+		{"aiff-s8", "sox", []string{"-D", "-b", "8"}, Info{"aiff", rate, 2, 8, false, rate / 2}, 1.01 / 128},
+		{"aifc-f32", "sox", []string{"-e", "floating-point", "-b", "32"}, Info{"aifc", rate, 2, 32, true, rate / 2}, 1e-7},
+		{"aifc-f64", "sox", []string{"-e", "floating-point", "-b", "64"}, Info{"aifc", rate, 2, 64, true, rate / 2}, 1e-7},
+		{"aifc-ulaw", "sox", []string{"-e", "u-law"}, Info{"aifc", rate, 2, 8, false, rate / 2}, 1.0 / 32},
+		{"aifc-alaw", "sox", []string{"-e", "a-law"}, Info{"aifc", rate, 2, 8, false, rate / 2}, 1.0 / 32},
 		{"flac-sox-16", "sox", []string{"-D", "-b", "16"}, Info{"flac", rate, 2, 16, false, rate / 2}, 1.01 / 32768},
 		{"flac-sox-24", "sox", []string{"-D", "-b", "24"}, Info{"flac", rate, 2, 24, false, rate / 2}, 1.01 / 8388608},
 		{"flac-cli-8", "flac", []string{"8"}, Info{"flac", rate, 2, 8, false, rate / 2}, 1.01 / 128},
@@ -50,10 +57,7 @@ func TestDecodeToolFiles(t *testing.T) {
 		{"flac-cli-16-mono", "flac", []string{"16", "mono"}, Info{"flac", rate, 1, 16, false, rate / 2}, 1.01 / 32768},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ext := ".wav"
-			if tc.info.Format == "flac" {
-				ext = ".flac"
-			}
+			ext := "." + tc.info.Format
 			out := filepath.Join(dir, tc.name+ext)
 			want := sig
 			switch tc.tool {

@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"math"
-	"os"
 	"sync"
 
 	"github.com/drumsplit/drumsplit/audio"
@@ -79,25 +78,9 @@ func (c *Cache) get(path string) (*sample, error) {
 // loadSample decodes a kit sample (WAV, FLAC or AIFF), keeps its first two
 // channels, resamples it to SampleRate and trims its leading silence.
 func loadSample(path string) (*sample, error) {
-	f, err := os.Open(path)
+	buf, _, err := audio.DecodeFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("kit sample: %w", err)
-	}
-	var buf *audio.Buffer
-	if isAIFF(f) {
-		data, err := os.ReadFile(path)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("kit sample: %w", err)
-		}
-		if buf, err = decodeAIFF(data); err != nil {
-			return nil, fmt.Errorf("kit sample %s: %w", path, err)
-		}
-	} else {
-		f.Close()
-		if buf, _, err = audio.DecodeFile(path); err != nil {
-			return nil, fmt.Errorf("kit sample: %w", err)
-		}
 	}
 	if len(buf.Data) == 0 || buf.Frames() == 0 {
 		return nil, fmt.Errorf("kit sample %s: no audio", path)

@@ -85,10 +85,12 @@ func TestTorchErrorsThroughSeparator(t *testing.T) {
 	if _, err := s.SeparateBuffer(context.Background(), [][]float32{x[0], x[1]}); !errors.Is(err, ErrClosed) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
-	if _, err := BufferSource([][]float32{{1}}); err == nil {
-		t.Error("one channel accepted")
-	} else {
-		checkLine(t, err.Error())
+	for _, in := range [][][]float32{nil, {{1}, {1, 2}}, {{1, 2}, {1, 2}, {3}}} {
+		if _, err := BufferSource(in); err == nil {
+			t.Errorf("%d channels of lengths %v accepted", len(in), in)
+		} else {
+			checkLine(t, err.Error())
+		}
 	}
 }
 

@@ -21,13 +21,10 @@ func Example_buffer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if len(track.Data) == 1 { // mono: the model wants stereo
-		track.Data = append(track.Data, track.Data[0])
-	}
 	if track, err = audio.Resample(track, sep.SampleRate()); err != nil {
 		log.Fatal(err)
 	}
-	stems, err := sep.SeparateBuffer(ctx, track.Data) // stems[s][channel][i]
+	stems, err := sep.SeparateBuffer(ctx, track.Data) // mono or stereo in; stems[s][channel][i], stereo
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -246,15 +246,17 @@ func (s *Separator) Separate(ctx context.Context, src Source, dst Sink) error {
 	return s.pipe.run(ctx, src, dst)
 }
 
-// SeparateBuffer separates stereo samples held in memory (stereo[ch][i],
-// two channels of equal length at SampleRate) and returns stems[s][ch][i],
-// each as long as the input.
-func (s *Separator) SeparateBuffer(ctx context.Context, stereo [][]float32) ([][][]float32, error) {
-	src, err := BufferSource(stereo)
+// SeparateBuffer separates samples held in memory (channels[ch][i], all of
+// equal length, at SampleRate) and returns stems[s][ch][i], each as long as
+// the input. The stems are always stereo, the model's two channels: a mono
+// input is separated as two equal channels (as MSST and demucs do), and of
+// more than two channels the first two are used (see BufferSource).
+func (s *Separator) SeparateBuffer(ctx context.Context, channels [][]float32) ([][][]float32, error) {
+	src, err := BufferSource(channels)
 	if err != nil {
 		return nil, err
 	}
-	sink := newBufferSink(len(s.info.Stems), len(stereo[0]))
+	sink := newBufferSink(len(s.info.Stems), len(channels[0]))
 	if err := s.Separate(ctx, src, sink); err != nil {
 		return nil, err
 	}

@@ -490,7 +490,7 @@ func TestOpenOptions(t *testing.T) {
 		t.Errorf("chunk %d", s.ChunkSize())
 	}
 	s.Close()
-	if err := s.Separate(context.Background(), &bufferSource{data: [][]float32{{0}, {0}}}, newBufferSink(6, 1)); err == nil {
+	if err := s.Separate(context.Background(), &bufferSource{left: []float32{0}, right: []float32{0}}, newBufferSink(6, 1)); err == nil {
 		t.Error("Separate after Close succeeded")
 	}
 }
@@ -507,8 +507,8 @@ func TestEmptyAndShort(t *testing.T) {
 			t.Fatalf("L=%d: got %d stems of %d frames", L, len(stems), len(stems[0][0]))
 		}
 	}
-	if _, err := s.SeparateBuffer(context.Background(), [][]float32{{1}}); err == nil {
-		t.Error("mono input accepted")
+	if _, err := s.SeparateBuffer(context.Background(), [][]float32{{1}, {1, 2}}); err == nil {
+		t.Error("channels of different lengths accepted")
 	}
 }
 

@@ -1,6 +1,7 @@
 package separator
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -35,16 +36,18 @@ type SinkFunc func(stems [][][]float32) error
 // Write calls f(stems).
 func (f SinkFunc) Write(stems [][][]float32) error { return f(stems) }
 
-// ReaderSource adapts an audio.Reader with exactly two channels to a Source.
-// Its length comes from the reader's Info().Frames (-1 when unknown). Use
-// audio.Stereo and audio.ResampleReader first to get two channels at the
-// model's rate.
+// ReaderSource adapts an audio.Reader to a Source. A mono reader is
+// separated as a stereo track of two equal channels, as MSST and demucs do
+// (the stems are stereo all the same); of more channels the first two are
+// used (audio.Stereo). Its length comes from the reader's Info().Frames (-1
+// when unknown). The reader must be at the model's rate: use
+// audio.ResampleReader first.
 func ReaderSource(r audio.Reader) (Source, error) {
 	info := r.Info()
-	if info.Channels != 2 {
-		return nil, fmt.Errorf("input has %d channels, need 2 (use audio.Stereo)", info.Channels)
+	if info.Channels < 1 {
+		return nil, fmt.Errorf("input has %d channels", info.Channels)
 	}
-	return readerSource{r}, nil
+	return readerSource{audio.Stereo(r)}, nil
 }
 
 type readerSource struct{ r audio.Reader }
@@ -52,32 +55,41 @@ type readerSource struct{ r audio.Reader }
 func (s readerSource) Read(dst [][]float32) (int, error) { return s.r.Read(dst) }
 func (s readerSource) Frames() int64                     { return s.r.Info().Frames }
 
-// bufferSource reads from planar stereo samples in memory.
+// bufferSource reads from planar samples in memory: left and right, which
+// are the same slice for a mono track.
 type bufferSource struct {
-	data [][]float32
-	pos  int
+	left, right []float32
+	pos         int
 }
 
-// BufferSource returns a Source reading stereo[0] and stereo[1], which must
-// have the same length. The slices are not copied.
-func BufferSource(stereo [][]float32) (Source, error) {
-	if len(stereo) != 2 {
-		return nil, fmt.Errorf("input has %d channels, need 2", len(stereo))
+// BufferSource returns a Source reading planar samples, channels[ch][i],
+// all of the same length: one channel (mono, separated as two equal
+// channels), two, or more (the first two are used, as audio.Stereo does).
+// The slices are not copied.
+func BufferSource(channels [][]float32) (Source, error) {
+	if len(channels) == 0 {
+		return nil, errors.New("input has no channels")
 	}
-	if len(stereo[0]) != len(stereo[1]) {
-		return nil, fmt.Errorf("channel lengths differ (%d and %d)", len(stereo[0]), len(stereo[1]))
+	for _, ch := range channels[1:] {
+		if len(ch) != len(channels[0]) {
+			return nil, fmt.Errorf("channel lengths differ (%d and %d)", len(channels[0]), len(ch))
+		}
 	}
-	return &bufferSource{data: stereo}, nil
+	b := &bufferSource{left: channels[0], right: channels[0]}
+	if len(channels) > 1 {
+		b.right = channels[1]
+	}
+	return b, nil
 }
 
-func (b *bufferSource) Frames() int64 { return int64(len(b.data[0])) }
+func (b *bufferSource) Frames() int64 { return int64(len(b.left)) }
 
 func (b *bufferSource) Read(dst [][]float32) (int, error) {
-	if b.pos >= len(b.data[0]) {
+	if b.pos >= len(b.left) {
 		return 0, io.EOF
 	}
-	n := copy(dst[0], b.data[0][b.pos:])
-	copy(dst[1][:n], b.data[1][b.pos:])
+	n := copy(dst[0], b.left[b.pos:])
+	copy(dst[1][:n], b.right[b.pos:])
 	b.pos += n
 	return n, nil
 }

@@ -38,9 +38,9 @@ func init() {
 			return usagef("%v", err)
 		},
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH`"},
+			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH` (.pt), or MSST/UVR checkpoint with --config"},
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "separated", Usage: "output folder `DIR`"},
-			&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model}"},
+			&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model} {dir}"},
 			&cli.StringFlag{Name: "format", Value: "wav", Usage: "output `FORMAT`: wav or flac"},
 			&cli.StringFlag{Name: "bit-depth", Value: "24", Usage: "output sample format `BITS`: 16, 24 or 32f (32-bit float, wav only)"},
 			&cli.IntFlag{Name: "overlap", DefaultText: "the model's", Usage: "`N` chunks cover each sample"},
@@ -60,7 +60,7 @@ func init() {
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line on standard output"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
-		}, scaleFlags...),
+		}, append(scaleFlags, checkpointFlags...)...),
 		Action: separateCmd,
 	})
 }
@@ -101,6 +101,7 @@ func separateCmd(c *cli.Context) error {
 	// may take a while.
 	sig := interrupt.Catch(c.Context)
 	defer sig.Stop()
+	c.Context = sig.Context() // a checkpoint's conversion stops on Ctrl-C too
 	quiet := anyBool(c, "quiet")
 	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
 
@@ -134,6 +135,9 @@ func runSeparate(ctx context.Context, cfg *separateConfig, u *separate.Printer, 
 	sum, err := job.RunBatch(ctx, b, u.Event)
 	if err != nil {
 		u.RunError(errorLine("", err))
+		if errors.As(err, new(*job.ClashError)) {
+			return exitUsage // the inputs and --filename, as given, cannot work
+		}
 		return exitFailed
 	}
 	code := exitOK
@@ -206,7 +210,10 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 		return nil, usagef("no INPUT given: name audio files or folders to separate")
 	}
 
-	if cfg.modelPath, err = findModel(c.String("model")); err != nil {
+	if cfg.modelPath, err = checkpointModel(c, c.String("model")); err != nil {
+		return nil, err
+	}
+	if cfg.modelPath, err = findModel(cfg.modelPath); err != nil {
 		return nil, err
 	}
 	if cfg.info, err = readModel(cfg.modelPath); err != nil {

@@ -73,10 +73,12 @@ type Batch struct {
 }
 
 // RunBatch separates every input of b: it finds the input files and, when
-// there is one to separate, checks the output folder and loads the model,
-// once for all inputs, emitting Loading first; then it emits Started and runs them (Run), emitting
-// their events. An output folder or a model that cannot be used is the
-// error, returned before any event.
+// there is one to separate, checks that no two inputs would write the same
+// file (CheckClashes), checks the output folder and loads the model, once
+// for all inputs, emitting Loading first; then it emits Started and runs
+// them (Run), emitting their events. Clashing inputs (a *ClashError), an
+// output folder or a model that cannot be used is the error, returned
+// before any other event and before anything is written.
 func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 	items := b.Shard.Select(b.Inputs, tracks.Find(b.Inputs, b.Out))
 	seps := []Separator{stemsOnly(b.Info.Stems)}
@@ -88,6 +90,9 @@ func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 		start.WriteStems = append(start.WriteStems, b.Info.Stems[i])
 	}
 	if hasFiles(items) {
+		if err := CheckClashes(items, b.Info.Stems, &b.Options); err != nil {
+			return Summary{}, err
+		}
 		if err := CheckOut(b.Out); err != nil {
 			return Summary{}, err
 		}

@@ -264,7 +264,7 @@ func (r *runner) item(ctx context.Context, w *worker, it tracks.Item, index, tot
 	if it.Err != nil {
 		return message{ev: r.failed(w, it.Path, index, it.Err)}
 	}
-	done, secs, err := r.file(ctx, w, it.Path, index, total)
+	done, secs, err := r.file(ctx, w, it, index, total)
 	if err != nil {
 		return message{ev: r.failed(w, it.Path, index, err)}
 	}
@@ -307,12 +307,15 @@ func (r *runner) claim(path string, outs []Output) (release func(), err error) {
 // file separates one input into its stem files and returns its FileDone
 // event and its length in seconds. On any error, or when ctx is cancelled,
 // none of its stem files appears or is replaced.
-func (r *runner) file(ctx context.Context, w *worker, path string, index, total int) (done FileDone, seconds float64, err error) {
+func (r *runner) file(ctx context.Context, w *worker, it tracks.Item, index, total int) (done FileDone, seconds float64, err error) {
 	start := time.Now()
-	outs, err := Plan(path, r.stems, &r.o)
+	path := it.Path
+	outs, err := Plan(it, r.stems, &r.o)
 	if err != nil {
 		return done, 0, err
 	}
+	// RunBatch refuses clashing runs before they start (CheckClashes);
+	// claim guards callers of Run and inputs that workers run at once.
 	release, err := r.claim(path, outs)
 	if err != nil {
 		return done, 0, err

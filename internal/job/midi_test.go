@@ -313,7 +313,7 @@ func TestPlanMIDI(t *testing.T) {
 			t.Fatal(err)
 		}
 		o := Options{Out: "out", Template: tp, Encoding: audio.Encoding{Format: "flac"}, Stems: sel, MIDI: true, ModelName: "m"}
-		return Plan("in/song.wav", stems, &o)
+		return Plan(tracks.Item{Path: "in/song.wav"}, stems, &o)
 	}
 	outs, err := plan("{model}/{track}-{stem}.{ext}", []string{"kick", "snare"}, nil)
 	if err != nil {

@@ -64,13 +64,14 @@ func (e *ExistsError) Error() string {
 	return strconv.Quote(e.Paths[0]) + " exists" + more + ": not replaced"
 }
 
-// Plan names the stem files of the input at path: one per selected stem,
-// under o.Out as o.Template says, then, with o.Residual, the residual
-// ({stem} ResidualStem), and last, with o.MIDI, the MIDI file (the
-// template with {stem} MIDIStem and {ext} MIDIExt). It only computes
-// names; Existed is set later, under the files' locks.
-func Plan(path string, stems []string, o *Options) ([]Output, error) {
-	vars := tracks.Vars{Track: tracks.TrackName(path), Ext: o.Encoding.Format, Model: o.ModelName}
+// Plan names the stem files of the input it: one per selected stem, under
+// o.Out as o.Template says ({track} from it.Path, {dir} it.Dir), then,
+// with o.Residual, the residual ({stem} ResidualStem), and last, with
+// o.MIDI, the MIDI file (the template with {stem} MIDIStem and {ext}
+// MIDIExt). It only computes names; Existed is set later, under the files'
+// locks.
+func Plan(it tracks.Item, stems []string, o *Options) ([]Output, error) {
+	vars := tracks.Vars{Track: tracks.TrackName(it.Path), Dir: it.Dir, Ext: o.Encoding.Format, Model: o.ModelName}
 	var outs []Output
 	seen := map[string]bool{}
 	for _, si := range o.selected(len(stems)) {

@@ -187,7 +187,7 @@ func TestRunResidualSkip(t *testing.T) {
 func TestPlanResidual(t *testing.T) {
 	o := options(t, t.TempDir())
 	o.Residual, o.MIDI = true, true
-	outs, err := Plan("x/song.wav", []string{"kick", "snare"}, &o)
+	outs, err := Plan(tracks.Item{Path: "x/song.wav"}, []string{"kick", "snare"}, &o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestPlanResidual(t *testing.T) {
 	if want := []string{"kick:0:kick.wav", "snare:1:snare.wav", "other:-2:other.wav", "drums:-1:drums.mid"}; !slices.Equal(got, want) {
 		t.Errorf("plan %v, want %v", got, want)
 	}
-	if _, err := Plan("song.wav", []string{"kick", "other"}, &o); err == nil || !strings.Contains(err.Error(), "residual") {
+	if _, err := Plan(tracks.Item{Path: "song.wav"}, []string{"kick", "other"}, &o); err == nil || !strings.Contains(err.Error(), "residual") {
 		t.Errorf("a model stem named other: %v", err)
 	}
 }

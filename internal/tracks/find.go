@@ -19,10 +19,10 @@ import (
 // Extensions are the file name extensions Find collects from folders,
 // matched without regard to case. Files named on the command line are taken
 // whatever their extension: the decoders recognise formats by content.
-var Extensions = []string{".wav", ".flac", ".mp3"}
+var Extensions = []string{".wav", ".aif", ".aiff", ".aifc", ".flac", ".mp3"}
 
 // ErrNoAudio is the error of an Item for a folder that holds no audio file.
-var ErrNoAudio = errors.New("no .wav, .flac or .mp3 file in this folder")
+var ErrNoAudio = errors.New("no .wav, .aif(f), .aifc, .flac or .mp3 file in this folder")
 
 // IsAudioName reports whether name ends in one of Extensions, in any case.
 func IsAudioName(name string) bool {
@@ -40,7 +40,12 @@ func IsAudioName(name string) bool {
 // its place.
 type Item struct {
 	Path string // the file (or the argument or folder Err is about)
-	Err  error  // why Path cannot be used; nil for a file to separate
+	// Dir is the folder of a file found in a folder argument, relative to
+	// that argument, with "/" separators ("live/set1" for
+	// lib/live/set1/song.wav found in lib): the {dir} of Template. It is ""
+	// for a file at the top of the folder and for a file named itself.
+	Dir string
+	Err error // why Path cannot be used; nil for a file to separate
 }
 
 // Find expands command-line arguments into the files to separate, in
@@ -78,7 +83,7 @@ func Find(args []string, skip ...string) []Item {
 			continue
 		}
 		if !st.IsDir() {
-			f.add(arg, fileKey(arg))
+			f.add(Item{Path: arg}, fileKey(arg))
 			continue
 		}
 		if f.skipped(st) {
@@ -106,11 +111,11 @@ func (f *finder) skipped(st os.FileInfo) bool {
 	return false
 }
 
-// add lists path unless a file with the same key is listed already.
-func (f *finder) add(path, key string) {
+// add lists it unless a file with the same key is listed already.
+func (f *finder) add(it Item, key string) {
 	if !f.seen[key] {
 		f.seen[key] = true
-		f.items = append(f.items, Item{Path: path})
+		f.items = append(f.items, it)
 	}
 }
 
@@ -136,7 +141,7 @@ func (f *finder) walk(root string) {
 		if err = w.visit(root, real); err == nil {
 			sort.Slice(w.files, func(i, j int) bool { return w.files[i].path < w.files[j].path })
 			for _, file := range w.files {
-				f.add(file.path, file.key)
+				f.add(Item{Path: file.path, Dir: relDir(root, file.path)}, file.key)
 			}
 			f.items = append(f.items, w.problems...)
 			if len(w.files) == 0 && len(w.problems) == 0 {
@@ -207,6 +212,16 @@ func (w *walker) enter(path, real string) {
 	if err := w.visit(path, real); err != nil {
 		w.problems = append(w.problems, Item{Path: path, Err: statError(err)})
 	}
+}
+
+// relDir is the folder of path, found by walking root, relative to root
+// with "/" separators; "" at root's top.
+func relDir(root, path string) string {
+	rel, err := filepath.Rel(root, filepath.Dir(path))
+	if err != nil || rel == "." {
+		return ""
+	}
+	return filepath.ToSlash(rel)
 }
 
 // realPath is the absolute path of path with every link resolved: the

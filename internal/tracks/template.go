@@ -17,11 +17,20 @@ const DefaultTemplate = "{track}/{stem}.{ext}"
 //	{stem}   the stem's name, as the model spells it (kick, snare, …)
 //	{ext}    the output format's extension: wav or flac
 //	{model}  the model's name (its metadata's name, else its file name)
-var Variables = []string{"track", "stem", "ext", "model"}
+//	{dir}    the input's folder relative to the folder argument it was
+//	         found in (Item.Dir): "live/set1" for lib/live/set1/song.wav
+//	         when lib was named; empty for files at the top of a folder
+//	         and for files named themselves. It keeps same-named files of
+//	         different folders apart: "{dir}/{track}/{stem}.{ext}" mirrors
+//	         the input tree. It must stand for whole folders, between "/"
+//	         or at the start, before the file name; when empty it and its
+//	         "/" vanish.
+var Variables = []string{"track", "stem", "ext", "model", "dir"}
 
 // Vars are the values a Template is expanded with.
 type Vars struct {
 	Track, Stem, Ext, Model string
+	Dir                     string // "/"-separated folders; "" for none
 }
 
 func (v Vars) get(name string) string {
@@ -34,6 +43,8 @@ func (v Vars) get(name string) string {
 		return v.Ext
 	case "model":
 		return v.Model
+	case "dir":
+		return v.Dir
 	}
 	panic("tracks: unknown variable " + name) // Parse lets none through
 }
@@ -104,6 +115,18 @@ func Parse(src string) (*Template, error) {
 	if strings.HasSuffix(slashed, "/") {
 		return nil, fmt.Errorf("file name template %q: ends in a folder, not a file name", src)
 	}
+	for i, p := range t.parts {
+		if p.name != "dir" {
+			continue
+		}
+		before := i == 0 || strings.HasSuffix(strings.ReplaceAll(t.parts[i-1].text, `\`, "/"), "/")
+		after := i+1 < len(t.parts) && strings.HasPrefix(strings.ReplaceAll(t.parts[i+1].text, `\`, "/"), "/")
+		if !before || !after {
+			// "{dir}-{track}" would glue folders to a name, and an empty
+			// {dir} could leave a name starting with "-" or ".".
+			return nil, fmt.Errorf("file name template %q: {dir} must be folders of its own, as in {dir}/{track}/{stem}.{ext}", src)
+		}
+	}
 	return t, nil
 }
 
@@ -136,9 +159,12 @@ func (t *Template) Uses(name string) bool { return t.uses[name] }
 func (t *Template) Expand(v Vars) (string, error) {
 	var b strings.Builder
 	for _, p := range t.parts {
-		if p.name == "" {
+		switch p.name {
+		case "":
 			b.WriteString(p.text)
-		} else {
+		case "dir":
+			b.WriteString(cleanDir(v.Dir))
+		default:
 			b.WriteString(cleanValue(v.get(p.name)))
 		}
 	}
@@ -164,6 +190,23 @@ func cleanValue(s string) string {
 		return "_"
 	}
 	return s
+}
+
+// cleanDir makes the value of {dir}, "/"-separated folders, safe as a run
+// of whole path elements: each folder is cleaned as a value is, and no
+// folder (or ""), which Parse made sure stands between separators, becomes
+// ".", which filepath.Clean then removes with its separator.
+func cleanDir(dir string) string {
+	var elems []string
+	for _, e := range strings.Split(filepath.ToSlash(dir), "/") {
+		if e != "" && e != "." {
+			elems = append(elems, cleanValue(e))
+		}
+	}
+	if len(elems) == 0 {
+		return "."
+	}
+	return strings.Join(elems, "/")
 }
 
 // TrackName is the {track} of an input file: its base name without the

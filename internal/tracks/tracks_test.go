@@ -113,7 +113,8 @@ func TestTrackName(t *testing.T) {
 func TestIsAudioName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"a.wav": true, "a.WAV": true, "b.Flac": true, "c.mp3": true, "d.MP3": true,
-		"e.ogg": false, "wav": false, "f.wav.txt": false, "g.aiff": false,
+		"g.aiff": true, "h.AIF": true, "i.aifc": true,
+		"e.ogg": false, "wav": false, "f.wav.txt": false, "j.aiffx": false,
 	} {
 		if got := IsAudioName(name); got != want {
 			t.Errorf("IsAudioName(%q) = %v", name, got)
