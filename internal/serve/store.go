@@ -32,7 +32,7 @@ type File struct {
 	Name string `json:"name"` // the file's name in the job's output folder
 	Stem string `json:"stem"` // the stem it holds; "drums" for the MIDI file
 	MIDI bool   `json:"midi,omitempty"`
-	URL  string `json:"url"` // where GET fetches it
+	URL  string `json:"url,omitempty"` // where GET fetches it (in a View)
 }
 
 // record is a job, as its state file holds it.
