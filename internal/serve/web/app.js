@@ -171,6 +171,8 @@
 
   // ---- the result: players, waveforms, downloads ----
 
+  const stemNames = { kick: "Kick", snare: "Snare", toms: "Toms", hh: "Hi-hat", ride: "Ride", crash: "Crash" };
+
   let shown = null; // the id of the job whose result is on the page
 
   async function showResult(v) {
@@ -204,7 +206,7 @@
       s.soloBtn.addEventListener("click", () => { s.solo = !s.solo; mix(); });
       s.muteBtn.addEventListener("click", () => { s.mute = !s.mute; mix(); });
       s.row = el("div", { className: "stem" },
-        el("span", { className: "name", textContent: f.stem }),
+        el("span", { className: "name", textContent: stemNames[f.stem] || f.stem }),
         el("span", { className: "toggles" }, s.soloBtn, s.muteBtn),
         s.canvas,
         el("a", { className: "button", href: f.url, download: f.name, textContent: "Download" }));
@@ -501,9 +503,14 @@
     $("stems").textContent = "";
   }
 
+  // The waveforms are drawn again for the new width once resizing stops.
+  let resizing = 0;
   window.addEventListener("resize", () => {
-    for (const s of player.stems) if (s.buffer) s.picture = waveform(s);
-    draw();
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      for (const s of player.stems) if (s.buffer) s.picture = waveform(s);
+      draw();
+    }, 150);
   });
 
   // A job's address (#id) shows it again after a reload.
