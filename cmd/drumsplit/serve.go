@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -100,7 +101,17 @@ func serveCmd(c *cli.Context) error {
 	if !anyBool(c, "quiet") {
 		printLine(fmt.Sprintf("drumsplit: serving on http://%s/ with model %q on %s (Ctrl-C stops)", ln.Addr(), name, m.Device()))
 	}
-	if err := srv.Serve(sig.Context(), ln); err != nil {
+	err = srv.Serve(sig.Context(), ln)
+	if errors.Is(err, serve.ErrJobRunning) {
+		// The separator is still busy in libtorch: closing the model
+		// under it could crash, so the process ends here, model open.
+		if c.String("data") == "" {
+			os.RemoveAll(data)
+		}
+		printLine("drumsplit: " + errorLine("", err) + "; stopped anyway")
+		os.Exit(exitFailed)
+	}
+	if err != nil {
 		return err
 	}
 	logf(slog.LevelInfo, "stopped")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -72,6 +73,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "bad path")
 		return
 	}
+	if s.localOnly && !loopbackHost(r.Host) {
+		// A server on the loopback is reached by a loopback name; any
+		// other is a web page whose name was pointed at 127.0.0.1 (DNS
+		// rebinding), which must not read or queue jobs.
+		httpError(w, http.StatusForbidden, "this server answers only requests to localhost")
+		return
+	}
 	if r.Method == http.MethodPost && !sameOrigin(r) {
 		// A page elsewhere must not queue jobs on a server on this machine.
 		httpError(w, http.StatusForbidden, "cross-origin request refused")
@@ -104,6 +112,26 @@ func sameOrigin(r *http.Request) bool {
 	}
 	u, err := url.Parse(o)
 	return err == nil && u.Host == r.Host
+}
+
+// isLoopback reports whether a listener's address is on the loopback.
+func isLoopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
+}
+
+// loopbackHost reports whether the Host of a request names the loopback:
+// localhost (or a name under it) or a loopback address, with any port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	host = strings.ToLower(host)
+	return host == "localhost" || strings.HasSuffix(host, ".localhost")
 }
 
 // httpError answers with status and {"error": msg}.

@@ -49,6 +49,11 @@ const DefaultMaxUpload = 1_000_000_000
 // within 10 s of SIGTERM.
 const stopWait = 7 * time.Second
 
+// ErrJobRunning is the error of Serve when the running job did not stop in
+// the time given after its context was cancelled: it may still be using
+// the separator, which must not be closed then.
+var ErrJobRunning = errors.New("the running job did not stop in time")
+
 // Config configures a Server.
 type Config struct {
 	// Data is the folder holding the jobs, made if missing. Jobs found
@@ -78,6 +83,10 @@ type Server struct {
 	mux   *http.ServeMux
 	tmpl  *tracks.Template
 	wake  chan struct{} // a job was queued
+
+	// localOnly: the listener is on the loopback, so that only requests
+	// naming a loopback host are answered (see ServeHTTP).
+	localOnly bool
 
 	mu      sync.Mutex
 	byID    map[string]*record
@@ -141,6 +150,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 		BaseContext: func(net.Listener) context.Context { return ctx },
 		ErrorLog:    slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	s.localOnly = isLoopback(l.Addr())
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(l) }()
 	worked := make(chan struct{})
@@ -160,13 +170,13 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	if hs.Shutdown(sctx) != nil {
 		hs.Close()
 	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
 	select {
 	case <-worked:
 	case <-time.After(stopWait):
-		s.log.Warn("the running job did not stop in time; leaving it")
-	}
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
+		return ErrJobRunning
 	}
 	return err
 }
@@ -277,12 +287,12 @@ func (s *Server) message(dir string, err error) string {
 	return msg
 }
 
-// setProgress records how far r has come. Changes under half a percent
+// setProgress records how far r has come. Changes under one percent
 // wake no one: the page needs no more.
 func (s *Server) setProgress(r *record, f float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if f-r.progress < 0.005 && f < 1 {
+	if f-r.progress < 0.01 && f < 1 {
 		return
 	}
 	r.progress = f

@@ -630,12 +630,18 @@ func TestJobFails(t *testing.T) {
 // rawGet sends path exactly as given, which http.Get would not.
 func rawGet(t *testing.T, s *server, path string) (int, string) {
 	t.Helper()
+	return rawGetHost(t, s, path, strings.TrimPrefix(s.url, "http://"))
+}
+
+// rawGetHost is rawGet with the given Host header.
+func rawGetHost(t *testing.T, s *server, path, host string) (int, string) {
+	t.Helper()
 	c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, strings.TrimPrefix(s.url, "http://"))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		t.Fatalf("%q: %v", path, err)
@@ -837,6 +843,35 @@ func TestParseSize(t *testing.T) {
 	for n, want := range map[int64]string{1e9: "1 GB", 1 << 30: "1 GiB", 20000: "20 kB", 1500: "1500 bytes"} {
 		if got := FormatSize(n); got != want {
 			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestForeignHost: a server on the loopback answers only requests for a
+// loopback name, so that a web page whose name resolves to 127.0.0.1 (DNS
+// rebinding) cannot use it.
+func TestForeignHost(t *testing.T) {
+	s := start(t, Config{Separator: newFake()})
+	id := submit(t, s, 500)
+	waitState(t, s, id, StateDone)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(s.url, "http://"))
+	for host, want := range map[string]int{
+		"127.0.0.1:" + port:         200,
+		"localhost:" + port:         200,
+		"LOCALHOST":                 200,
+		"app.localhost:" + port:     200,
+		"[::1]:" + port:             200,
+		"127.0.0.2":                 200,
+		"evil.example:" + port:      403,
+		"evil.example":              403,
+		"localhost.evil.example":    403,
+		"192.168.1.10:" + port:      403,
+		"[::ffff:10.0.0.1]:" + port: 403,
+	} {
+		for _, p := range []string{"/", "/api/jobs/" + id} {
+			if code, body := rawGetHost(t, s, p, host); code != want {
+				t.Errorf("GET %s with Host %q: %d %.60q, want %d", p, host, code, body, want)
+			}
 		}
 	}
 }
