@@ -244,7 +244,10 @@
 
   function position() {
     if (!player.playing) return player.offset;
-    return Math.min(player.duration, player.offset + player.ctx.currentTime - player.startTime);
+    // Before the scheduled start (or while a browser holds the context
+    // suspended) the clock is behind startTime: still at offset.
+    const t = player.offset + player.ctx.currentTime - player.startTime;
+    return Math.max(player.offset, Math.min(player.duration, t));
   }
 
   function play() {
