@@ -67,7 +67,6 @@ func TestServeBrowser(t *testing.T) {
 		chromedp.ExecPath(browser),
 		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
 		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.WindowSize(1000, 1100),
 		chromedp.UserDataDir(filepath.Join(dir, "profile")),
 	)
@@ -229,4 +228,18 @@ func TestServeBrowser(t *testing.T) {
 		}
 	}
 	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+
+	// Drag and drop: a file dropped on the drop zone is uploaded as a new
+	// job (here the kick stem, fetched back from the server).
+	first := strings.TrimPrefix(zip, s.url+"/api/jobs/")
+	first = strings.TrimSuffix(first, "/zip")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`(async () => {
+		const blob = await (await fetch(document.querySelector('.stem[data-stem="kick"] a').href)).blob();
+		const dt = new DataTransfer();
+		dt.items.add(new File([blob], "dropped.wav", { type: "audio/wav" }));
+		document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+	})()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the dropped file's job", `/^#[0-9a-f]{16}$/.test(location.hash) && location.hash !== "#`+first+`" && document.getElementById("job-name").textContent === "dropped.wav"`)
 }
