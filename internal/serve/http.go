@@ -45,10 +45,15 @@ const multipartSlack = 64 << 10
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(web, "web")
+	// The page learns the upload limit from its body's data-max-upload, so
+	// that it can refuse a file too large before sending it.
+	page, _ := fs.ReadFile(static, "index.html")
+	page = bytes.Replace(page, []byte("<body>"), fmt.Appendf(nil, `<body data-max-upload="%d" data-max-upload-text="%s">`,
+		s.cfg.MaxUpload, FormatSize(s.cfg.MaxUpload)), 1)
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := fs.ReadFile(static, "index.html")
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(b)
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(page)
 	})
 	m.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
 	m.HandleFunc("POST /api/jobs", s.create)

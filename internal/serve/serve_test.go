@@ -262,6 +262,10 @@ func TestPage(t *testing.T) {
 	if bytes.Contains(page, []byte("http://")) || bytes.Contains(page, []byte("https://")) || bytes.Contains(page, []byte("//cdn")) {
 		t.Errorf("the page refers to another site:\n%s", page)
 	}
+	// The page knows the upload limit.
+	if !bytes.Contains(page, []byte(`<body data-max-upload="1000000000" data-max-upload-text="1 GB">`)) {
+		t.Errorf("the page does not carry the upload limit")
+	}
 	if code, _, _ := get(t, s.url+"/nothing-here"); code != http.StatusNotFound {
 		t.Errorf("GET /nothing-here: %d, want 404", code)
 	}

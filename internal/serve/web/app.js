@@ -69,6 +69,13 @@
 
   function upload(file) {
     reset();
+    const max = Number(document.body.dataset.maxUpload || 0);
+    if (max > 0 && file.size > max) {
+      // The server would refuse it after the whole upload; say so now.
+      showJob(file.name, "Not uploaded", 0);
+      fail(`file too large: the most this server takes is ${document.body.dataset.maxUploadText}`);
+      return;
+    }
     const form = new FormData();
     form.append("midi", $("midi").checked ? "true" : "false");
     form.append("file", file, file.name);
