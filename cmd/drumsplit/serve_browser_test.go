@@ -242,4 +242,18 @@ func TestServeBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("the dropped file's job", `/^#[0-9a-f]{16}$/.test(location.hash) && location.hash !== "#`+first+`" && document.getElementById("job-name").textContent === "dropped.wav"`)
+	second, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash.slice(1)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Without Server-Sent Events (an old browser, a proxy that buffers
+	// them) the page polls: a job's address shows the first job, done,
+	// then the second, followed to its end.
+	for _, id := range []string{first, second} {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`window.EventSource = undefined; location.hash = "#`+id+`"`)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("job "+id+" by polling", `window.drumsplit.ready && window.drumsplit.job.id === "`+id+`" && document.querySelectorAll("#stems .stem").length === 6`)
+	}
 }

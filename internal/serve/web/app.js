@@ -523,7 +523,18 @@
     }, 150);
   });
 
-  // A job's address (#id) shows it again after a reload.
-  const m = /^#([0-9a-f]{16})$/.exec(location.hash);
-  if (m) watch(m[1]);
+  // A job's address (#id) shows it again after a reload, or when it is
+  // pasted into the address bar of the page.
+  const jobInHash = () => {
+    const m = /^#([0-9a-f]{16})$/.exec(location.hash);
+    return m ? m[1] : null;
+  };
+  window.addEventListener("hashchange", () => {
+    const id = jobInHash();
+    if (id) {
+      reset();
+      watch(id);
+    }
+  });
+  if (jobInHash()) watch(jobInHash());
 })();
