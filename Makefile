@@ -69,7 +69,9 @@ fixtures-eval:
 fixtures: fixtures-torch fixtures-stft fixtures-models fixtures-separator fixtures-eval
 
 # test: everything CI checks. DRUMSPLIT_REQUIRE_TORCH=1 turns "library not
-# built" from a skip into a failure, so a broken native build cannot hide.
+# built" from a skip into a failure, so a broken native build cannot hide;
+# DRUMSPLIT_REQUIRE_BROWSER=1 does the same for Chromium, which the web
+# app's browser test drives (drumsplit serve).
 test: deps build lint test-go test-deploy test-python
 
 # lint: gofmt (any file it lists fails), go vet and staticcheck on the Go
@@ -86,7 +88,7 @@ lint:
 	docker-compose -f docker-compose.yaml config -q
 
 test-go:
-	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_REQUIRE_TOOLS=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.$(LIBEXT) $(GO) test ./...
+	DRUMSPLIT_REQUIRE_TORCH=1 DRUMSPLIT_REQUIRE_TOOLS=1 DRUMSPLIT_REQUIRE_BROWSER=1 DRUMSPLIT_LIB=$(CURDIR)/$(BIN_DIR)/libdrumsplit_torch.$(LIBEXT) $(GO) test ./...
 
 # test-deploy: the Kubernetes manifests decoded strictly into the API's
 # types, in deploy/k8s's own module (which keeps k8s.io/api out of go.mod).

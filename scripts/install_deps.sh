@@ -2,7 +2,8 @@
 # Installs what drumsplit needs on Debian/Ubuntu and is missing: the C++
 # toolchain and CMake, libtorch (Debian's CPU build), Python torch for the
 # offline scripts and tests, sox/flac/lame for the audio tests, and the open
-# Hydrogen drum kits. Used by `make deps` (and so `make demo`) and by .ci/run.
+# Hydrogen drum kits, and Chromium for the web app's browser test
+# (drumsplit serve). Used by `make deps` (and so `make demo`) and by .ci/run.
 # Go itself is not installed here: Debian's golang is too old (see
 # INSTALL_LINUX.md).
 set -euo pipefail
@@ -13,6 +14,7 @@ packages=(
   python3-soundfile python3-pytest
   sox flac lame hydrogen-drumkits
   shellcheck docker-compose
+  chromium
 )
 
 if ! command -v dpkg-query >/dev/null; then
