@@ -28,6 +28,7 @@ import (
 var separateDescription = helpText("separate")
 
 func init() {
+	flags := separateFlagList()
 	register(&cli.Command{
 		Name:            "separate",
 		Usage:           "split drum recordings (files or folders) into stems",
@@ -37,32 +38,33 @@ func init() {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usagef("%v", err)
 		},
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH` (.pt), or MSST/UVR checkpoint with --config"},
-			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "separated", Usage: "output folder `DIR`"},
-			&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model} {dir}"},
-			&cli.StringFlag{Name: "format", Value: "wav", Usage: "output `FORMAT`: wav or flac"},
-			&cli.StringFlag{Name: "bit-depth", Value: "24", Usage: "output sample format `BITS`: 16, 24 or 32f (32-bit float, wav only)"},
-			&cli.IntFlag{Name: "overlap", DefaultText: "the model's", Usage: "`N` chunks cover each sample"},
-			&cli.IntFlag{Name: "batch", DefaultText: "the model's", Usage: "`N` chunks run at once (halved on out-of-memory)"},
-			&cli.StringFlag{Name: "device", Value: "auto", Usage: "`DEVICE`: auto, cpu, cuda, cuda:N or mps (one that is missing falls back with a warning); a list such as cuda:0,cuda:1 runs one worker each"},
-			&cli.StringFlag{Name: "precision", Value: "auto", Usage: "network precision `P`: auto (fp16 on CUDA, else fp32), fp32, fp16 or bf16"},
-			&cli.StringFlag{Name: "stft", Value: "auto", Usage: "`WHERE` the STFT runs: auto, model (inside the model) or go"},
-			&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
-			&cli.BoolFlag{Name: "tta", Usage: "test-time augmentation as MSST's --use_tta: also separate the input channel-swapped and polarity-inverted, and average (3× the time)"},
-			&cli.IntFlag{Name: "threads", DefaultText: "libtorch's", Usage: "`N` libtorch CPU threads"},
-			&cli.StringFlag{Name: "stems", DefaultText: "all", Usage: "write only these `STEMS`, comma-separated, e.g. kick,snare"},
-			&cli.StringFlag{Name: "sample-rate", Value: "keep", Usage: "stem sample `RATE`: keep (the input's) or N Hz"},
-			&cli.BoolFlag{Name: "residual", Usage: "also write {stem} other = input − the stems written, so that they add up to the input"},
-			&cli.BoolFlag{Name: "midi", Usage: "also write a drum transcription, a MIDI file named with {stem} drums and {ext} mid"},
-			&cli.BoolFlag{Name: "overwrite", Usage: "replace existing stem files"},
-			&cli.BoolFlag{Name: "skip-existing", Usage: "keep existing stem files; skip inputs whose stems all exist"},
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line on standard output"},
-			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
-			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
-		}, append(scaleFlags, checkpointFlags...)...),
+		Flags:  flags,
 		Action: separateCmd,
 	})
+}
+
+// separateFlagList is separate's flags, in the order its help lists them.
+func separateFlagList() []cli.Flag {
+	flags := append([]cli.Flag{
+		&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH` (.pt), or MSST/UVR checkpoint with --config"},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "separated", Usage: "output folder `DIR`"},
+		&cli.StringFlag{Name: "filename", Value: tracks.DefaultTemplate, Usage: "stem file name `TEMPLATE` under --out; variables {track} {stem} {ext} {model} {dir}"},
+		&cli.StringFlag{Name: "format", Value: "wav", Usage: "output `FORMAT`: wav or flac"},
+		&cli.StringFlag{Name: "bit-depth", Value: "24", Usage: "output sample format `BITS`: 16, 24 or 32f (32-bit float, wav only)"},
+	}, engineFlags(
+		"`DEVICE`: auto, cpu, cuda, cuda:N or mps (one that is missing falls back with a warning); a list such as cuda:0,cuda:1 runs one worker each")...)
+	flags = append(flags, []cli.Flag{
+		&cli.StringFlag{Name: "stems", DefaultText: "all", Usage: "write only these `STEMS`, comma-separated, e.g. kick,snare"},
+		&cli.StringFlag{Name: "sample-rate", Value: "keep", Usage: "stem sample `RATE`: keep (the input's) or N Hz"},
+		&cli.BoolFlag{Name: "residual", Usage: "also write {stem} other = input − the stems written, so that they add up to the input"},
+		&cli.BoolFlag{Name: "midi", Usage: "also write a drum transcription, a MIDI file named with {stem} drums and {ext} mid"},
+		&cli.BoolFlag{Name: "overwrite", Usage: "replace existing stem files"},
+		&cli.BoolFlag{Name: "skip-existing", Usage: "keep existing stem files; skip inputs whose stems all exist"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON event per line on standard output"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only errors"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "print debug information"},
+	}...)
+	return append(flags, append(scaleFlags, checkpointFlags...)...)
 }
 
 // separateConfig is the checked command line of `separate`.
@@ -395,4 +397,20 @@ func selectStems(flag string, stems []string) ([]int, error) {
 		return nil, usagef("--stems: %v", err)
 	}
 	return idx, nil
+}
+
+// engineFlags are the flags that say how the model runs, shared by
+// separate and serve (separatorOptions reads them); deviceUsage is
+// --device's help line, as the commands take different device lists.
+func engineFlags(deviceUsage string) []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "overlap", DefaultText: "the model's", Usage: "`N` chunks cover each sample"},
+		&cli.IntFlag{Name: "batch", DefaultText: "the model's", Usage: "`N` chunks run at once (halved on out-of-memory)"},
+		&cli.StringFlag{Name: "device", Value: "auto", Usage: deviceUsage},
+		&cli.StringFlag{Name: "precision", Value: "auto", Usage: "network precision `P`: auto (fp16 on CUDA, else fp32), fp32, fp16 or bf16"},
+		&cli.StringFlag{Name: "stft", Value: "auto", Usage: "`WHERE` the STFT runs: auto, model (inside the model) or go"},
+		&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
+		&cli.BoolFlag{Name: "tta", Usage: "test-time augmentation as MSST's --use_tta: also separate the input channel-swapped and polarity-inverted, and average (3× the time)"},
+		&cli.IntFlag{Name: "threads", DefaultText: "every CPU this process may use", Usage: "`N` libtorch CPU threads"},
+	}
 }

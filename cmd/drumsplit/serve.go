@@ -24,20 +24,12 @@ func init() {
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usagef("%v", err)
 		},
-		// The model flags are separate's (separatorOptions reads them).
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", Usage: "listen on `HOST:PORT`"},
 			&cli.StringFlag{Name: "data", DefaultText: "a temporary folder", Usage: "keep jobs in `DIR`, across restarts"},
 			&cli.StringFlag{Name: "max-upload", Value: "1GB", Usage: "largest upload `SIZE`"},
 			&cli.StringFlag{Name: "model", Aliases: []string{"m"}, DefaultText: "the bundled model", Usage: "exported model `PATH`"},
-			&cli.IntFlag{Name: "overlap", DefaultText: "the model's", Usage: "`N` chunks cover each sample"},
-			&cli.IntFlag{Name: "batch", DefaultText: "the model's", Usage: "`N` chunks run at once (halved on out-of-memory)"},
-			&cli.StringFlag{Name: "device", Value: "auto", Usage: "`DEVICE`: auto, cpu, cuda, cuda:N or mps (one that is missing falls back with a warning)"},
-			&cli.StringFlag{Name: "precision", Value: "auto", Usage: "network precision `P`: auto (fp16 on CUDA, else fp32), fp32, fp16 or bf16"},
-			&cli.StringFlag{Name: "stft", Value: "auto", Usage: "`WHERE` the STFT runs: auto, model (inside the model) or go"},
-			&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
-			&cli.IntFlag{Name: "threads", DefaultText: "libtorch's", Usage: "`N` libtorch CPU threads"},
-		},
+		}, engineFlags("`DEVICE`: auto, cpu, cuda, cuda:N or mps (one that is missing falls back with a warning)")...),
 		Action: serveCmd,
 	})
 }
