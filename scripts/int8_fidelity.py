@@ -76,6 +76,19 @@ def wrap(mod: nn.Module, skip: set, prefix: str = "") -> None:
             wrap(ch, skip, full + ".")
 
 
+def quantize(net: nn.Module, calibration: torch.Tensor, skip: set) -> nn.Module:
+    """An int8 copy of net: every conv, transposed conv and linear not named in
+    skip runs quantised, with activation ranges observed on calibration
+    ([N, 2, chunk] audio, run in batches of 4)."""
+    q = copy.deepcopy(net).eval()
+    wrap(q, skip)
+    prepare(q, inplace=True)
+    with torch.no_grad():
+        for i in range(0, len(calibration), 4):
+            q(calibration[i:i + 4])
+    return convert(q, inplace=True)
+
+
 def chunks(folder: str, chunk: int, per_track: int) -> torch.Tensor:
     out = []
     for f in sorted(glob.glob(os.path.join(folder, "*", "mixture.wav"))):
@@ -107,14 +120,8 @@ def main() -> None:
     net = TFCTDFNet(cfg)
     net.load_state_dict(torch.jit.load(a.model).state_dict())
     net.eval()
-    q = copy.deepcopy(net)
-    wrap(q, set(filter(None, a.skip.split(","))))
-    prepare(q, inplace=True)
     cal = chunks(a.calibrate, cfg.chunk_size, 2)
-    with torch.no_grad():
-        for i in range(0, len(cal), 4):
-            q(cal[i:i + 4])
-    convert(q, inplace=True)
+    q = quantize(net, cal, set(filter(None, a.skip.split(","))))
     f32, i8 = torch.jit.script(net), torch.jit.script(q)
     test = chunks(a.test, cfg.chunk_size, 2)
     print(f"calibration chunks {len(cal)}, test chunks {len(test)}, engine onednn, {a.threads} thread(s)")
