@@ -118,7 +118,9 @@ func logDevice(log *slog.Logger, d torch.Device, why string, v torch.VersionInfo
 // choosePrecision resolves the precision for a device: auto is fp16 on
 // CUDA (what MSST's autocast gives) and fp32 elsewhere. fp16 on the CPU is
 // not supported by libtorch's convolutions, so it falls back to fp32 with a
-// warning (the device itself may be a fallback from a GPU).
+// warning (the device itself may be a fallback from a GPU); so does bf16 on
+// a CPU without native bf16, where libtorch emulates it more slowly than
+// fp32 (and lacks some bf16 kernels altogether).
 func choosePrecision(p Precision, d torch.Device, log *slog.Logger) Precision {
 	if p == PrecisionAuto {
 		if d.Type == torch.CUDA {
@@ -130,8 +132,16 @@ func choosePrecision(p Precision, d torch.Device, log *slog.Logger) Precision {
 		log.Warn("fp16 is not supported on the CPU; using fp32")
 		return FP32
 	}
+	if p == BF16 && d.Type == torch.CPU && !nativeBF16() {
+		log.Warn("this CPU has no native bf16 (AVX512-BF16 or AMX); using fp32")
+		return FP32
+	}
 	return p
 }
+
+// nativeBF16 reports whether the CPU computes in bf16 natively; a variable
+// so that tests can play either CPU.
+var nativeBF16 = host.NativeBF16
 
 func (p Precision) dtype() torch.DType {
 	switch p {

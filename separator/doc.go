@@ -47,7 +47,8 @@
 //
 // Batches always have the configured shape; the last one is padded with
 // zero chunks whose outputs are discarded, so libtorch never sees a new
-// input shape. Open runs one warm-up batch. Three goroutines overlap the
+// input shape. Open runs one warm-up batch, except on the CPU at fp32,
+// where it would only delay the first chunk. Three goroutines overlap the
 // host's work (reading, chunking, the Go STFT; iSTFT, accumulation,
 // writing) with the device's. An out-of-memory error halves the batch size
 // and retries (logged); cancelling the context stops within one batch. A

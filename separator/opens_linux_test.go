@@ -87,6 +87,10 @@ func TestOpenReadsModelOnce(t *testing.T) {
 // the file again, and the result is exactly that of an fp32 separator.
 func TestPrecisionFallbackKeepsFile(t *testing.T) {
 	needLib(t)
+	// Play a CPU with native bf16, so that the separator tries bf16 rather
+	// than refusing it up front.
+	defer func(f func() bool) { nativeBF16 = f }(nativeBF16)
+	nativeBF16 = func() bool { return true }
 	path := privateModel(t, "tiny6.pt")
 	info, err := model.ReadInfo(path)
 	if err != nil {

@@ -36,7 +36,7 @@ type Separator struct {
 
 // Open loads the exported model at path (see docs/ARCHITECTURE.md) onto the
 // device opts ask for, converts it to the precision, and runs one warm-up
-// batch. A file that is not a drumsplit model gives an error matching the
+// batch unless it runs on the CPU at fp32. A file that is not a drumsplit model gives an error matching the
 // model package's errors (model.ErrNotDrumsplit, …); a missing native
 // library one matching torch.ErrNoLibtorch.
 //
@@ -191,12 +191,26 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 	p.progress = o.Progress
 	p.stemNames, p.rate = info.Stems, info.SampleRate
 	p.padLast = s.dev.Type != torch.CPU
-	if err := p.warmUp(); err != nil {
-		eng.close()
-		return fmt.Errorf("warm-up batch: %w", err)
+	if s.needsWarmUp() {
+		if err := p.warmUp(); err != nil {
+			eng.close()
+			return fmt.Errorf("warm-up batch: %w", err)
+		}
+		p.stats = Stats{} // Stats describes separations only
 	}
 	s.mod, s.eng, s.pipe = mod, eng, p
 	return nil
+}
+
+// needsWarmUp reports whether Open runs a warm-up batch. On a GPU it makes
+// libtorch allocate (and shrink an out-of-memory batch) before the first
+// track, and a reduced precision must prove that the device runs it, or
+// fall back to fp32. On the CPU at fp32 neither applies, and with the
+// simple graph executor (the torch package's default) there is nothing to
+// compile: the warm-up batch would only delay the first chunk, by a whole
+// batch of the network's work.
+func (s *Separator) needsWarmUp() bool {
+	return s.dev.Type != torch.CPU || s.prec != FP32
 }
 
 // Info returns the model's metadata (the caller must not modify it).

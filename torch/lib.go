@@ -155,6 +155,33 @@ func Threads() (int, error) {
 	return int(C.dsg_get_num_threads()), nil
 }
 
+// SetProfilingExecutor chooses TorchScript's graph executor for methods
+// first run after the call, process-wide: on, libtorch's profiling executor,
+// which runs every method twice in a slower, instrumented way before it
+// settles; off (the package's default), the simple executor, which runs the
+// graph as loaded from the first call. On the CPU the profiling executor's
+// optimisations buy nothing for drumsplit's models, and its two slow calls
+// delay the first chunk of every process.
+func SetProfilingExecutor(on bool) error {
+	if err := load(); err != nil {
+		return err
+	}
+	v := 0
+	if on {
+		v = 1
+	}
+	C.dsg_set_profiling_executor(C.int(v))
+	return nil
+}
+
+// ProfilingExecutor reports whether the profiling executor is in use.
+func ProfilingExecutor() (bool, error) {
+	if err := load(); err != nil {
+		return false, err
+	}
+	return C.dsg_profiling_executor() != 0, nil
+}
+
 // Devices lists the usable devices: the CPU first, then every CUDA device,
 // then MPS when available.
 func Devices() ([]DeviceInfo, error) {

@@ -250,3 +250,44 @@ func (m *Module) RunInto(method string, dst []Tensor, inputs ...Tensor) ([]Tenso
 	}
 	return out, nil
 }
+
+// GraphOpt is a rewrite of a module's TorchScript graph for inference.
+type GraphOpt int
+
+// Graph rewrites. The values match ds_graph_opt in drumsplit_torch.h.
+const (
+	// GraphAsSaved leaves the graph as the file has it.
+	GraphAsSaved GraphOpt = 0
+	// GraphFrozen inlines the weights as constants and folds what it can
+	// (torch.jit.freeze).
+	GraphFrozen GraphOpt = 1
+	// GraphInference freezes, then converts to oneDNN layouts where libtorch
+	// expects a gain (torch.jit.optimize_for_inference).
+	GraphInference GraphOpt = 2
+)
+
+// String returns "as saved", "frozen" or "inference".
+func (o GraphOpt) String() string {
+	switch o {
+	case GraphAsSaved:
+		return "as saved"
+	case GraphFrozen:
+		return "frozen"
+	case GraphInference:
+		return "inference"
+	}
+	return "GraphOpt(" + strconv.Itoa(int(o)) + ")"
+}
+
+// Optimize rewrites the module's graph with o, keeping every method. It must
+// come before SetDType: a frozen module's weights are part of its graph, and
+// SetDType on it fails with StatusUnsupported.
+func (m *Module) Optimize(o GraphOpt) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	op := "optimise graph (" + o.String() + ")"
+	if m.nat == nil {
+		return closedErr(op)
+	}
+	return m.nat.check(op, C.dsg_module_optimize(m.nat.h, C.int(o), m.nat.err, errLen))
+}

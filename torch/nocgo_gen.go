@@ -7,6 +7,9 @@ package torch
 // Module exists without cgo so that programs build; none can be made.
 type Module struct{}
 
+// GraphOpt exists without cgo so that programs build; none can be made.
+type GraphOpt struct{}
+
 // Versions returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
 func Versions() (_ VersionInfo, err error) {
 	err = errNoCgo
@@ -21,6 +24,18 @@ func SetThreads(n int) (err error) {
 
 // Threads returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
 func Threads() (_ int, err error) {
+	err = errNoCgo
+	return
+}
+
+// SetProfilingExecutor returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
+func SetProfilingExecutor(on bool) (err error) {
+	err = errNoCgo
+	return
+}
+
+// ProfilingExecutor returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
+func ProfilingExecutor() (_ bool, err error) {
 	err = errNoCgo
 	return
 }
@@ -102,6 +117,17 @@ func (m *Module) Run(method string, inputs ...Tensor) (_ []Tensor, err error) {
 
 // RunInto returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
 func (m *Module) RunInto(method string, dst []Tensor, inputs ...Tensor) (_ []Tensor, err error) {
+	err = errNoCgo
+	return
+}
+
+// String returns zero values: without cgo, libtorch cannot be used.
+func (o GraphOpt) String() (_ string) {
+	return
+}
+
+// Optimize returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
+func (m *Module) Optimize(o GraphOpt) (err error) {
 	err = errNoCgo
 	return
 }

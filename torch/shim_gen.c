@@ -9,6 +9,8 @@ static struct {
 	const char *(*torch_version)(void);
 	int (*get_num_threads)(void);
 	ds_status (*set_num_threads)(int n, char *err, size_t errlen);
+	void (*set_profiling_executor)(int on);
+	int (*profiling_executor)(void);
 	int (*cuda_device_count)(void);
 	ds_status (*cuda_device_info)(int index, char *name, size_t namelen, int64_t *total_bytes, int64_t *free_bytes, char *err, size_t errlen);
 	int (*mps_available)(void);
@@ -20,6 +22,7 @@ static struct {
 	void (*module_free)(ds_module *m);
 	int (*module_has_method)(const ds_module *m, const char *method);
 	ds_status (*module_to_dtype)(ds_module *m, int dtype, char *err, size_t errlen);
+	ds_status (*module_optimize)(ds_module *m, int opt, char *err, size_t errlen);
 	ds_status (*module_run)(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes, const size_t *ndims, const float *const *data, ds_result **out, char *err, size_t errlen);
 	size_t (*result_count)(const ds_result *r);
 	size_t (*result_shape)(const ds_result *r, size_t i, int64_t *dims, size_t maxdims);
@@ -33,6 +36,8 @@ const struct dsg_sym dsg_syms[] = {
 	{"ds_torch_version", (void **)&ds.torch_version},
 	{"ds_get_num_threads", (void **)&ds.get_num_threads},
 	{"ds_set_num_threads", (void **)&ds.set_num_threads},
+	{"ds_set_profiling_executor", (void **)&ds.set_profiling_executor},
+	{"ds_profiling_executor", (void **)&ds.profiling_executor},
 	{"ds_cuda_device_count", (void **)&ds.cuda_device_count},
 	{"ds_cuda_device_info", (void **)&ds.cuda_device_info},
 	{"ds_mps_available", (void **)&ds.mps_available},
@@ -44,6 +49,7 @@ const struct dsg_sym dsg_syms[] = {
 	{"ds_module_free", (void **)&ds.module_free},
 	{"ds_module_has_method", (void **)&ds.module_has_method},
 	{"ds_module_to_dtype", (void **)&ds.module_to_dtype},
+	{"ds_module_optimize", (void **)&ds.module_optimize},
 	{"ds_module_run", (void **)&ds.module_run},
 	{"ds_result_count", (void **)&ds.result_count},
 	{"ds_result_shape", (void **)&ds.result_shape},
@@ -62,6 +68,10 @@ const char *dsg_torch_version(void) { return ds.torch_version(); }
 int dsg_get_num_threads(void) { return ds.get_num_threads(); }
 
 ds_status dsg_set_num_threads(int n, char *err, size_t errlen) { return ds.set_num_threads(n, err, errlen); }
+
+void dsg_set_profiling_executor(int on) { ds.set_profiling_executor(on); }
+
+int dsg_profiling_executor(void) { return ds.profiling_executor(); }
 
 int dsg_cuda_device_count(void) { return ds.cuda_device_count(); }
 
@@ -84,6 +94,8 @@ void dsg_module_free(ds_module *m) { ds.module_free(m); }
 int dsg_module_has_method(const ds_module *m, const char *method) { return ds.module_has_method(m, method); }
 
 ds_status dsg_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) { return ds.module_to_dtype(m, dtype, err, errlen); }
+
+ds_status dsg_module_optimize(ds_module *m, int opt, char *err, size_t errlen) { return ds.module_optimize(m, opt, err, errlen); }
 
 ds_status dsg_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes, const size_t *ndims, const float *const *data, ds_result **out, char *err, size_t errlen) { return ds.module_run(m, method, n_inputs, shapes, ndims, data, out, err, errlen); }
 

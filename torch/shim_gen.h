@@ -11,6 +11,8 @@ const char *dsg_version(void);
 const char *dsg_torch_version(void);
 int dsg_get_num_threads(void);
 ds_status dsg_set_num_threads(int n, char *err, size_t errlen);
+void dsg_set_profiling_executor(int on);
+int dsg_profiling_executor(void);
 int dsg_cuda_device_count(void);
 ds_status dsg_cuda_device_info(int index, char *name, size_t namelen, int64_t *total_bytes, int64_t *free_bytes, char *err, size_t errlen);
 int dsg_mps_available(void);
@@ -22,6 +24,7 @@ ds_status dsg_module_load(const char *path, int device_type, int index, ds_modul
 void dsg_module_free(ds_module *m);
 int dsg_module_has_method(const ds_module *m, const char *method);
 ds_status dsg_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen);
+ds_status dsg_module_optimize(ds_module *m, int opt, char *err, size_t errlen);
 ds_status dsg_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes, const size_t *ndims, const float *const *data, ds_result **out, char *err, size_t errlen);
 size_t dsg_result_count(const ds_result *r);
 size_t dsg_result_shape(const ds_result *r, size_t i, int64_t *dims, size_t maxdims);

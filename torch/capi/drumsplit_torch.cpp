@@ -16,6 +16,7 @@
 #include <c10/core/InferenceMode.h>
 #include <c10/util/Exception.h>
 #include <torch/cuda.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 #include <torch/script.h>
 #include <torch/version.h>
 
@@ -54,6 +55,9 @@ struct ds_module {
   // own values: converting to fp16 and back to fp32 gives back the fp32
   // weights bit for bit, without reading the file again.
   std::vector<at::Tensor> loaded;
+  // The ds_graph_opt applied; a frozen module has no parameters left to
+  // convert.
+  int opt = DS_OPT_NONE;
 };
 
 struct ds_result {
@@ -229,6 +233,36 @@ ds_status ds_set_num_threads(int n, char *err, size_t errlen) {
   });
 }
 
+// profiling_wanted is the graph executor asked for with
+// ds_set_profiling_executor (-1: never asked, the simple executor). The
+// profiling executor runs every method twice in an instrumented, slower
+// form before it optimises, and on the CPU its optimisations buy nothing
+// for these networks (libtorch 1.13 fuses no CPU kernels by default): for
+// the bundled model its first two batches cost about twice a later one,
+// the simple executor's first batch about 1.5 times, with the same output.
+static std::atomic<int> profiling_wanted{-1};
+
+static void apply_executor() {
+  int w = profiling_wanted.load(std::memory_order_relaxed);
+  torch::jit::getProfilingMode() = w > 0;
+}
+
+void ds_set_profiling_executor(int on) {
+  try {
+    profiling_wanted.store(on ? 1 : 0, std::memory_order_relaxed);
+    apply_executor();
+  } catch (...) {
+  }
+}
+
+int ds_profiling_executor(void) {
+  try {
+    return torch::jit::getProfilingMode() ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
 int ds_cuda_device_count(void) {
   try {
     return static_cast<int>(torch::cuda::device_count());
@@ -349,6 +383,7 @@ ds_status ds_module_load(const char *path, int device_type, int index, ds_module
     // Load on the CPU, then move: loading straight onto MPS fails before 2.x,
     // and the CPU copy lets us convert dtypes before touching the device.
     auto m = std::make_unique<ds_module>();
+    apply_executor();
     {
       torch::NoGradGuard no_grad;
       try {
@@ -393,6 +428,9 @@ ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) 
   return guard(err, errlen, [&] {
     if (m == nullptr) throw ds_error(DS_ERR_INVALID, "module is NULL");
     at::ScalarType st = scalar_of(dtype);
+    if (m->opt != DS_OPT_NONE) {
+      throw ds_error(DS_ERR_UNSUPPORTED, "the module's graph is frozen: its weights cannot change dtype");
+    }
     torch::NoGradGuard no_grad;
     std::vector<at::Tensor> state;
     for (const at::Tensor &t : m->mod.parameters()) state.push_back(t);
@@ -417,6 +455,31 @@ ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) 
     for (size_t i = 0; i < state.size(); i++) {
       state[i].set_data(m->loaded[i].to(m->device, st, /*non_blocking=*/false, /*copy=*/true));
     }
+  });
+}
+
+ds_status ds_module_optimize(ds_module *m, int opt, char *err, size_t errlen) {
+  return guard(err, errlen, [&] {
+    if (m == nullptr) throw ds_error(DS_ERR_INVALID, "module is NULL");
+    if (opt != DS_OPT_NONE && opt != DS_OPT_FREEZE && opt != DS_OPT_INFERENCE) {
+      throw ds_error(DS_ERR_INVALID, "unknown graph optimisation " + std::to_string(opt));
+    }
+    if (opt == DS_OPT_NONE) return;
+    if (m->opt != DS_OPT_NONE) throw ds_error(DS_ERR_INVALID, "the module's graph is optimised already");
+    if (!m->loaded.empty()) {
+      throw ds_error(DS_ERR_INVALID, "the module's dtype was changed: optimise it before converting");
+    }
+    // freeze keeps forward only unless told otherwise; every method the
+    // module has must survive (forward_spec above all).
+    std::vector<std::string> keep;
+    for (const auto &method : m->mod.get_methods()) {
+      if (method.name() != "forward") keep.push_back(method.name());
+    }
+    torch::NoGradGuard no_grad;
+    torch::jit::Module frozen = torch::jit::freeze(m->mod, keep);
+    if (opt == DS_OPT_INFERENCE) frozen = torch::jit::optimize_for_inference(frozen, keep);
+    m->mod = frozen;
+    m->opt = opt;
   });
 }
 

@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /* DS_ABI_VERSION changes whenever a signature or a meaning changes. */
-#define DS_ABI_VERSION 2
+#define DS_ABI_VERSION 3
 
 /* Status codes. Values are part of the ABI. */
 typedef enum ds_status {
@@ -73,6 +73,13 @@ typedef enum ds_dtype {
     DS_BFLOAT16 = 2
 } ds_dtype;
 
+/* Graph optimisations of ds_module_optimize. Values are part of the ABI. */
+typedef enum ds_graph_opt {
+    DS_OPT_NONE = 0,     /* the graph as saved */
+    DS_OPT_FREEZE = 1,   /* torch::jit::freeze: weights become constants, folded where possible */
+    DS_OPT_INFERENCE = 2 /* freeze, then torch::jit::optimize_for_inference (oneDNN layouts) */
+} ds_graph_opt;
+
 /* Maximum rank of a tensor crossing the boundary. */
 #define DS_MAX_DIMS 8
 
@@ -94,6 +101,16 @@ DS_API const char *ds_torch_version(void);
 DS_API int ds_get_num_threads(void);
 /* ds_set_num_threads sets libtorch's intra-op thread count (n >= 1). */
 DS_API ds_status ds_set_num_threads(int n, char *err, size_t errlen);
+
+/* ds_set_profiling_executor chooses TorchScript's graph executor for the
+ * methods first run after the call: on != 0 the profiling executor
+ * (libtorch's default, which runs each method twice in a slow, profiled
+ * way before it settles), 0 the simple executor (no profiling runs; the
+ * library's default, set on every ds_module_load unless this was called).
+ * The choice is process-wide. */
+DS_API void ds_set_profiling_executor(int on);
+/* ds_profiling_executor returns 1 if the profiling executor is in use. */
+DS_API int ds_profiling_executor(void);
 
 /* ---- devices ---------------------------------------------------------- */
 
@@ -137,6 +154,13 @@ DS_API int ds_module_has_method(const ds_module *m, const char *method);
  * the loaded values (on the host) so that every later call converts from
  * them: fp32 -> fp16 -> fp32 gives back the fp32 weights bit for bit. */
 DS_API ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen);
+
+/* ds_module_optimize rewrites the module's graph for inference with opt (a
+ * ds_graph_opt), keeping every method. It needs a module still in the
+ * dtype it was loaded in (never passed to ds_module_to_dtype); afterwards
+ * its weights are constants of the graph and ds_module_to_dtype fails with
+ * DS_ERR_UNSUPPORTED. DS_OPT_NONE does nothing. */
+DS_API ds_status ds_module_optimize(ds_module *m, int opt, char *err, size_t errlen);
 
 /* ds_module_run calls method on n_inputs float32 tensors; input i has
  * ndims[i] dimensions (1..DS_MAX_DIMS) given by shapes[i][0..ndims[i]) and its
