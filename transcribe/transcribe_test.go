@@ -3,6 +3,7 @@ package transcribe
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -467,5 +468,31 @@ func TestRideLocalThreshold(t *testing.T) {
 		if math.Abs(got[i]-want[i]) > 0.005 {
 			t.Errorf("note %d at %.4f s, want %.4f s", i, got[i], want[i])
 		}
+	}
+}
+
+// BenchmarkAnalyze analyses 30 s of one stem per frame size on one
+// goroutine: the per-frame work (FFT, filterbank, log, flux) without the
+// rest of Transcribe, for A/B comparisons of that loop.
+func BenchmarkAnalyze(b *testing.B) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	x := make([]float32, 30*rate)
+	for t := 0.1; t < 29.5; t += 0.25 {
+		hit(x, t, 0, 0.05, 0.5, rng)
+	}
+	hop := hopFor(rate)
+	for _, class := range []Piece{Snare, Kick} {
+		d := newDetector(class, rate)
+		xp := padFrame(x, d.nfft)
+		b.Run(fmt.Sprintf("nfft=%d", d.nfft), func(b *testing.B) {
+			f := newFeatures(len(xp), hop)
+			cpu := cpuNanos()
+			for b.Loop() {
+				if err := analyze(xp, rate, d, hop, f, 0, len(f.odf)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuNanos()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+		})
 	}
 }
