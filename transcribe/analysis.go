@@ -179,7 +179,13 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 				seg[m] = x[i]
 			}
 		}
-		fft.Forward(spec, seg)
+		if silent(seg) {
+			// A frame of zeros (a true stem between hits) has a zero
+			// spectrum: the same values without the FFT.
+			clear(spec)
+		} else {
+			fft.Forward(spec, seg)
+		}
 		var oct [numOctaves]float32
 		mag := mag[:len(spec)]
 		for b, c := range spec {
@@ -206,7 +212,7 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 		}
 		cur := logs[(t%(lag+1))*nb : (t%(lag+1)+1)*nb]
 		for j, v := range bands {
-			cur[j] = float32(math.Log1p(float64(v * d.mul)))
+			cur[j] = log1p(v * d.mul)
 		}
 		if t < ta || t < lag {
 			continue
@@ -232,4 +238,14 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 		f.odf[t] = float32(fl)
 	}
 	return nil
+}
+
+// silent reports whether every sample of x is zero.
+func silent(x []float32) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
