@@ -21,6 +21,52 @@ type Onset struct {
 	// Strength is the hit's strength (reference: velocity 0–1; estimate:
 	// MIDI velocity), compared by rank only.
 	Strength float64 `json:"strength"`
+	// SecondAttack, in a reference, is the seconds from Time to a second
+	// attack in the stroke's kit sample (render's audit: a second strike
+	// or a late energy peak that the annotation lacks); 0 for none.
+	SecondAttack float64 `json:"second_attack,omitempty"`
+}
+
+// SkipSecondAttacks leaves out of a track's reference and estimated
+// onsets the strokes flagged with a second attack: for each, every onset
+// of its class from tol before its time to tol after its second attack.
+// There, a detector that finds the second attack is right about the audio
+// and wrong about the annotation, so the region measures the data, not the
+// detector. It returns the onsets kept and how many of each it left out.
+func SkipSecondAttacks(ref, est []Onset, tol float64) (keptRef, keptEst []Onset, skippedRef, skippedEst int) {
+	type region struct{ a, b float64 }
+	regions := map[string][]region{}
+	for _, o := range ref {
+		if o.SecondAttack > 0 {
+			regions[o.Class] = append(regions[o.Class], region{o.Time - tol, o.Time + o.SecondAttack + tol})
+		}
+	}
+	if len(regions) == 0 {
+		return ref, est, 0, 0
+	}
+	in := func(o Onset) bool {
+		for _, r := range regions[o.Class] {
+			if o.Time >= r.a && o.Time <= r.b {
+				return true
+			}
+		}
+		return false
+	}
+	for _, o := range ref {
+		if in(o) {
+			skippedRef++
+		} else {
+			keptRef = append(keptRef, o)
+		}
+	}
+	for _, o := range est {
+		if in(o) {
+			skippedEst++
+		} else {
+			keptEst = append(keptEst, o)
+		}
+	}
+	return keptRef, keptEst, skippedRef, skippedEst
 }
 
 // Tolerances are the onset windows scored: ±50 ms (mir_eval's default) and
@@ -99,6 +145,13 @@ type OnsetScore struct {
 	// VelocityRho is Spearman's rank correlation of matched strengths per
 	// class (kick, snare), NaN with fewer than 3 pairs.
 	VelocityRho map[string]float64 `json:"velocity_rho,omitempty"`
+	// Flagged reference strokes have a second attack in their sample;
+	// SkippedRef reference and SkippedEst estimated onsets in their regions
+	// were left out of the counts (SkipSecondAttacks), unless kept by
+	// OnsetOptions.KeepSecondAttacks.
+	Flagged    int `json:"second_attacks"`
+	SkippedRef int `json:"skipped_ref"`
+	SkippedEst int `json:"skipped_est"`
 }
 
 func tolName(tol float64) string { return fmt.Sprintf("%gms", math.Round(tol*1000)) }
@@ -232,9 +285,10 @@ func ReadReferenceOnsets(path string) ([]Onset, error) {
 	}
 	var info struct {
 		Onsets map[string][]struct {
-			Time     float64 `json:"time"`
-			Piece    string  `json:"piece"`
-			Velocity float64 `json:"velocity"`
+			Time         float64 `json:"time"`
+			Piece        string  `json:"piece"`
+			Velocity     float64 `json:"velocity"`
+			SecondAttack float64 `json:"second_attack"`
 		} `json:"onsets"`
 	}
 	if err := json.Unmarshal(data, &info); err != nil {
@@ -253,7 +307,7 @@ func ReadReferenceOnsets(path string) ([]Onset, error) {
 					label = "hh_open"
 				}
 			}
-			out = append(out, Onset{Time: o.Time, Class: stem, Label: label, Strength: o.Velocity})
+			out = append(out, Onset{Time: o.Time, Class: stem, Label: label, Strength: o.Velocity, SecondAttack: o.SecondAttack})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time < out[j].Time })
@@ -277,11 +331,20 @@ type OnsetReport struct {
 	Total    map[string]OnsetScore            `json:"total"`     // method → summed counts
 }
 
+// OnsetOptions controls EvaluateOnsetDirs. The zero value skips the
+// regions of strokes flagged with a second attack.
+type OnsetOptions struct {
+	// KeepSecondAttacks scores the strokes flagged with a second attack
+	// (onsets.json's second_attack) as annotated, instead of leaving
+	// their regions out (SkipSecondAttacks at ±50 ms).
+	KeepSecondAttacks bool
+}
+
 // EvaluateOnsetDirs runs each method on the stems of every track under
 // estimates (laid out as EvaluateDirs reads them; the reference folder
 // itself for its true stems) and scores the onsets against
 // reference/<track>/onsets.json.
-func EvaluateOnsetDirs(reference, estimates string, load Loader, methods []Method) (*OnsetReport, error) {
+func EvaluateOnsetDirs(reference, estimates string, load Loader, methods []Method, opt OnsetOptions) (*OnsetReport, error) {
 	entries, err := os.ReadDir(reference)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate onsets: %w", err)
@@ -331,7 +394,18 @@ func EvaluateOnsetDirs(reference, estimates string, load Loader, methods []Metho
 			if err != nil {
 				return nil, fmt.Errorf("evaluate onsets: track %s, %s: %w", e.Name(), m.Name, err)
 			}
-			rep.PerTrack[m.Name][e.Name()] = ScoreOnsets(ref, est)
+			r, es, sr, se := ref, est, 0, 0
+			if !opt.KeepSecondAttacks {
+				r, es, sr, se = SkipSecondAttacks(ref, est, Tolerances[0])
+			}
+			sc := ScoreOnsets(r, es)
+			for _, o := range ref {
+				if o.SecondAttack > 0 {
+					sc.Flagged++
+				}
+			}
+			sc.SkippedRef, sc.SkippedEst = sr, se
+			rep.PerTrack[m.Name][e.Name()] = sc
 		}
 	}
 	if len(rep.Tracks) == 0 {
@@ -352,6 +426,9 @@ func EvaluateOnsetDirs(reference, estimates string, load Loader, methods []Metho
 			}
 			tot.HatMatched += s.HatMatched
 			tot.HatCorrect += s.HatCorrect
+			tot.Flagged += s.Flagged
+			tot.SkippedRef += s.SkippedRef
+			tot.SkippedEst += s.SkippedEst
 		}
 		rep.Total[m] = tot
 	}
@@ -418,6 +495,13 @@ func (r *OnsetReport) WriteTable(w io.Writer) error {
 			if len(rhos) > 0 {
 				sort.Float64s(rhos)
 				line += fmt.Sprintf("; %s velocity rho mean %.2f, min %.2f (%s)", c, mean(rhos), rhos[0], plural(len(rhos), "track"))
+			}
+		}
+		if tot.Flagged > 0 {
+			if tot.SkippedRef+tot.SkippedEst > 0 {
+				line += fmt.Sprintf("; %d strokes flagged with a second attack in their sample, their regions skipped (%d reference, %d estimated onsets)", tot.Flagged, tot.SkippedRef, tot.SkippedEst)
+			} else {
+				line += fmt.Sprintf("; %d strokes flagged with a second attack in their sample, scored as annotated", tot.Flagged)
 			}
 		}
 		if _, err := fmt.Fprintln(w, line); err != nil {

@@ -3,6 +3,8 @@ package eval
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 )
@@ -221,5 +223,51 @@ func TestSpearman(t *testing.T) {
 		if math.IsNaN(want) != math.IsNaN(got) || (!math.IsNaN(want) && math.Abs(got-want) > 1e-12) {
 			t.Fatalf("Spearman(%v, %v) = %g, want %g", a, b, got, want)
 		}
+	}
+}
+
+// TestSkipSecondAttacks: a ride stroke whose sample strikes again 80 ms
+// in, found twice by a detector that hears both strikes: scored as
+// annotated it costs a false positive; skipped, its region (its class
+// only, from 50 ms before it to 50 ms after the second attack) leaves the
+// counts, and the strokes around it and of other classes stay.
+func TestSkipSecondAttacks(t *testing.T) {
+	dir := t.TempDir()
+	js := `{"onsets": {"ride": [
+		{"time": 1.0, "piece": "ride", "velocity": 0.8},
+		{"time": 2.0, "piece": "ride", "velocity": 0.8, "second_attack": 0.08},
+		{"time": 2.2, "piece": "ride", "velocity": 0.8}],
+	  "kick": [{"time": 2.05, "piece": "kick", "velocity": 0.9}]}}`
+	path := filepath.Join(dir, "onsets.json")
+	if err := os.WriteFile(path, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := ReadReferenceOnsets(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	est := []Onset{
+		{Time: 1.001, Class: "ride"}, {Time: 2.001, Class: "ride"}, {Time: 2.081, Class: "ride"},
+		{Time: 2.201, Class: "ride"}, {Time: 2.05, Class: "kick"},
+	}
+	kept := ScoreOnsets(ref, est).Classes["ride"]["50ms"]
+	if kept != (Counts{Ref: 3, Est: 4, Hits: 3}) {
+		t.Errorf("scored as annotated: %+v, want 3 ref, 4 est, 3 hits", kept)
+	}
+	r, e, sr, se := SkipSecondAttacks(ref, est, 0.050)
+	if sr != 1 || se != 2 {
+		t.Errorf("skipped %d reference and %d estimated onsets, want 1 and 2", sr, se)
+	}
+	sc := ScoreOnsets(r, e)
+	if c := sc.Classes["ride"]["50ms"]; c != (Counts{Ref: 2, Est: 2, Hits: 2}) {
+		t.Errorf("ride with the flagged stroke skipped: %+v, want 2 ref, 2 est, 2 hits", c)
+	}
+	if c := sc.Classes["kick"]["50ms"]; c != (Counts{Ref: 1, Est: 1, Hits: 1}) {
+		t.Errorf("kick: %+v, want it untouched", c)
+	}
+	// Nothing flagged: nothing skipped.
+	r2, e2, sr, se := SkipSecondAttacks(ref[:1], est, 0.050)
+	if sr != 0 || se != 0 || len(r2) != 1 || len(e2) != len(est) {
+		t.Errorf("no flagged stroke: skipped %d and %d", sr, se)
 	}
 }

@@ -67,6 +67,11 @@ type OnsetEntry struct {
 	Note       int     `json:"note"` // General MIDI note, as in groove.mid
 	Velocity   float64 `json:"velocity"`
 	Instrument string  `json:"instrument"`
+	// SecondAttack, when the stroke's sample has a second attack that
+	// sounds in the track (Onset.SecondAttack), is the seconds from Time
+	// to it: evaluations can skip the stroke, whose audio holds a hit its
+	// annotation lacks.
+	SecondAttack float64 `json:"second_attack,omitempty"`
 }
 
 // Info returns the onsets.json content for a track rendered from kit.
@@ -101,6 +106,7 @@ func (t *Track) Info(name, split string, seed uint64, source string, k *Kit) *Tr
 		info.Onsets[o.Output] = append(info.Onsets[o.Output], OnsetEntry{
 			Time: o.Time(), Frame: o.Frame, Piece: o.Piece.String(), Note: o.Piece.GMNote(),
 			Velocity: math.Round(o.Velocity*1e6) / 1e6, Instrument: o.Instrument,
+			SecondAttack: float64(o.SecondAttack) / SampleRate,
 		})
 	}
 	return info

@@ -57,6 +57,12 @@ type Onset struct {
 	Instrument string
 	Frame      int     // sample index at SampleRate where the stroke's sound starts
 	Velocity   float64 // (0, 1]
+	// SecondAttack is, for a stroke whose sample has a second attack
+	// (a second strike or a late energy peak, see secondAttack) that
+	// still sounds in the track, the frames from Frame to it; 0 otherwise.
+	// A detector that finds it is right about the audio and wrong about
+	// the annotation.
+	SecondAttack int
 }
 
 // Time returns the onset in seconds.
@@ -287,6 +293,9 @@ func play(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track,
 	chokes(voices)
 	for i := range voices {
 		mixVoice(tr.Stems[voices[i].out], &voices[i], fadeN)
+		// voices and tr.Onsets are in the same order until the sort
+		// below.
+		tr.Onsets[i].SecondAttack = voices[i].secondAttack(frames)
 	}
 	// Fade the track's end so that cut-off tails do not click.
 	endFade := min(frames, int(0.01*SampleRate))
@@ -299,6 +308,23 @@ func play(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track,
 	}
 	sort.SliceStable(tr.Onsets, func(i, j int) bool { return tr.Onsets[i].Frame < tr.Onsets[j].Frame })
 	return tr, nil
+}
+
+// secondAttack returns the frames from the voice's onset to its sample's
+// second attack if that attack sounds: before the track's end, and before
+// a later stroke cuts the voice (a ramp to level 0 that ends before the
+// second attack). Ducked, it still sounds, and still counts.
+func (v *voice) secondAttack(frames int) int {
+	d := v.smp.second
+	if d == 0 || v.onset+d >= frames {
+		return 0
+	}
+	for _, rp := range v.ramps {
+		if rp.level == 0 && rp.end <= v.onset+d {
+			return 0
+		}
+	}
+	return d
 }
 
 // chokes adds the gain ramps later strokes put on each voice. A ramp ends

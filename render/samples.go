@@ -42,6 +42,9 @@ type sample struct {
 	data   [][]float32
 	peak   float32
 	attack int // frames from the first frame to the attack
+	// second is the sample's second attack (see secondAttack), in frames
+	// after its attack; 0 if it has none.
+	second int
 }
 
 func (s *sample) frames() int { return len(s.data[0]) }
@@ -120,6 +123,7 @@ search:
 	for c, ch := range buf.Data {
 		s.data[c] = ch[start:]
 	}
+	s.second = secondAttack(s.data, s.attack)
 	return s, nil
 }
 

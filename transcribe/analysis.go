@@ -13,8 +13,10 @@ import (
 // are merged.
 type filterbank struct {
 	bands int
-	// per bin, the bands it contributes to and with what weight
-	binBand [][]bandWeight
+	// per band, its first bin and the weights of its bins from there: a
+	// band is a dot product over contiguous bins, summed in bin order.
+	lo []int
+	w  [][]float32
 	// octave of each bin, for the coarse spectrum the leakage gate uses
 	// (-1 outside 30 Hz…16 kHz)
 	binOct []int8
@@ -23,11 +25,7 @@ type filterbank struct {
 	// rows is the number of low bins that have a band or an octave: the
 	// bins above are never computed.
 	rows int
-}
-
-type bandWeight struct {
-	band int32
-	w    float32
+	top  int // bins below top have a band
 }
 
 // numOctaves is the number of octave bands the leakage gate compares stems
@@ -49,7 +47,7 @@ func newFilterbank(nfft, rate int, perOctave float64, fmin, fmax float64) *filte
 			centres = append(centres, b)
 		}
 	}
-	fb := &filterbank{binBand: make([][]bandWeight, bins), binOct: make([]int8, bins)}
+	fb := &filterbank{binOct: make([]int8, bins)}
 	for i := 1; i+1 < len(centres); i++ {
 		lo, mid, hi := centres[i-1], centres[i], centres[i+1]
 		var ws []float64
@@ -67,11 +65,24 @@ func newFilterbank(nfft, rate int, perOctave float64, fmin, fmax float64) *filte
 			ws = append(ws, w)
 			sum += w
 		}
+		// The band's bins with a weight: the edges (weight 0) are
+		// left out.
+		first, last := -1, -1
 		for j, w := range ws {
 			if w > 0 {
-				fb.binBand[lo+j] = append(fb.binBand[lo+j], bandWeight{int32(fb.bands), float32(w / sum)})
+				if first < 0 {
+					first = j
+				}
+				last = j
 			}
 		}
+		bw := make([]float32, last-first+1)
+		for j := range bw {
+			bw[j] = float32(ws[first+j] / sum)
+		}
+		fb.lo = append(fb.lo, lo+first)
+		fb.w = append(fb.w, bw)
+		fb.top = max(fb.top, lo+last+1)
 		fb.centre = append(fb.centre, float64(mid)*binHz)
 		fb.bands++
 	}
@@ -82,7 +93,7 @@ func newFilterbank(nfft, rate int, perOctave float64, fmin, fmax float64) *filte
 			o = -1
 		}
 		fb.binOct[b] = int8(o)
-		if o >= 0 || len(fb.binBand[b]) > 0 {
+		if o >= 0 || b < fb.top {
 			fb.rows = b + 1
 		}
 	}
@@ -144,10 +155,12 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 	// The log band values of the last lag+1 frames: the flux of frame t
 	// needs those of frame t−lag.
 	logs := make([]float32, (lag+1)*nb)
-	binBand, binOct, weight := fb.binBand[:len(spec)], fb.binOct[:len(spec)], d.weight[:nb]
+	mag := make([]float32, fb.rows)
+	binOct, weight := fb.binOct[:len(spec)], d.weight[:nb]
+	bandLo, bandW := fb.lo[:nb], fb.w[:nb]
 	// Every sum is taken in the same order as before frame-major
-	// processing (bins ascending, bands ascending), so the values match
-	// those of a full spectrogram bit for bit.
+	// processing (bins ascending), so the values match those of a full
+	// spectrogram bit for bit.
 	for t := max(0, ta-lag); t < tb; t++ {
 		start := t*hop - pad
 		seg := edge
@@ -166,26 +179,40 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 				seg[m] = x[i]
 			}
 		}
-		fft.Forward(spec, seg)
-		clear(bands)
+		if silent(seg) {
+			// A frame of zeros (a true stem between hits) has a zero
+			// spectrum: the same values without the FFT.
+			clear(spec)
+		} else {
+			fft.Forward(spec, seg)
+		}
 		var oct [numOctaves]float32
+		mag := mag[:len(spec)]
 		for b, c := range spec {
 			re, im := real(c)*scale, imag(c)*scale
 			p := re*re + im*im
 			if o := binOct[b]; o >= 0 {
 				oct[o] += p
 			}
-			m := float32(math.Sqrt(float64(p)))
-			for _, w := range binBand[b] {
-				bands[w.band] += w.w * m
+			mag[b] = float32(math.Sqrt(float64(p)))
+		}
+		// The filterbank, band by band: a dot product over the band's
+		// contiguous bins.
+		for j, ws := range bandW {
+			m := mag[bandLo[j]:]
+			m = m[:len(ws)]
+			var v float32
+			for k, w := range ws {
+				v += w * m[k]
 			}
+			bands[j] = v
 		}
 		if t >= ta {
 			copy(f.oct[t*numOctaves:(t+1)*numOctaves], oct[:])
 		}
 		cur := logs[(t%(lag+1))*nb : (t%(lag+1)+1)*nb]
 		for j, v := range bands {
-			cur[j] = float32(math.Log1p(float64(v * d.mul)))
+			cur[j] = log1p(v * d.mul)
 		}
 		if t < ta || t < lag {
 			continue
@@ -211,4 +238,14 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 		f.odf[t] = float32(fl)
 	}
 	return nil
+}
+
+// silent reports whether every sample of x is zero.
+func silent(x []float32) bool {
+	for _, v := range x {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }

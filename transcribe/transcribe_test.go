@@ -3,6 +3,7 @@ package transcribe
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"gitlab.com/gomidi/midi/v2/smf"
 
 	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/render"
 )
 
 const rate = 44100
@@ -467,5 +469,139 @@ func TestRideLocalThreshold(t *testing.T) {
 		if math.Abs(got[i]-want[i]) > 0.005 {
 			t.Errorf("note %d at %.4f s, want %.4f s", i, got[i], want[i])
 		}
+	}
+}
+
+// BenchmarkAnalyze analyses 30 s of one stem per frame size on one
+// goroutine: the per-frame work (FFT, filterbank, log, flux) without the
+// rest of Transcribe, for A/B comparisons of that loop.
+func BenchmarkAnalyze(b *testing.B) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	x := make([]float32, 30*rate)
+	for t := 0.1; t < 29.5; t += 0.25 {
+		hit(x, t, 0, 0.05, 0.5, rng)
+	}
+	hop := hopFor(rate)
+	for _, class := range []Piece{Snare, Kick} {
+		d := newDetector(class, rate)
+		xp := padFrame(x, d.nfft)
+		b.Run(fmt.Sprintf("nfft=%d", d.nfft), func(b *testing.B) {
+			f := newFeatures(len(xp), hop)
+			cpu := cpuNanos()
+			for b.Loop() {
+				if err := analyze(xp, rate, d, hop, f, 0, len(f.odf)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cpuNanos()-cpu)/1e6/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// TestLog1p: the detection function's log1p agrees with math.Log1p
+// rounded to float32 on a sweep of values from 1e-30 to 1e30 (every
+// 1/1000 octave and its float32 neighbours), at most a float32 step off
+// and that rarely; NaN, ±Inf and 0 as math.Log1p.
+func TestLog1p(t *testing.T) {
+	var n, off int
+	for e := -100.0; e < 100; e += 0.001 {
+		x0 := float32(math.Pow(2, e))
+		for _, x := range []float32{math.Nextafter32(x0, 0), x0, math.Nextafter32(x0, math.MaxFloat32)} {
+			got, want := log1p(x), float32(math.Log1p(float64(x)))
+			n++
+			if got != want {
+				off++
+				if d := math.Abs(float64(got-want)) / float64(want); d > 1.2e-7 {
+					t.Fatalf("log1p(%g) = %g, want %g (%.2g relative)", x, got, want, d)
+				}
+			}
+		}
+	}
+	if off > n/10000 {
+		t.Errorf("log1p differs from math.Log1p in %d of %d values", off, n)
+	}
+	t.Logf("log1p differs from math.Log1p by a float32 step in %d of %d values", off, n)
+	inf := float32(math.Inf(1))
+	for _, x := range []float32{0, inf, float32(math.NaN())} {
+		got, want := log1p(x), float32(math.Log1p(float64(x)))
+		if got != want && !(got != got && want != want) {
+			t.Errorf("log1p(%g) = %g, want %g", x, got, want)
+		}
+	}
+}
+
+// TestRideSoftUnderRing: the held-out kit's ride whose ring is as loud as
+// its stroke (ForzeeStereo's "Ride (Custom, Zagrebin 22")", rendered):
+// accents, each followed 310 ms on by a softer stroke under the ring (as
+// in a held-out funk render). With the nearly linear compression the crash
+// has, the ring's swells made 75 false notes for 50 strokes (precision
+// 0.25); with the ride's nearly logarithmic one (rideMul) at most 10 % of
+// the notes may be false, and at least half the strokes (as many as there
+// are accents) must be found. The soft
+// strokes under this ring are still missed (recall 0.5): what is left of
+// the ride's gap (docs/TRANSCRIPTION.md).
+func TestRideSoftUnderRing(t *testing.T) {
+	if _, err := os.Stat(render.DefaultKitsDir); err != nil {
+		t.Skipf("hydrogen-drumkits not installed (%v)", err)
+	}
+	kits, err := render.FindKits(render.DefaultKitsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kit *render.Kit
+	for _, k := range kits {
+		if k.Matches("ForzeeStereo") {
+			kit = k
+		}
+	}
+	if kit == nil {
+		t.Skip("no ForzeeStereo kit")
+	}
+	g := &render.Groove{Length: 16}
+	var want []float64
+	for tm := 0.5; tm < 15.5; tm += 0.62 {
+		g.Hits = append(g.Hits, render.Hit{Time: tm, Piece: render.PieceRide, Velocity: 0.7}, render.Hit{Time: tm + 0.31, Piece: render.PieceRide, Velocity: 0.45})
+		want = append(want, tm, tm+0.31)
+	}
+	// The instrument that plays the ride is drawn with the track's seed:
+	// the first seed that draws the ring-heavy ride.
+	var tr *render.Track
+	for seed := uint64(1); seed < 100 && tr == nil; seed++ {
+		got, err := render.Render(g, kit, render.NewCache(), render.Options{}, render.NewRand(seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(got.Instruments[render.PieceRide], "Ride (Custom") {
+			tr = got
+		}
+	}
+	if tr == nil {
+		t.Skip("no seed draws the ForzeeStereo ride")
+	}
+	var stem [][]float32
+	for i, n := range tr.Names {
+		if n == "ride" {
+			stem = tr.Stems[i]
+		}
+	}
+	notes, err := Transcribe(Input{SampleRate: render.SampleRate, Stems: []Stem{{Name: "ride", Data: stem}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := 0
+	used := make([]bool, len(notes))
+	for _, w := range want {
+		for i, n := range notes {
+			if !used[i] && math.Abs(n.Time-w) <= 0.05 {
+				used[i] = true
+				hits++
+				break
+			}
+		}
+	}
+	r, p := float64(hits)/float64(len(want)), float64(hits)/float64(max(1, len(notes)))
+	t.Logf("%d strokes, %d notes, %d matched: recall %.3f, precision %.3f", len(want), len(notes), hits, r, p)
+	if r < 0.5 || p < 0.9 {
+		t.Errorf("recall %.3f, precision %.3f; want ≥ 0.5 (every accent) and ≥ 0.9", r, p)
 	}
 }

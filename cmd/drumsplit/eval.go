@@ -21,6 +21,7 @@ func init() {
 			&cli.StringFlag{Name: "estimates", Aliases: []string{"e"}, Usage: "folder `DIR` of separated tracks (DIR/TRACK/STEM.wav)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the report as JSON"},
 			&cli.BoolFlag{Name: "onsets", Usage: "score drum transcription (onsets per class) instead of separation"},
+			&cli.BoolFlag{Name: "keep-second-attacks", Usage: "with --onsets, score strokes whose kit sample has a second attack as annotated instead of skipping them"},
 		},
 		Action: evalCmd,
 	})
@@ -62,7 +63,7 @@ func evalOnsets(c *cli.Context, ref, est string) error {
 		{Name: "drumsplit", Run: eval.Transcribe},
 		{Name: "baseline", Run: eval.Baseline},
 	}
-	rep, err := eval.EvaluateOnsetDirs(ref, est, eval.LoadStereo, methods)
+	rep, err := eval.EvaluateOnsetDirs(ref, est, eval.LoadStereo, methods, eval.OnsetOptions{KeepSecondAttacks: c.Bool("keep-second-attacks")})
 	if err != nil {
 		return err
 	}
