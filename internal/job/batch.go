@@ -73,14 +73,15 @@ type Batch struct {
 }
 
 // RunBatch separates every input of b: it finds the input files and, when
-// there is one to separate, checks that no two inputs would write the same
-// file (CheckClashes), checks the output folder and loads the model, once
+// there is one to separate, checks that no two inputs of the whole run (all
+// shards) would write the same file (CheckClashes), checks the output folder and loads the model, once
 // for all inputs, emitting Loading first; then it emits Started and runs
 // them (Run), emitting their events. Clashing inputs (a *ClashError), an
 // output folder or a model that cannot be used is the error, returned
 // before any other event and before anything is written.
 func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
-	items := b.Shard.Select(b.Inputs, tracks.Find(b.Inputs, b.Out))
+	all := tracks.Find(b.Inputs, b.Out)
+	items := b.Shard.Select(b.Inputs, all)
 	seps := []Separator{stemsOnly(b.Info.Stems)}
 	start := Started{Kind: KindStarted, Version: b.Version, Model: b.ModelPath, ModelName: b.ModelName,
 		Stems: b.Info.Stems, SampleRate: b.Info.SampleRate, Out: b.Out,
@@ -90,7 +91,10 @@ func RunBatch(ctx context.Context, b Batch, emit func(Event)) (Summary, error) {
 		start.WriteStems = append(start.WriteStems, b.Info.Stems[i])
 	}
 	if hasFiles(items) {
-		if err := CheckClashes(items, b.Info.Stems, &b.Options); err != nil {
+		// Clashes are looked for among all the run's inputs, not only the
+		// shard's: two same-named inputs in different shards would race for
+		// one file, and every shard refuses the run alike.
+		if err := CheckClashes(all, b.Info.Stems, &b.Options); err != nil {
 			return Summary{}, err
 		}
 		if err := CheckOut(b.Out); err != nil {

@@ -91,3 +91,41 @@ func TestCheckClashesMessages(t *testing.T) {
 		t.Errorf("no clash: %v", err)
 	}
 }
+
+// TestRunBatchClashShards: two same-named inputs are refused by every
+// shard of the run, also one that holds only one of them or neither (each
+// shard used to check only its own inputs, so that shards holding one
+// each raced for the same stem files).
+func TestRunBatchClashShards(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "lib")
+	paths := []string{"a/song.wav", "b/song.wav", "c/x.wav", "d/y.wav", "e/z.wav"}
+	for i, p := range paths {
+		writeInput(t, filepath.Join(lib, p), 100, float64(i+1))
+	}
+	info := &model.Info{Name: "m", Stems: []string{"kick"}, SampleRate: 8000}
+	const n = 4
+	split := false // the clashing pair falls in different shards
+	for i := range n {
+		b := Batch{Options: options(t, dir), Inputs: []string{lib}, ModelPath: filepath.Join(dir, "missing.pt"), Info: info}
+		b.Shard = Shard{Index: i, Count: n}
+		own := b.Shard.Select(b.Inputs, tracks.Find(b.Inputs, b.Out))
+		song := 0
+		for _, it := range own {
+			if filepath.Base(it.Path) == "song.wav" {
+				song++
+			}
+		}
+		split = split || song == 1
+		if len(own) == 0 {
+			continue // nothing to separate: no check, no model
+		}
+		_, err := RunBatch(context.Background(), b, func(Event) {})
+		if !errors.As(err, new(*ClashError)) {
+			t.Errorf("shard %d/%d (%d inputs, %d named song): %v, want a *ClashError", i, n, len(own), song, err)
+		}
+	}
+	if !split {
+		t.Fatal("the test's paths put both song.wav in one shard: pick others")
+	}
+}
