@@ -914,7 +914,7 @@ func TestJobResidual(t *testing.T) {
 	}
 	for i, x := range sum {
 		// The input is 16-bit, the files 24-bit: three roundings of 2^-24.
-		if in := float64(float32(0.5*math.Sin(float64(i)*0.05))); math.Abs(x-in) > 1e-4 {
+		if in := float64(float32(0.5 * math.Sin(float64(i)*0.05))); math.Abs(x-in) > 1e-4 {
 			t.Fatalf("frame %d: the files add up to %.6f, the input is %.6f", i, x, in)
 		}
 	}
