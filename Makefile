@@ -133,6 +133,7 @@ BENCH_SECONDS ?= $(if $(FULL),51.7,10)
 BENCH_THREADS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 0)
 BENCH_STFT    ?= go
 BENCH_RUNS    ?= 3
+BENCH_RESULTS ?= bench/results
 BENCH_WIDTHS  ?= $(if $(FULL),16 64 128,16 64)
 BENCH_PROCESS_THREADS ?= 0
 # OpenMP threads that spin while waiting lose whole scheduler slices when
@@ -146,7 +147,7 @@ space := $(empty) $(empty)
 comma := ,
 
 bench: build $(BENCH_PROCESS_MODELS) $(BENCH_PROCESS_MODELS:.pt=.ckpt) $(BENCH_PROCESS_MODELS:.pt=.yaml)
-	@mkdir -p $(BENCH_TMP) bench/results
+	@mkdir -p $(BENCH_TMP) $(BENCH_RESULTS)
 	$(PYTHON) scripts/make_random_checkpoint.py --config $(BENCH_CONFIG) -o $(BENCH_TMP)/$(BENCH_MODEL).ckpt
 	$(PYTHON) scripts/export_model.py -q --checkpoint $(BENCH_TMP)/$(BENCH_MODEL).ckpt --config $(BENCH_CONFIG) \
 		--name $(BENCH_MODEL) -o $(BENCH_TMP)/$(BENCH_MODEL).pt
@@ -156,8 +157,8 @@ bench: build $(BENCH_PROCESS_MODELS) $(BENCH_PROCESS_MODELS:.pt=.ckpt) $(BENCH_P
 		--reference "$(PYTHON) scripts/bench_reference.py" \
 		$(if $(BENCH_WIDTHS),--process $(subst $(space),$(comma),$(strip $(BENCH_PROCESS_MODELS))) \
 		--process-reference "$(PYTHON) scripts/msst_infer.py" --process-threads $(BENCH_PROCESS_THREADS)) \
-		-o bench/results/ $(BENCH_FLAGS)
-	$(GO) run ./internal/cmd/benchreport
+		-o $(BENCH_RESULTS)/ $(BENCH_FLAGS)
+	$(GO) run ./internal/cmd/benchreport -results $(BENCH_RESULTS)
 
 # The whole-process models: DrumSep-6's config at width W, a random-weight
 # checkpoint of it (kept: the reference loads it) and its export.

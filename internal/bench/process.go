@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/drumsplit/drumsplit/internal/host"
 	"github.com/drumsplit/drumsplit/model"
 )
 
@@ -50,7 +51,9 @@ type Process struct {
 type ProcessSide struct {
 	// Tool describes the tool, e.g. "drumsplit 0.1.0 (commit 1a2b3c4)".
 	Tool string `json:"tool"`
-	// Command is the command line of the first run, as started.
+	// Command is the command line of the first run as started, preceded
+	// by the NAME=VALUE environment variables it was given on top of the
+	// bench's own.
 	Command []string `json:"command"`
 	// Times are the wall times from start to exit, CPU the user + system
 	// times of the process and what it waited for, PeakRSS the peak
@@ -224,7 +227,7 @@ func measureProcess(ctx context.Context, cfg ProcessConfig, m ProcessModel, inpu
 		return Process{}, err
 	}
 	machine := cfg.Machine
-	machine.LoadStart = DescribeHost().LoadStart
+	machine.LoadStart = Load(host.LoadAverage())
 	p := Process{
 		Date: start.UTC().Truncate(time.Second), Machine: machine, Model: mdl, Width: configWidth(info.Config),
 		Input: cfg.InputInfo, Threads: cfg.Threads, Runs: cfg.Runs, Env: Environment(),
