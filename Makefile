@@ -122,7 +122,7 @@ demo: deps build
 # library stays out of the drumsplit binary). The models have random weights
 # and are generated into bench/tmp: the grid's by default DrumSep-6's
 # architecture at 1/16 of its width on a 10 s input (about 10 minutes on a
-# shared 2-core CPU; widths 16 and 64 add about 10 more, width 128 about 25);
+# shared 2-core CPU; width 16 adds about 1 more, 64 about 8, 128 about 35);
 # FULL=1: the grid on the real-size DrumSep-6 (438 MB) on the 51.7 s input
 # (hours on a CPU; minutes on a GPU), and widths 16, 64 and 128.
 # BENCH_FLAGS adds flags, e.g. --device cuda --batch 1,4,8.
