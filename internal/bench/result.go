@@ -9,7 +9,9 @@
 // A results File holds runs: one per tool (drumsplit itself, and
 // scripts/bench_reference.py, the eager PyTorch transcription of MSST's
 // demix) measured on the same model and input in the same session, so that
-// the report can put the two side by side.
+// the report can put the two side by side; and the whole-process
+// comparisons (Process), where each tool is started as a user starts it and
+// timed from start to exit with its stems written.
 package bench
 
 import (
