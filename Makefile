@@ -107,37 +107,69 @@ demo: deps build
 # bench: the speed matrix (BENCHMARKS.md). drumsplit bench times a grid of
 # overlap 2,4,8 x batch 1,2,4,8 x precision on every device here and, point by
 # point in turn, scripts/bench_reference.py (MSST's demix, eager PyTorch, same
-# weights, input and threads); the results go to
-# bench/results/<machine>-<date>.json, then BENCHMARKS.md and bench/rtf.svg
-# are regenerated from every results file by internal/cmd/benchreport (a
-# developer's tool, so that the chart's plotting library stays out of the
-# drumsplit binary). The model has random weights and is generated into
-# bench/tmp: by default DrumSep-6's architecture at 1/16 of its width on a
-# 10 s input (about 10 minutes on a shared 2-core CPU);
-# FULL=1: the real-size DrumSep-6 (438 MB) on the 51.7 s input (hours on a
-# CPU; minutes on a GPU). BENCH_FLAGS adds flags, e.g. --device cuda --batch 1,4,8.
+# weights, input and threads): the steady state, model loaded. Then the
+# whole-process comparison: for DrumSep-6's architecture at each width of
+# BENCH_WIDTHS (random weights; 128 is the published size), `drumsplit
+# separate -m MODEL.pt INPUT -o DIR --overwrite` at its defaults against
+# scripts/msst_infer.py (MSST's inference.py: torch.load of the .ckpt the
+# export came from, demix, soundfile), each started anew and writing its stems,
+# BENCH_RUNS times each taking turns; wall time from start to exit, CPU time
+# and peak RSS, medians. BENCH_WIDTHS="" skips it; BENCH_PROCESS_THREADS=N
+# gives both tools N threads (default: each tool's own); BENCH_FLAGS=--grid=false
+# runs it alone. The results go to bench/results/<machine>-<date>.json, then
+# BENCHMARKS.md and bench/rtf.svg are regenerated from every results file by
+# internal/cmd/benchreport (a developer's tool, so that the chart's plotting
+# library stays out of the drumsplit binary). The models have random weights
+# and are generated into bench/tmp: the grid's by default DrumSep-6's
+# architecture at 1/16 of its width on a 10 s input (about 10 minutes on a
+# shared 2-core CPU; width 16 adds about 1 more, 64 about 8, 128 about 35);
+# FULL=1: the grid on the real-size DrumSep-6 (438 MB) on the 51.7 s input
+# (hours on a CPU; minutes on a GPU), and widths 16, 64 and 128.
+# BENCH_FLAGS adds flags, e.g. --device cuda --batch 1,4,8.
 BENCH_TMP     ?= bench/tmp
 BENCH_MODEL   := $(if $(FULL),drumsep6-random,drumsep6-narrow-random)
 BENCH_CONFIG  := $(if $(FULL),configs/drumsep_6stem_mdx23c.yaml,bench/drumsep6_narrow.yaml)
 BENCH_SECONDS ?= $(if $(FULL),51.7,10)
 BENCH_THREADS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 0)
 BENCH_STFT    ?= go
+BENCH_RUNS    ?= 3
+BENCH_RESULTS ?= bench/results
+BENCH_WIDTHS  ?= $(if $(FULL),16 64 128,16 64)
+BENCH_PROCESS_THREADS ?= 0
 # OpenMP threads that spin while waiting lose whole scheduler slices when
 # the CPU is shared, slowing either side up to tenfold at random; passive
 # waiting keeps timings comparable. Recorded in the results.
 BENCH_ENV     ?= OMP_WAIT_POLICY=PASSIVE
 BENCH_FLAGS   ?=
+BENCH_PROCESS_MODELS := $(foreach w,$(BENCH_WIDTHS),$(BENCH_TMP)/drumsep6-w$(w).pt)
+empty :=
+space := $(empty) $(empty)
+comma := ,
 
-bench: build
-	@mkdir -p $(BENCH_TMP) bench/results
+bench: build $(BENCH_PROCESS_MODELS) $(BENCH_PROCESS_MODELS:.pt=.ckpt) $(BENCH_PROCESS_MODELS:.pt=.yaml)
+	@mkdir -p $(BENCH_TMP) $(BENCH_RESULTS)
 	$(PYTHON) scripts/make_random_checkpoint.py --config $(BENCH_CONFIG) -o $(BENCH_TMP)/$(BENCH_MODEL).ckpt
 	$(PYTHON) scripts/export_model.py -q --checkpoint $(BENCH_TMP)/$(BENCH_MODEL).ckpt --config $(BENCH_CONFIG) \
 		--name $(BENCH_MODEL) -o $(BENCH_TMP)/$(BENCH_MODEL).pt
 	rm -f $(BENCH_TMP)/$(BENCH_MODEL).ckpt
 	$(BENCH_ENV) $(BIN_DIR)/drumsplit bench -m $(BENCH_TMP)/$(BENCH_MODEL).pt --seconds $(BENCH_SECONDS) \
-		--threads $(BENCH_THREADS) --stft $(BENCH_STFT) --save-input $(BENCH_TMP)/input.wav \
-		--reference "$(PYTHON) scripts/bench_reference.py" -o bench/results/ $(BENCH_FLAGS)
-	$(GO) run ./internal/cmd/benchreport
+		--threads $(BENCH_THREADS) --stft $(BENCH_STFT) --runs $(BENCH_RUNS) --save-input $(BENCH_TMP)/input.wav \
+		--reference "$(PYTHON) scripts/bench_reference.py" \
+		$(if $(BENCH_WIDTHS),--process $(subst $(space),$(comma),$(strip $(BENCH_PROCESS_MODELS))) \
+		--process-reference "$(PYTHON) scripts/msst_infer.py" --process-threads $(BENCH_PROCESS_THREADS)) \
+		-o $(BENCH_RESULTS)/ $(BENCH_FLAGS)
+	$(GO) run ./internal/cmd/benchreport -results $(BENCH_RESULTS)
+
+# The whole-process models: DrumSep-6's config at width W, a random-weight
+# checkpoint of it (kept: the reference loads it) and its export.
+$(BENCH_TMP)/drumsep6-w%.yaml: configs/drumsep_6stem_mdx23c.yaml scripts/make_bench_config.py
+	@mkdir -p $(BENCH_TMP)
+	$(PYTHON) scripts/make_bench_config.py --width $* -o $@ configs/drumsep_6stem_mdx23c.yaml
+$(BENCH_TMP)/drumsep6-w%.ckpt: $(BENCH_TMP)/drumsep6-w%.yaml
+	$(PYTHON) scripts/make_random_checkpoint.py --config $< -o $@
+$(BENCH_TMP)/drumsep6-w%.pt: $(BENCH_TMP)/drumsep6-w%.ckpt $(BENCH_TMP)/drumsep6-w%.yaml
+	$(PYTHON) scripts/export_model.py -q --checkpoint $< --config $(BENCH_TMP)/drumsep6-w$*.yaml \
+		--name drumsep6-w$*-random -o $@
 
 # bench-report: regenerate BENCHMARKS.md and bench/rtf.svg from bench/results.
 bench-report:

@@ -36,6 +36,14 @@ func init() {
 			&cli.StringFlag{Name: "stft", Value: "auto", Usage: "where the STFT runs: auto, model or go"},
 			&cli.StringFlag{Name: "reference", Usage: "also measure every grid point with the reference, this `COMMAND` " +
 				"(e.g. \"python3 scripts/bench_reference.py\"), taking turns point by point"},
+			&cli.BoolFlag{Name: "grid", Value: true, Usage: "measure the steady-state grid (--grid=false: only the whole-process comparison)"},
+			&cli.StringFlag{Name: "process", Usage: "also compare whole processes on these exported models, comma-separated `LIST`: " +
+				"drumsplit separate at its defaults against --process-reference, each started anew per run and writing " +
+				"its stems; X.pt needs the MSST checkpoint X.ckpt and config X.yaml it came from beside it"},
+			&cli.StringFlag{Name: "process-reference", Usage: "the reference of --process, this `COMMAND` given MSST inference.py's " +
+				"flags (e.g. \"python3 scripts/msst_infer.py\")"},
+			&cli.IntFlag{Name: "process-threads", Usage: "CPU threads `N` for both tools of --process (drumsplit --threads, " +
+				"the reference OMP_NUM_THREADS; default: each tool's own default)"},
 			&cli.BoolFlag{Name: "json", Usage: "print the results as JSON"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the results to `FILE`, or to DIR/<machine>-<date>.json for a directory (merging into it)"},
 		},
@@ -102,6 +110,29 @@ func benchCmd(c *cli.Context) error {
 	case c.Float64("seconds") < 0:
 		return usagef("--seconds must not be negative")
 	}
+	var procModels []bench.ProcessModel
+	for _, p := range strings.Split(c.String("process"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			procModels = append(procModels, bench.ProcessModelFor(p))
+		}
+	}
+	procRef := strings.Fields(c.String("process-reference"))
+	switch {
+	case len(procModels) > 0 && len(procRef) == 0:
+		return usagef("--process needs --process-reference COMMAND (e.g. \"python3 scripts/msst_infer.py\")")
+	case c.Int("process-threads") < 0:
+		return usagef("--process-threads must not be negative")
+	case !c.Bool("grid") && len(procModels) == 0:
+		return usagef("--grid=false leaves nothing to measure without --process")
+	}
+	var self string
+	if len(procModels) > 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("whole-process comparison: cannot find the drumsplit program: %w", err)
+		}
+		self = exe
+	}
 	devices := bench.ParseDevices(c.StringSlice("device"))
 	modelPath := c.String("model")
 	if modelPath == "" {
@@ -130,6 +161,15 @@ func benchCmd(c *cli.Context) error {
 		},
 		InputFile: c.String("input"), Seconds: c.Float64("seconds"), Kits: c.String("kits"), Seed: c.Uint64("seed"),
 		SaveInput: c.String("save-input"), ReferenceCommand: strings.Fields(c.String("reference")), Stderr: errw,
+		NoGrid: !c.Bool("grid"),
+		Process: bench.ProcessConfig{
+			Models: procModels, Drumsplit: self, Reference: procRef, Threads: c.Int("process-threads"),
+			Progress: func(p bench.Process) {
+				if !quiet {
+					fmt.Fprintln(errw, bench.ProcessLine(p))
+				}
+			},
+		},
 	})
 	if err != nil {
 		logLibraryDetail(err)
@@ -148,7 +188,14 @@ func benchCmd(c *cli.Context) error {
 	case c.Bool("json"):
 		return f.Write(c.App.Writer)
 	case c.String("output") == "":
-		return run.WriteTable(c.App.Writer)
+		if run != nil {
+			if err := run.WriteTable(c.App.Writer); err != nil {
+				return err
+			}
+		}
+		for _, p := range f.Processes {
+			fmt.Fprintln(c.App.Writer, bench.ProcessLine(p))
+		}
 	}
 	return nil
 }
@@ -164,6 +211,7 @@ func benchMergeCmd(c *cli.Context) error {
 			return err
 		}
 		f.Add(g.Runs...)
+		f.AddProcesses(g.Processes...)
 	}
 	path, err := bench.WriteResults(c.String("output"), f)
 	if err != nil {

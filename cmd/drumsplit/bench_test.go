@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,6 +57,71 @@ func TestBenchTiny(t *testing.T) {
 	}
 }
 
+// TestBenchProcess is the smoke test of the whole-process comparison: the
+// real drumsplit binary separates as a user starts it, on the tiny model,
+// against a fake reference (a shell script given MSST inference.py's flags
+// that writes one file per stem), and the results file holds the
+// comparison alone (--grid=false).
+func TestBenchProcess(t *testing.T) {
+	needLib(t)
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh for the fake reference")
+	}
+	dir := t.TempDir()
+	b, err := os.ReadFile(modelPath(t, "tiny6.pt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"tiny6.pt": b, "tiny6.ckpt": []byte("ckpt"), "tiny6.yaml": []byte("yaml")} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fake := `out=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--store_dir) out=$2; shift ;;
+	--config_path|--start_check_point) [ -f "$2" ] || { echo "no $2" >&2; exit 1; }; shift ;;
+	esac
+	shift
+done
+mkdir -p "$out/input"
+for s in kick snare toms hh ride crash; do echo x > "$out/input/$s.wav"; done
+`
+	if err := os.WriteFile(filepath.Join(dir, "fake-msst.sh"), []byte(fake), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := ds(t, dir, nil, "bench", "-m", "tiny6.pt", "--grid=false", "--seconds", "1", "--runs", "1",
+		"--process", "tiny6.pt", "--process-reference", "sh fake-msst.sh", "-o", "res/")
+	wantCode(t, r, 0)
+	if !strings.Contains(r.stderr, "whole process, tiny6: drumsplit ") {
+		t.Errorf("no progress line for the comparison:\n%s", r)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "res", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("results files %v, want one\n%s", files, r)
+	}
+	f, err := bench.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Runs) != 0 || len(f.Processes) != 1 {
+		t.Fatalf("%d runs and %d comparisons, want 0 and 1", len(f.Runs), len(f.Processes))
+	}
+	p := f.Processes[0]
+	if p.Model.Name != "tiny6" || p.Runs != 1 || p.Threads != 0 || p.Input.Seconds != 1 || len(p.Input.SHA256) != 64 {
+		t.Errorf("comparison header %+v", p)
+	}
+	for name, s := range map[string]bench.ProcessSide{"drumsplit": p.Drumsplit, "reference": p.Reference} {
+		if !s.OK() || s.Files != 6 || len(s.Times) != 1 || s.Median <= 0 {
+			t.Errorf("%s: %+v", name, s)
+		}
+	}
+	if c := p.Drumsplit.Command; len(c) < 2 || c[1] != "separate" || strings.Contains(strings.Join(c, " "), "--threads") {
+		t.Errorf("drumsplit started as %q, want separate at its defaults", c)
+	}
+}
+
 // TestBenchUsage checks that command line mistakes exit with 2 before any
 // work.
 func TestBenchUsage(t *testing.T) {
@@ -72,6 +138,9 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"bench", "-m", "x.pt", "--stft", "numpy"}, "--stft"},
 		{[]string{"bench", "-m", "x.pt", "extra"}, "no arguments"},
 		{[]string{"bench", "merge", "-o", "out.json"}, "files to merge"},
+		{[]string{"bench", "-m", "x.pt", "--process", "x.pt"}, "--process-reference"},
+		{[]string{"bench", "-m", "x.pt", "--grid=false"}, "--process"},
+		{[]string{"bench", "-m", "x.pt", "--process-threads", "-1"}, "--process-threads"},
 	} {
 		r := ds(t, dir, nil, c.args...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {

@@ -19,25 +19,43 @@ type Entry struct {
 	Run  Run
 }
 
+// ProcessEntry is one file's whole-process comparison with where it came
+// from.
+type ProcessEntry struct {
+	Path    string // the results file, relative to the results directory
+	Process Process
+}
+
 // LoadDir reads every *.json results file in dir (sorted by name) and
 // returns their runs.
 func LoadDir(dir string) ([]Entry, error) {
+	entries, _, err := LoadResults(dir)
+	return entries, err
+}
+
+// LoadResults reads every *.json results file in dir (sorted by name) and
+// returns their runs and their whole-process comparisons.
+func LoadResults(dir string) ([]Entry, []ProcessEntry, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sort.Strings(paths)
 	var out []Entry
+	var procs []ProcessEntry
 	for i, p := range paths {
 		f, err := ReadFile(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, r := range f.Runs {
 			out = append(out, Entry{Path: filepath.Base(p), File: i, Run: r})
 		}
+		for _, x := range f.Processes {
+			procs = append(procs, ProcessEntry{Path: filepath.Base(p), Process: x})
+		}
 	}
-	return out, nil
+	return out, procs, nil
 }
 
 // Row is one line of the matrix: a drumsplit result with, when the same
@@ -347,6 +365,112 @@ func Markdown(w io.Writer, entries []Entry, chart string) error {
 	return err
 }
 
+// ProcessMarkdown writes the whole-process section: one row per model and
+// machine, drumsplit against the reference, each started as a user starts
+// it.
+func ProcessMarkdown(w io.Writer, procs []ProcessEntry) error {
+	var b bytes.Buffer
+	b.WriteString("### Whole process\n\n")
+	if len(procs) == 0 {
+		b.WriteString("No whole-process results yet: run `make bench`.\n")
+		_, err := w.Write(b.Bytes())
+		return err
+	}
+	b.WriteString("Each tool started as a user starts it, one process per run, timed from its start to its exit with every stem written: " +
+		"`drumsplit separate -m MODEL.pt INPUT -o DIR --overwrite` at its defaults, and " +
+		"`scripts/msst_infer.py --model_type mdx23c --config_path MODEL.yaml --start_check_point MODEL.ckpt --input_folder DIR --store_dir DIR` " +
+		"(what MSST's inference.py does: build the network from the config, `torch.load` the checkpoint the export came from, MSST's demix, " +
+		"write the stems with soundfile), on the same input, taking turns run by run; medians. " +
+		"CPU is user + system time; peak RSS is the process's maxrss. Ratios are drumsplit's over the reference's: below 1, drumsplit is faster or smaller. " +
+		"Threads \"defaults\" means neither tool was told a thread count.\n\n")
+	b.WriteString("| machine | environment | model | input | threads | runs | drumsplit s | reference s | drumsplit / reference | " +
+		"drumsplit CPU s | reference CPU s | CPU ratio | drumsplit peak RSS | reference peak RSS | RSS ratio | load avg (start → end) | date | results file |\n")
+	b.WriteString("|---|---|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|---|\n")
+	order := make([]ProcessEntry, len(procs))
+	copy(order, procs)
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := order[i].Process, order[j].Process
+		switch ma, mb := machineLabel(a.Machine), machineLabel(b.Machine); {
+		case ma != mb:
+			return ma < mb
+		case a.Width != b.Width:
+			return a.Width < b.Width
+		case a.Model.Name != b.Model.Name:
+			return a.Model.Name < b.Model.Name
+		}
+		return a.Date.After(b.Date)
+	})
+	for _, e := range order {
+		p := e.Process
+		m := p.Machine
+		secs := func(s ProcessSide, x float64) string {
+			if !s.OK() {
+				if s.Error != "" {
+					return "failed: " + cell(shorten(s.Error, 60))
+				}
+				return "—"
+			}
+			return fmt.Sprintf("%.2f", x)
+		}
+		rss := func(s ProcessSide) string {
+			if !s.OK() {
+				return "—"
+			}
+			return formatBytes(s.MedianRSS)
+		}
+		ratio := func(x float64) string {
+			if x <= 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%.2f", x)
+		}
+		load := fmt.Sprintf("%.2f → %.2f", m.LoadStart[0], m.LoadEnd[0])
+		if m.Shared {
+			load += fmt.Sprintf(" (shared: above %d CPUs)", m.LogicalCPUs)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d | %s | %s | **%s** | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			cell(machineLabel(m)), cell(environment(m)), cell(processModelLabel(p)), cell(inputLabel(p.Input)),
+			cell(processThreadsLabel(p)), p.Runs,
+			secs(p.Drumsplit, p.Drumsplit.Median), secs(p.Reference, p.Reference.Median), ratio(p.WallRatio()),
+			secs(p.Drumsplit, p.Drumsplit.CPUSeconds), secs(p.Reference, p.Reference.CPUSeconds), ratio(p.CPURatio()),
+			rss(p.Drumsplit), rss(p.Reference), ratio(p.RSSRatio()),
+			load, p.Date.UTC().Format("2006-01-02 15:04"), e.Path)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// processModelLabel: "drumsep6-w16-random (width 16: 5 scales × 2 blocks, 16 ch +16/scale), 1.8 MiB".
+func processModelLabel(p Process) string {
+	s := p.Model.Name
+	switch {
+	case p.Width > 0 && p.Model.Shape != "":
+		s += fmt.Sprintf(" (width %d: %s)", p.Width, p.Model.Shape)
+	case p.Width > 0:
+		s += fmt.Sprintf(" (width %d)", p.Width)
+	case p.Model.Shape != "":
+		s += " (" + p.Model.Shape + ")"
+	}
+	return s + ", " + formatBytes(p.Model.SizeBytes)
+}
+
+// processThreadsLabel: "defaults" or "2", then the environment both ran with.
+func processThreadsLabel(p Process) string {
+	out := "defaults"
+	if p.Threads > 0 {
+		out = fmt.Sprint(p.Threads)
+	}
+	keys := make([]string, 0, len(p.Env))
+	for k := range p.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		out += ", " + k + "=" + p.Env[k]
+	}
+	return out
+}
+
 // ratioSummary summarises the drumsplit / reference ratios of one
 // drumsplit run (an index into the entries): "median 0.72 (0.65–0.80) over 12".
 func ratioSummary(rows []Row, run int) string {
@@ -497,7 +621,7 @@ type ChartFunc func(w io.Writer, entries []Entry) error
 // the markdown file. The chart itself is drawn there by draw; with a nil
 // draw it is linked but left as it is.
 func WriteReport(dir, markdownPath, chartPath string, draw ChartFunc) error {
-	entries, err := LoadDir(dir)
+	entries, procs, err := LoadResults(dir)
 	if err != nil {
 		return err
 	}
@@ -515,6 +639,10 @@ func WriteReport(dir, markdownPath, chartPath string, draw ChartFunc) error {
 	}
 	var sec bytes.Buffer
 	if err := Markdown(&sec, entries, link); err != nil {
+		return err
+	}
+	sec.WriteString("\n")
+	if err := ProcessMarkdown(&sec, procs); err != nil {
 		return err
 	}
 	doc, err := os.ReadFile(markdownPath)

@@ -220,3 +220,77 @@ func TestWriteReport(t *testing.T) {
 		t.Errorf("failed chart replaced the old one: %q", c)
 	}
 }
+
+// TestProcessMarkdownGolden renders the whole-process section of a results
+// file with three comparisons: sorted by width, a failed reference shown as
+// such, thread counts and environment in their column.
+func TestProcessMarkdownGolden(t *testing.T) {
+	entries, procs, err := LoadResults(filepath.Join("testdata", "process"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 || len(procs) != 3 {
+		t.Fatalf("%d runs and %d comparisons in testdata/process, want 0 and 3", len(entries), len(procs))
+	}
+	var b bytes.Buffer
+	if err := ProcessMarkdown(&b, procs); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "process.golden.md")
+	if *update {
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b.Bytes(), want) {
+		t.Errorf("markdown differs from %s (go test ./internal/bench -update rewrites it):\n%s", golden, b.String())
+	}
+}
+
+// TestProcessMarkdownEmpty: no comparisons yet says how to get some.
+func TestProcessMarkdownEmpty(t *testing.T) {
+	var b bytes.Buffer
+	if err := ProcessMarkdown(&b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.HasPrefix(s, "### Whole process\n") || !strings.Contains(s, "make bench") {
+		t.Errorf("empty section:\n%s", s)
+	}
+}
+
+// TestWriteReportProcesses: the report holds the grid's sections and the
+// whole-process section, in that order, from the same results directory.
+func TestWriteReportProcesses(t *testing.T) {
+	dir := t.TempDir()
+	res := filepath.Join(dir, "results")
+	for _, src := range []string{filepath.Join("testdata", "results", "linux-xeon-2c-2026-01-02.json"),
+		filepath.Join("testdata", "process", "linux-xeon-2c-2026-01-04.json")} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(res, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(res, filepath.Base(src)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	md := filepath.Join(dir, "BENCHMARKS.md")
+	if err := WriteReport(res, md, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	matrix, whole, end := strings.Index(s, "### Matrix"), strings.Index(s, "### Whole process"), strings.Index(s, EndMarker)
+	if matrix < 0 || whole < matrix || end < whole || !strings.Contains(s[whole:], "drumsep6-w128-random") {
+		t.Errorf("BENCHMARKS.md:\n%s", s)
+	}
+}

@@ -9,7 +9,9 @@
 // A results File holds runs: one per tool (drumsplit itself, and
 // scripts/bench_reference.py, the eager PyTorch transcription of MSST's
 // demix) measured on the same model and input in the same session, so that
-// the report can put the two side by side.
+// the report can put the two side by side; and the whole-process
+// comparisons (Process), where each tool is started as a user starts it and
+// timed from start to exit with its stems written.
 package bench
 
 import (
@@ -23,10 +25,12 @@ import (
 	"time"
 )
 
-// Format and FormatVersion identify a results file.
+// Format and FormatVersion identify a results file. Version 2 added the
+// whole-process comparisons (File.Processes); version 1 files, which have
+// none, are read as they are.
 const (
 	Format        = "drumsplit-bench"
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
 // Tools that write runs.
@@ -40,6 +44,9 @@ type File struct {
 	Format  string `json:"format"`
 	Version int    `json:"format_version"`
 	Runs    []Run  `json:"runs"`
+	// Processes are the whole-process comparisons of the session (see
+	// Process); absent from version 1 files.
+	Processes []Process `json:"processes,omitempty"`
 }
 
 // Run is one tool's grid on one machine, model and input.
@@ -231,9 +238,12 @@ func Decode(b []byte) (*File, error) {
 		if err := json.Unmarshal(b, &f); err != nil {
 			return nil, fmt.Errorf("bad bench results file: %v", err)
 		}
-		if f.Version != FormatVersion {
-			return nil, fmt.Errorf("bench results format version %d, this drumsplit reads %d", f.Version, FormatVersion)
+		if f.Version < 1 || f.Version > FormatVersion {
+			return nil, fmt.Errorf("bench results format version %d, this drumsplit reads 1 to %d", f.Version, FormatVersion)
 		}
+		// Written back, an old file takes the current version: it can
+		// hold anything a version 1 file can.
+		f.Version = FormatVersion
 		return &f, nil
 	case probe.Tool != "":
 		var r Run
@@ -329,21 +339,29 @@ next:
 }
 
 // DefaultName returns the file name for f inside a results directory:
-// <machine>-<date>.json, from its first drumsplit run (else its first run).
+// <machine>-<date>.json, from its first drumsplit run (else its first run,
+// else its first whole-process comparison).
 func (f *File) DefaultName() (string, error) {
-	if len(f.Runs) == 0 {
+	var m Machine
+	var date time.Time
+	switch {
+	case len(f.Runs) > 0:
+		r := f.Runs[0]
+		for _, x := range f.Runs {
+			if x.Tool == ToolDrumsplit {
+				r = x
+				break
+			}
+		}
+		m, date = r.Machine, r.Date
+	case len(f.Processes) > 0:
+		m, date = f.Processes[0].Machine, f.Processes[0].Date
+	default:
 		return "", errors.New("no runs to name the results file after")
 	}
-	r := f.Runs[0]
-	for _, x := range f.Runs {
-		if x.Tool == ToolDrumsplit {
-			r = x
-			break
-		}
-	}
-	slug := r.Machine.Slug
+	slug := m.Slug
 	if slug == "" {
 		slug = "unknown"
 	}
-	return slug + "-" + r.Date.UTC().Format("2006-01-02") + ".json", nil
+	return slug + "-" + date.UTC().Format("2006-01-02") + ".json", nil
 }

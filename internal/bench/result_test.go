@@ -73,3 +73,70 @@ func TestAddAndName(t *testing.T) {
 		t.Errorf("DefaultName = %q, %v", name, err)
 	}
 }
+
+// TestDecodeVersions: version 1 files (no whole-process comparisons) are
+// still read, and take the current version when written back; versions
+// from the future are refused.
+func TestDecodeVersions(t *testing.T) {
+	v1, err := os.ReadFile(filepath.Join("testdata", "results", "linux-xeon-2c-2026-01-02.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(v1, []byte(`"format_version": 1`)) {
+		t.Fatal("the fixture is no longer a version 1 file")
+	}
+	f, err := Decode(v1)
+	if err != nil || len(f.Runs) != 2 || len(f.Processes) != 0 || f.Version != FormatVersion {
+		t.Fatalf("version 1 file: %v, %d runs, %d comparisons, version %d", err, len(f.Runs), len(f.Processes), f.Version)
+	}
+	v2, err := os.ReadFile(filepath.Join("testdata", "process", "linux-xeon-2c-2026-01-04.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err = Decode(v2)
+	if err != nil || len(f.Processes) != 3 || f.Processes[0].Drumsplit.Median != 17.2 || f.Processes[2].Reference.Error == "" {
+		t.Fatalf("version 2 file: %v, %+v", err, f)
+	}
+	for _, v := range []string{"0", "3"} {
+		if _, err := Decode([]byte(`{"format": "drumsplit-bench", "format_version": ` + v + `, "runs": []}`)); err == nil {
+			t.Errorf("version %s accepted", v)
+		}
+	}
+}
+
+// TestAddProcesses: a comparison replaces one of the same machine, model,
+// input and threads, and is appended otherwise; a file of comparisons
+// alone is named after the first.
+func TestAddProcesses(t *testing.T) {
+	day := time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)
+	mk := func(model string, threads int, median float64) Process {
+		return Process{Date: day, Machine: Machine{Slug: "linux-x-2c"}, Model: Model{Name: model}, Input: Input{SHA256: "s"},
+			Threads: threads, Drumsplit: ProcessSide{Median: median}}
+	}
+	f := NewFile()
+	f.AddProcesses(mk("w16", 0, 1), mk("w64", 0, 2))
+	f.AddProcesses(mk("w16", 0, 3)) // replaces
+	f.AddProcesses(mk("w16", 2, 4)) // other threads: appended
+	if len(f.Processes) != 3 || f.Processes[0].Drumsplit.Median != 3 || f.Processes[2].Threads != 2 {
+		t.Errorf("comparisons after AddProcesses: %+v", f.Processes)
+	}
+	name, err := f.DefaultName()
+	if err != nil || name != "linux-x-2c-2026-03-05.json" {
+		t.Errorf("DefaultName = %q, %v", name, err)
+	}
+	// WriteResults merges comparisons into an existing file.
+	dir := t.TempDir()
+	if _, err := WriteResults(dir+"/", f); err != nil {
+		t.Fatal(err)
+	}
+	g := NewFile()
+	g.AddProcesses(mk("w128", 0, 5))
+	path, err := WriteResults(dir+"/", g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadFile(path)
+	if err != nil || len(h.Processes) != 4 {
+		t.Errorf("merged file: %v, %d comparisons, want 4", err, len(h.Processes))
+	}
+}

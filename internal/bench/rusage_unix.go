@@ -3,6 +3,7 @@
 package bench
 
 import (
+	"os"
 	"runtime"
 	"syscall"
 )
@@ -29,4 +30,17 @@ func ProcessCPU() float64 {
 	}
 	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 	return tv(ru.Utime) + tv(ru.Stime)
+}
+
+// childPeakRSS returns the peak resident set size of a process that has
+// exited (wait4's ru_maxrss) in bytes, or 0 where unknown.
+func childPeakRSS(ps *os.ProcessState) int64 {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru == nil {
+		return 0
+	}
+	if runtime.GOOS == "darwin" {
+		return int64(ru.Maxrss)
+	}
+	return int64(ru.Maxrss) << 10
 }

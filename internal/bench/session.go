@@ -38,11 +38,18 @@ type Session struct {
 	ReferenceCommand []string
 	// Stderr receives the reference's own messages; nil discards them.
 	Stderr io.Writer
+	// NoGrid skips the steady-state grid (and its reference).
+	NoGrid bool
+	// Process, when it has models, is the whole-process comparison run
+	// after the grid on the same input; RunSession fills in its Input,
+	// InputInfo, Runs, Tool, Machine and Stderr.
+	Process ProcessConfig
 }
 
 // RunSession prepares the input, starts the reference if there is one,
-// measures the grid and returns the results file (drumsplit's run, then
-// the reference's) and drumsplit's run.
+// measures the grid, then the whole-process comparison if there is one,
+// and returns the results file (drumsplit's run, then the reference's, and
+// the comparisons) and drumsplit's run (nil with NoGrid).
 func RunSession(ctx context.Context, s Session) (*File, *Run, error) {
 	in, err := s.input()
 	if err != nil {
@@ -53,28 +60,70 @@ func RunSession(ctx context.Context, s Session) (*File, *Run, error) {
 			return nil, nil, fmt.Errorf("save input: %w", err)
 		}
 	}
+	f := NewFile()
+	var run *Run
+	if !s.NoGrid {
+		if run, err = s.grid(ctx, in, f); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(s.Process.Models) > 0 {
+		ps, err := s.processes(ctx, in)
+		if err != nil {
+			return nil, nil, err
+		}
+		f.Processes = ps
+	}
+	return f, run, nil
+}
+
+// processes runs the whole-process comparison on the input, through
+// SaveInput's file or a temporary one.
+func (s *Session) processes(ctx context.Context, in *Audio) ([]Process, error) {
+	pc := s.Process
+	pc.Input, pc.InputInfo, pc.Runs, pc.Tool, pc.Stderr = s.SaveInput, in.Info, s.Runs, s.Tool, s.Stderr
+	if pc.Input == "" {
+		dir, err := os.MkdirTemp("", "drumsplit-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		pc.Input = filepath.Join(dir, "input.wav")
+		if err := in.Save(pc.Input); err != nil {
+			return nil, fmt.Errorf("save input: %w", err)
+		}
+	}
+	pc.Machine = DescribeHost()
+	if v, err := torch.Versions(); err == nil {
+		pc.Machine.Libtorch = v.Libtorch
+	}
+	return MeasureProcesses(ctx, pc)
+}
+
+// grid measures the steady-state grid and adds its runs to f.
+func (s *Session) grid(ctx context.Context, in *Audio, f *File) (*Run, error) {
+	var err error
 	cfg := s.Config
 	cfg.Input = in
 	if len(s.ReferenceCommand) > 0 {
 		if cfg.Reference, err = s.startReference(ctx, in); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		defer cfg.Reference.Kill()
 	}
 	run, err := Measure(ctx, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	f := NewFile()
 	f.Runs = []Run{*run}
 	if cfg.Reference != nil {
 		refRun, err := cfg.Reference.Finish()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		f.Runs = append(f.Runs, *refRun)
 	}
-	return f, run, nil
+	return run, nil
 }
 
 // input loads InputFile or renders the groove (a synthetic drum signal,
@@ -153,6 +202,7 @@ func WriteResults(out string, f *File) (string, error) {
 		return "", fmt.Errorf("cannot merge into %q: %w", path, err)
 	}
 	dst.Add(f.Runs...)
+	dst.AddProcesses(f.Processes...)
 	if err := dst.WriteFile(path); err != nil {
 		return "", fmt.Errorf("write results: %w", err)
 	}
@@ -168,6 +218,22 @@ func ProgressLine(tool string, r Result) string {
 	}
 	return fmt.Sprintf("%s %.2f s (RTF %.3f, CPU %.2f s, %.2f chunks/s, device busy %.0f%%)",
 		head, r.Median, r.RTF, r.CPUSeconds, r.ChunksPerSec, 100*r.DeviceBusy)
+}
+
+// ProcessLine describes one finished whole-process comparison for the
+// terminal.
+func ProcessLine(p Process) string {
+	side := func(s ProcessSide) string {
+		if !s.OK() {
+			return "failed: " + s.Error
+		}
+		return fmt.Sprintf("%.2f s (CPU %.2f s, peak RSS %s)", s.Median, s.CPUSeconds, formatBytes(s.MedianRSS))
+	}
+	line := fmt.Sprintf("whole process, %s: drumsplit %s; reference %s", p.Model.Name, side(p.Drumsplit), side(p.Reference))
+	if r := p.WallRatio(); r > 0 {
+		line += fmt.Sprintf("; drumsplit / reference %.2f", r)
+	}
+	return line
 }
 
 // WriteTable writes the run as a table for the terminal: a header line,
