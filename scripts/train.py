@@ -63,6 +63,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import time
 
@@ -77,6 +78,36 @@ from msst_reference import demix_msst  # noqa: E402
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class StepClock:
+    """The training time that --minutes budgets: the wall time of each step,
+    except a step during which the process was stopped (SIGSTOP … SIGCONT,
+    as `pkill -STOP` pauses training while something else is timed), which
+    counts as long as the step before it. Otherwise the pause would advance
+    the learning-rate schedule and use up the budget without training."""
+
+    def __init__(self, now=time.monotonic):
+        self.now = now
+        self.resumed = False
+        self.last = None
+
+    def on_cont(self, *_):
+        """The SIGCONT handler: the step under way was paused."""
+        self.resumed = True
+
+    def start(self):
+        self.resumed = False
+        self.t0 = self.now()
+
+    def stop(self):
+        """Seconds the step took, its paused time left out."""
+        took = self.now() - self.t0
+        if self.resumed and self.last is not None:
+            took = min(took, self.last)
+        self.resumed = False
+        self.last = took
+        return took
 
 
 def load_split(root, stems, max_tracks=0):
@@ -406,7 +437,8 @@ def main(argv=None):
     weights = weights.to(device)
     net = new_net(cfg, args.out_init)
     last_path = os.path.join(args.out, "last.ckpt")
-    if args.init and not (args.resume and os.path.exists(last_path)):
+    initialised = bool(args.init) and not (args.resume and os.path.exists(last_path))
+    if initialised:
         init_from_export(net, args.init)
         log(f"weights from {args.init}")
     net = net.to(device)
@@ -448,13 +480,16 @@ def main(argv=None):
             torch.save(net.state_dict(), os.path.join(args.out, "best.ckpt"))
         save_last()
 
-    if args.init and step == 0:
+    if initialised:
         do_validate()  # the curve starts where the exported model stands
     net.train()
     next_valid = elapsed + args.valid_every * 60
     run_loss = None
+    clock = StepClock()
+    if hasattr(signal, "SIGCONT"):
+        signal.signal(signal.SIGCONT, clock.on_cont)
     while progress() < 1.0:
-        t0 = time.time()
+        clock.start()
         frac = min(progress(), 1.0)
         cur = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
@@ -480,7 +515,7 @@ def main(argv=None):
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
         step += 1
-        elapsed += time.time() - t0
+        elapsed += clock.stop()
         run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
         if step % 20 == 0:
             log(f"step {step}  loss {run_loss:.4g}  lr {cur:.2e}  {elapsed / 60:.1f} min")

@@ -292,3 +292,49 @@ def test_high_band_batch_sdr_loss():
     # a silent output scores 0 dB, as batch_sdr_loss
     assert train.high_band_batch_sdr_loss(torch.zeros_like(ref), ref, mix, sr).item() == \
         pytest.approx(0, abs=1e-5)
+
+
+def test_step_clock_leaves_out_a_pause():
+    now = [0.0]
+    clock = train.StepClock(lambda: now[0])
+
+    def step(seconds, paused=False):
+        clock.start()
+        now[0] += seconds
+        if paused:
+            clock.on_cont()
+        return clock.stop()
+
+    assert step(2.0) == 2.0
+    assert step(600.0, paused=True) == 2.0  # stopped for ten minutes: counts as the step before
+    assert step(3.0) == 3.0
+    assert step(1.5, paused=True) == 1.5  # a short step stays what it was
+
+
+def test_training_run_does_not_count_a_pause(tmp_path):
+    import signal
+    import threading
+    data, out = tmp_path / "data", tmp_path / "run"
+    write_split(str(data), "train", 2, 0.2, 1)
+    write_split(str(data), "valid", 1, 0.1, 2)
+    real = train.StepClock.stop
+    paused = []
+
+    def slow_stop(self):  # the second step is paused for 30 s, as SIGSTOP … SIGCONT would
+        paused.append(1)
+        if len(paused) == 2:
+            self.t0 -= 30.0
+            os.kill(os.getpid(), signal.SIGCONT)
+            while not self.resumed:  # the handler runs between bytecodes of the main thread
+                pass
+        return real(self)
+
+    assert threading.current_thread() is threading.main_thread()
+    train.StepClock.stop = slow_stop
+    try:
+        train.main(["--data", str(data), "--config", TINY, "--out", str(out), "--batch", "2",
+                    "--threads", "1", "--valid-tracks", "1", "--steps", "3"])
+    finally:
+        train.StepClock.stop = real
+        signal.signal(signal.SIGCONT, signal.SIG_DFL)
+    assert torch.load(out / "last.ckpt", map_location="cpu")["elapsed"] < 30
