@@ -52,7 +52,9 @@ What it does, MSST-style:
 - checkpoints: OUT/last.ckpt (model, optimiser, step, elapsed time, RNG
   states: --resume continues from it) and OUT/best.ckpt (a raw state_dict,
   like MSST's checkpoints, of the best validation mean SDR), which
-  scripts/export_model.py exports.
+  scripts/export_model.py exports; `kill PID` (SIGTERM) stops training
+  after the step under way with last.ckpt saved, and time paused by
+  SIGSTOP/SIGCONT does not count against --minutes (StepClock).
 
 Runs on CUDA when available (--device), else on the CPU with the same code.
 """
@@ -488,7 +490,12 @@ def main(argv=None):
     clock = StepClock()
     if hasattr(signal, "SIGCONT"):
         signal.signal(signal.SIGCONT, clock.on_cont)
-    while progress() < 1.0:
+    # SIGTERM (kill PID) stops training after the step under way, with
+    # last.ckpt saved: --resume goes on from there, nothing since the last
+    # validation is lost
+    stop = []
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    while progress() < 1.0 and not stop:
         clock.start()
         frac = min(progress(), 1.0)
         cur = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
@@ -522,6 +529,11 @@ def main(argv=None):
         if elapsed >= next_valid:
             do_validate()
             next_valid = elapsed + args.valid_every * 60
+    signal.signal(signal.SIGTERM, previous_term)
+    if stop:
+        save_last()
+        log(f"stopped at step {step} ({elapsed / 60:.1f} min): {last_path} saved, --resume goes on")
+        return
     do_validate()
     log(f"done: {step} steps in {elapsed / 60:.1f} min, best valid SDR {best:.2f} dB")
 

@@ -338,3 +338,30 @@ def test_training_run_does_not_count_a_pause(tmp_path):
         train.StepClock.stop = real
         signal.signal(signal.SIGCONT, signal.SIG_DFL)
     assert torch.load(out / "last.ckpt", map_location="cpu")["elapsed"] < 30
+
+
+def test_sigterm_stops_with_last_ckpt_saved(tmp_path):
+    import signal
+    data, out = tmp_path / "data", tmp_path / "run"
+    write_split(str(data), "train", 2, 0.2, 1)
+    write_split(str(data), "valid", 1, 0.1, 2)
+    real = train.StepClock.stop
+    calls = []
+
+    def stop_and_term(self):  # `kill PID` during the third step
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(self)
+
+    base = ["--data", str(data), "--config", TINY, "--out", str(out), "--batch", "2",
+            "--threads", "1", "--valid-tracks", "1", "--steps", "50"]
+    train.StepClock.stop = stop_and_term
+    try:
+        train.main(base)
+    finally:
+        train.StepClock.stop = real
+        signal.signal(signal.SIGCONT, signal.SIG_DFL)
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handed back
+    assert torch.load(out / "last.ckpt", map_location="cpu")["step"] == 3
+    assert not (out / "metrics.jsonl").exists()  # stopped: no validation
