@@ -28,10 +28,11 @@ What it does, MSST-style:
   present in more examples;
 - loss (--loss): "batch-sdr" (default), the negative SDR of each stem
   over the whole batch, averaged over the stems (--stem-weight weighs
-  them; see batch_sdr_loss); "sdr", the negative simple SDR of each stem
-  that sounds in the chunk, plus the output energy of the silent ones;
-  "l1", L1 on the waveforms relative to the mixture's level; "masked",
-  MSST's masked MSE
+  them; see batch_sdr_loss; --hf-weight W adds W times the same loss on
+  the STFT bins above --hf-cutoff, 2 kHz: high_band_batch_sdr_loss);
+  "sdr", the negative simple SDR of each stem that sounds in the chunk,
+  plus the output energy of the silent ones; "l1", L1 on the waveforms
+  relative to the mixture's level; "masked", MSST's masked MSE
   (per example and stem, losses at or above the training.q quantile over
   the stems are dropped); "mse", the plain mean. On CPU runs here "masked"
   learnt nothing in 150 steps (with six stems the mask always drops the
@@ -42,14 +43,18 @@ What it does, MSST-style:
   with the first bundled config and torch's default initialisation, whose
   failings models/README.md describes;
 - final_conv's last layer starts scaled by --out-init (0.01): outputs
-  start near silence instead of loud noise (see new_net);
+  start near silence instead of loud noise (see new_net); --init MODEL.pt
+  starts from an exported model's weights instead (init_from_export; the
+  optimiser and schedule start afresh), validated before the first step;
 - Adam, a short warm-up and a cosine decay over the time or step budget;
 - validation: whole valid tracks separated with MSST's demix (overlap 2),
   simple SDR per stem (MSST's, eps 1e-8), logged and kept in metrics.jsonl;
 - checkpoints: OUT/last.ckpt (model, optimiser, step, elapsed time, RNG
   states: --resume continues from it) and OUT/best.ckpt (a raw state_dict,
   like MSST's checkpoints, of the best validation mean SDR), which
-  scripts/export_model.py exports.
+  scripts/export_model.py exports; `kill PID` (SIGTERM) stops training
+  after the step under way with last.ckpt saved, and time paused by
+  SIGSTOP/SIGCONT does not count against --minutes (StepClock).
 
 Runs on CUDA when available (--device), else on the CPU with the same code.
 """
@@ -60,6 +65,7 @@ import json
 import math
 import os
 import random
+import signal
 import sys
 import time
 
@@ -74,6 +80,36 @@ from msst_reference import demix_msst  # noqa: E402
 
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class StepClock:
+    """The training time that --minutes budgets: the wall time of each step,
+    except a step during which the process was stopped (SIGSTOP … SIGCONT,
+    as `pkill -STOP` pauses training while something else is timed), which
+    counts as long as the step before it. Otherwise the pause would advance
+    the learning-rate schedule and use up the budget without training."""
+
+    def __init__(self, now=time.monotonic):
+        self.now = now
+        self.resumed = False
+        self.last = None
+
+    def on_cont(self, *_):
+        """The SIGCONT handler: the step under way was paused."""
+        self.resumed = True
+
+    def start(self):
+        self.resumed = False
+        self.t0 = self.now()
+
+    def stop(self):
+        """Seconds the step took, its paused time left out."""
+        took = self.now() - self.t0
+        if self.resumed and self.last is not None:
+            took = min(took, self.last)
+        self.resumed = False
+        self.last = took
+        return took
 
 
 def load_split(root, stems, max_tracks=0):
@@ -232,6 +268,56 @@ def batch_sdr_loss(est, ref, mix, tau=1e-3, weights=None):
     return (neg_sdr * weights).sum() / weights.sum()
 
 
+def high_band_batch_sdr_loss(est, ref, mix, sample_rate, cutoff=2000.0, n_fft=1024, tau=1e-3,
+                             weights=None):
+    """batch_sdr_loss on the STFT bins at or above cutoff Hz: the stems'
+    error in the treble only, where the cymbals live. In the waveform's SDR
+    a stem is judged over its whole band, so treble that the kick, snare or
+    toms outputs carry (the hi-hat's, the crash's) costs them little next to
+    their loud lows, and the cymbal outputs can stay too quiet while the
+    loss barely moves. Here every stem is judged on the treble alone, with
+    the floor tau under the mixture's treble: treble in a stem that has none
+    costs as much as a missing cymbal. The STFT is linear, so the error in
+    these bins is the STFT of the error; Parseval (periodic Hann, hop
+    n_fft/4) keeps the energies those of the high-passed waveforms, up to a
+    constant factor that the SDR's ratio cancels."""
+    hop = n_fft // 4
+    window = torch.hann_window(n_fft, device=est.device)
+    lo = int(math.ceil(cutoff * n_fft / sample_rate))
+
+    def treble(x):
+        lead = x.shape[:-1]
+        spec = torch.stft(x.reshape(-1, x.shape[-1]), n_fft, hop, window=window, center=True,
+                          return_complex=True)[:, lo:]
+        return torch.view_as_real(spec).reshape(*lead, -1)
+
+    return batch_sdr_loss(treble(est), treble(ref), treble(mix), tau, weights)
+
+
+def init_from_export(net, path):
+    """Copies the weights of an exported drumsplit model (TorchScript, as
+    scripts/export_model.py writes it) into net: training goes on from a
+    shipped model when its checkpoint is gone. Every key and shape must
+    match (same config); fp16 weights are widened to net's dtype."""
+    try:
+        src = torch.jit.load(path, map_location="cpu").state_dict()
+    except (RuntimeError, ValueError, OSError) as e:
+        raise SystemExit(f"train: --init {path!r}: not an exported model "
+                         f"({str(e).strip().splitlines()[0]})") from None
+    dst = net.state_dict()
+    missing = sorted(set(dst) - set(src))
+    extra = sorted(set(src) - set(dst))
+    if missing or extra:
+        what = (f"lacks {missing[0]!r}" if missing else f"has {extra[0]!r}, which the config's net lacks")
+        raise SystemExit(f"train: --init {path!r} does not match the config: it {what} "
+                         f"({len(missing)} missing, {len(extra)} unexpected keys)")
+    for k, v in dst.items():
+        if tuple(src[k].shape) != tuple(v.shape):
+            raise SystemExit(f"train: --init {path!r} does not match the config: {k} is "
+                             f"{tuple(src[k].shape)}, the config's net has {tuple(v.shape)}")
+    net.load_state_dict({k: src[k].to(dtype=dst[k].dtype) for k in dst}, strict=True)
+
+
 def sdr(ref, est, eps=1e-8):
     """MSST's simple SDR over a whole track (all channels)."""
     num = np.sum(ref.astype(np.float64) ** 2) + eps
@@ -312,6 +398,12 @@ def main(argv=None):
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--out-init", type=float, default=0.01,
                     help="scale of final_conv's last layer at initialisation (1: torch's default)")
+    ap.add_argument("--init", default="",
+                    help="start from the weights of this exported model (.pt) instead of random "
+                         "ones; ignored when --resume finds OUT/last.ckpt")
+    ap.add_argument("--hf-weight", type=float, default=0.0,
+                    help="add this times the batch-sdr of the treble (STFT bins above --hf-cutoff)")
+    ap.add_argument("--hf-cutoff", type=float, default=2000.0, help="Hz where --hf-weight's band starts")
     args = ap.parse_args(argv)
 
     cfg = load_config(args.config)
@@ -322,6 +414,13 @@ def main(argv=None):
     q = float(tcfg.get("q", 0.95))
     stems = cfg.stems
     weights = parse_stem_weights(args.stem_weight, stems)
+    if not args.hf_weight >= 0:
+        raise SystemExit(f"train: --hf-weight {args.hf_weight}: must be 0 or more")
+    if args.hf_weight and args.loss != "batch-sdr":
+        raise SystemExit("train: --hf-weight adds to --loss batch-sdr only")
+    sample_rate = cfg.sample_rate
+    if not 0 < args.hf_cutoff < sample_rate / 2:
+        raise SystemExit(f"train: --hf-cutoff {args.hf_cutoff}: must lie between 0 and {sample_rate / 2:g} Hz")
     if args.threads:
         torch.set_num_threads(args.threads)
     device = args.device
@@ -338,11 +437,16 @@ def main(argv=None):
     sampler = ChunkSampler(train, cfg.chunk_size, args.remix, rng, args.pitch, args.busy)
 
     weights = weights.to(device)
-    net = new_net(cfg, args.out_init).to(device)
+    net = new_net(cfg, args.out_init)
+    last_path = os.path.join(args.out, "last.ckpt")
+    initialised = bool(args.init) and not (args.resume and os.path.exists(last_path))
+    if initialised:
+        init_from_export(net, args.init)
+        log(f"weights from {args.init}")
+    net = net.to(device)
     log(f"model: {sum(p.numel() for p in net.parameters()):,} parameters")
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     step, elapsed, best = 0, 0.0, -math.inf
-    last_path = os.path.join(args.out, "last.ckpt")
     if args.resume and os.path.exists(last_path):
         ck = torch.load(last_path, map_location="cpu")
         net.load_state_dict(ck["model_state_dict"])
@@ -378,11 +482,21 @@ def main(argv=None):
             torch.save(net.state_dict(), os.path.join(args.out, "best.ckpt"))
         save_last()
 
+    if initialised:
+        do_validate()  # the curve starts where the exported model stands
     net.train()
     next_valid = elapsed + args.valid_every * 60
     run_loss = None
-    while progress() < 1.0:
-        t0 = time.time()
+    clock = StepClock()
+    if hasattr(signal, "SIGCONT"):
+        signal.signal(signal.SIGCONT, clock.on_cont)
+    # SIGTERM (kill PID) stops training after the step under way, with
+    # last.ckpt saved: --resume goes on from there, nothing since the last
+    # validation is lost
+    stop = []
+    previous_term = signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    while progress() < 1.0 and not stop:
+        clock.start()
         frac = min(progress(), 1.0)
         cur = lr * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
@@ -396,6 +510,9 @@ def main(argv=None):
             loss = sdr_loss(est, ref, mix)
         elif args.loss == "batch-sdr":
             loss = batch_sdr_loss(est, ref, mix, weights=weights)
+            if args.hf_weight:
+                loss = loss + args.hf_weight * high_band_batch_sdr_loss(
+                    est, ref, mix, sample_rate, args.hf_cutoff, weights=weights)
         elif args.loss == "masked":
             loss = masked_mse(est, ref, q)
         else:
@@ -405,13 +522,18 @@ def main(argv=None):
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
         step += 1
-        elapsed += time.time() - t0
+        elapsed += clock.stop()
         run_loss = loss.item() if run_loss is None else 0.95 * run_loss + 0.05 * loss.item()
         if step % 20 == 0:
             log(f"step {step}  loss {run_loss:.4g}  lr {cur:.2e}  {elapsed / 60:.1f} min")
         if elapsed >= next_valid:
             do_validate()
             next_valid = elapsed + args.valid_every * 60
+    signal.signal(signal.SIGTERM, previous_term)
+    if stop:
+        save_last()
+        log(f"stopped at step {step} ({elapsed / 60:.1f} min): {last_path} saved, --resume goes on")
+        return
     do_validate()
     log(f"done: {step} steps in {elapsed / 60:.1f} min, best valid SDR {best:.2f} dB")
 

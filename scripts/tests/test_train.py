@@ -209,3 +209,159 @@ def test_training_run_checkpoints_and_resumes(tmp_path):
     assert "final_conv.2.weight" in state
     with pytest.raises(SystemExit, match="cowbell"):
         train.main(base + ["--steps", "8", "--resume", "--stem-weight", "cowbell=2"])
+
+
+def export_tiny(tmp_path, cfg_path=TINY, seed=7):
+    """An exported model of cfg_path with random weights, as scripts/export_model.py writes it."""
+    from drumsplit_model import export_model, random_state_dict
+    sd = random_state_dict(load_config(cfg_path), seed=seed)
+    ck = str(tmp_path / f"w{seed}.ckpt")
+    torch.save(sd, ck)
+    out = str(tmp_path / f"m{seed}.pt")
+    export_model(ck, cfg_path, out)
+    return out, sd
+
+
+def test_init_from_export_copies_every_weight(tmp_path):
+    path, sd = export_tiny(tmp_path)
+    net = train.new_net(load_config(TINY))
+    assert not torch.equal(net.state_dict()["final_conv.2.weight"], sd["final_conv.2.weight"])
+    train.init_from_export(net, path)
+    got = net.state_dict()
+    assert set(got) == set(sd)
+    for k, v in sd.items():
+        assert torch.equal(got[k], v.to(got[k].dtype)), k
+
+
+def test_init_from_export_refuses_another_config(tmp_path):
+    path, _ = export_tiny(tmp_path)
+    small = load_config(os.path.join(ROOT, "configs", "drumsplit_small.yaml"))
+    with pytest.raises(SystemExit, match="does not match the config"):
+        train.init_from_export(train.new_net(small), path)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(SystemExit, match="not an exported model"):
+        train.init_from_export(train.new_net(load_config(TINY)), str(junk))
+
+
+def test_training_run_starts_from_init(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "run"
+    write_split(str(data), "train", 2, 0.2, 1)
+    write_split(str(data), "valid", 1, 0.1, 2)
+    path, sd = export_tiny(tmp_path)
+    # lr 1e-12: one step leaves the weights where --init put them
+    base = ["--data", str(data), "--config", TINY, "--out", str(out), "--batch", "2", "--threads", "1",
+            "--lr", "1e-12", "--valid-tracks", "1", "--init", path]
+    train.main(base + ["--steps", "1"])
+    got = torch.load(out / "last.ckpt", map_location="cpu")["model_state_dict"]
+    for k, v in sd.items():
+        torch.testing.assert_close(got[k], v.to(got[k].dtype), rtol=0, atol=1e-6, msg=k)
+    # --resume continues from last.ckpt, not from --init again
+    with torch.no_grad():
+        got["final_conv.2.weight"].add_(1.0)
+    ck = torch.load(out / "last.ckpt", map_location="cpu")
+    ck["model_state_dict"] = got
+    torch.save(ck, out / "last.ckpt")
+    train.main(base + ["--steps", "2", "--resume"])
+    after = torch.load(out / "last.ckpt", map_location="cpu")["model_state_dict"]
+    torch.testing.assert_close(after["final_conv.2.weight"], sd["final_conv.2.weight"] + 1.0,
+                               rtol=0, atol=1e-6)
+
+
+def test_high_band_batch_sdr_loss():
+    sr, n = 44100, 8192
+    t = torch.arange(n) / sr
+    g = torch.Generator().manual_seed(3)
+    ref = torch.zeros(2, 6, 2, n)
+    ref[:, 0] = torch.sin(2 * math.pi * 60 * t)                  # kick: lows only
+    ref[:, 3] = 0.05 * torch.randn(2, 2, n, generator=g)        # hh: quiet noise
+    mix = ref.sum(1)
+    perfect = train.high_band_batch_sdr_loss(ref.clone(), ref, mix, sr)
+    # a low hum in the hh output costs the waveform's SDR, not the treble's
+    hum = ref.clone()
+    hum[:, 3] += 0.05 * torch.sin(2 * math.pi * 100 * t)
+    assert train.high_band_batch_sdr_loss(hum, ref, mix, sr).item() == pytest.approx(perfect.item(), abs=0.2)
+    assert train.batch_sdr_loss(hum, ref, mix).item() > train.batch_sdr_loss(ref, ref, mix).item() + 0.5
+    # the hh left in the kick output costs the waveform's kick SDR little, the treble's a lot
+    leak = ref.clone()
+    leak[:, 0] += 0.3 * ref[:, 3]
+    leak[:, 3] *= 0.7
+    wave = train.batch_sdr_loss(leak, ref, mix).item() - train.batch_sdr_loss(ref, ref, mix).item()
+    high = train.high_band_batch_sdr_loss(leak, ref, mix, sr).item() - perfect.item()
+    assert high > 2 * wave > 0, (high, wave)
+    # a silent output scores 0 dB, as batch_sdr_loss
+    assert train.high_band_batch_sdr_loss(torch.zeros_like(ref), ref, mix, sr).item() == \
+        pytest.approx(0, abs=1e-5)
+
+
+def test_step_clock_leaves_out_a_pause():
+    now = [0.0]
+    clock = train.StepClock(lambda: now[0])
+
+    def step(seconds, paused=False):
+        clock.start()
+        now[0] += seconds
+        if paused:
+            clock.on_cont()
+        return clock.stop()
+
+    assert step(2.0) == 2.0
+    assert step(600.0, paused=True) == 2.0  # stopped for ten minutes: counts as the step before
+    assert step(3.0) == 3.0
+    assert step(1.5, paused=True) == 1.5  # a short step stays what it was
+
+
+def test_training_run_does_not_count_a_pause(tmp_path):
+    import signal
+    import threading
+    data, out = tmp_path / "data", tmp_path / "run"
+    write_split(str(data), "train", 2, 0.2, 1)
+    write_split(str(data), "valid", 1, 0.1, 2)
+    real = train.StepClock.stop
+    paused = []
+
+    def slow_stop(self):  # the second step is paused for 30 s, as SIGSTOP … SIGCONT would
+        paused.append(1)
+        if len(paused) == 2:
+            self.t0 -= 30.0
+            os.kill(os.getpid(), signal.SIGCONT)
+            while not self.resumed:  # the handler runs between bytecodes of the main thread
+                pass
+        return real(self)
+
+    assert threading.current_thread() is threading.main_thread()
+    train.StepClock.stop = slow_stop
+    try:
+        train.main(["--data", str(data), "--config", TINY, "--out", str(out), "--batch", "2",
+                    "--threads", "1", "--valid-tracks", "1", "--steps", "3"])
+    finally:
+        train.StepClock.stop = real
+        signal.signal(signal.SIGCONT, signal.SIG_DFL)
+    assert torch.load(out / "last.ckpt", map_location="cpu")["elapsed"] < 30
+
+
+def test_sigterm_stops_with_last_ckpt_saved(tmp_path):
+    import signal
+    data, out = tmp_path / "data", tmp_path / "run"
+    write_split(str(data), "train", 2, 0.2, 1)
+    write_split(str(data), "valid", 1, 0.1, 2)
+    real = train.StepClock.stop
+    calls = []
+
+    def stop_and_term(self):  # `kill PID` during the third step
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(self)
+
+    base = ["--data", str(data), "--config", TINY, "--out", str(out), "--batch", "2",
+            "--threads", "1", "--valid-tracks", "1", "--steps", "50"]
+    train.StepClock.stop = stop_and_term
+    try:
+        train.main(base)
+    finally:
+        train.StepClock.stop = real
+        signal.signal(signal.SIGCONT, signal.SIG_DFL)
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handed back
+    assert torch.load(out / "last.ckpt", map_location="cpu")["step"] == 3
+    assert not (out / "metrics.jsonl").exists()  # stopped: no validation
