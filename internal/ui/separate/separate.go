@@ -270,7 +270,16 @@ func (pr *Printer) fileDone(ev job.FileDone) {
 		pr.line(fmt.Sprintf("drumsplit: %q: skipped: its stem files exist", ev.File))
 		return
 	}
-	pr.line(ui.ShortLine(fmt.Sprintf("drumsplit: %q: %d stem%s in %q (%.1f s of audio in %.1f s)", ev.File, len(ev.Stems), plural(len(ev.Stems)),
+	// The residual is counted apart: it is not one of the model's stems.
+	n, rest := 0, ""
+	for _, st := range ev.Stems {
+		if st.Stem == job.ResidualStem {
+			rest = " and " + job.ResidualStem
+		} else {
+			n++
+		}
+	}
+	pr.line(ui.ShortLine(fmt.Sprintf("drumsplit: %q: %d stem%s%s in %q (%.1f s of audio in %.1f s)", ev.File, n, plural(n), rest,
 		commonDir(ev.Stems), ev.Seconds, ev.Elapsed)))
 }
 

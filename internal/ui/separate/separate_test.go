@@ -71,16 +71,19 @@ func TestPrinterText(t *testing.T) {
 		u.Event(job.FileDone{Kind: job.KindFileDone, File: "a.wav", Status: job.StatusDone, Seconds: 2, Elapsed: 1,
 			Stems: []job.Stem{{Stem: "kick", Path: "out/a/kick.wav"}, {Stem: "snare", Path: "out/a/snare.wav"}}})
 		u.Event(job.FileDone{Kind: job.KindFileDone, File: "b.wav", Status: job.StatusSkipped})
+		u.Event(job.FileDone{Kind: job.KindFileDone, File: "d.wav", Status: job.StatusDone, Seconds: 2, Elapsed: 1,
+			Stems: []job.Stem{{Stem: "kick", Path: "out/d/kick.wav"}, {Stem: job.ResidualStem, Path: "out/d/other.wav"}}})
 		u.Event(job.FileFailed{Kind: job.KindFileFailed, File: "c\n.wav", Message: "truncated"})
 		u.Summary(job.Summary{Inputs: 3, Done: 1, Skipped: 1, Failed: 1, Elapsed: 1}, 1)
 		want := []string{
 			`drumsplit: "a.wav": 2 stems in "out/a" (2.0 s of audio in 1.0 s)`,
 			`drumsplit: "b.wav": skipped: its stem files exist`,
+			`drumsplit: "d.wav": 1 stem and other in "out/d" (2.0 s of audio in 1.0 s)`,
 			`drumsplit: "c\n.wav": truncated`,
 			`drumsplit: 1 separated, 1 skipped, 1 failed of 3 inputs in 1.0 s`,
 		}
 		if quiet {
-			want = []string{want[2], want[3]}
+			want = []string{want[3], want[4]}
 		}
 		if got := strings.Split(strings.TrimSuffix(errw.String(), "\n"), "\n"); !slices.Equal(got, want) {
 			t.Errorf("quiet %v: lines\n%s\nwant\n%s", quiet, strings.Join(got, "\n"), strings.Join(want, "\n"))
