@@ -185,14 +185,36 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 				total[i] += v
 			}
 		}
-		for _, j := range jobs {
+		// The loudest candidate of the other stems near each onset, from
+		// the candidates as picked (before this gate drops any).
+		louder := make([][]float64, len(jobs))
+		win := int(leakWindow * float64(in.SampleRate))
+		for i, j := range jobs {
+			if j.det.leakDB == 0 {
+				continue
+			}
+			louder[i] = make([]float64, len(j.cands))
+			for c, o := range j.cands {
+				top := math.Inf(-1)
+				for k, other := range jobs {
+					if k != i {
+						top = math.Max(top, loudestNear(other.cands, o.sample, win))
+					}
+				}
+				louder[i][c] = top
+			}
+		}
+		for i, j := range jobs {
 			kept := j.cands[:0]
-			for _, o := range j.cands {
+			for c, o := range j.cands {
 				o.own = ownership(j.feat.oct, total, o.sample/hop, in.SampleRate/hop)
-				if o.own >= j.det.minOwn {
-					kept = append(kept, o)
-				} else {
+				switch {
+				case o.own < j.det.minOwn:
 					slog.Debug("transcribe: leak dropped", "stem", j.stem.Name, "time", float64(o.sample)/float64(in.SampleRate), "own", o.own)
+				case louder[i] != nil && o.level < louder[i][c]-j.det.leakDB && o.own < j.det.leakOwn && o.rise < j.det.leakRise:
+					slog.Debug("transcribe: leak under a louder hit dropped", "stem", j.stem.Name, "time", float64(o.sample)/float64(in.SampleRate), "own", o.own, "under_db", louder[i][c]-o.level)
+				default:
+					kept = append(kept, o)
 				}
 			}
 			j.cands = kept
@@ -224,6 +246,21 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 	}
 	sort.SliceStable(notes, func(a, b int) bool { return notes[a].Time < notes[b].Time })
 	return notes, nil
+}
+
+// leakWindow is how close, in seconds, a louder hit in another stem must
+// be for the level rule of the leakage gate (detector.leakDB).
+const leakWindow = 0.030
+
+// loudestNear returns the highest level of the candidates within win
+// samples of sample (cands are in time order), or −Inf.
+func loudestNear(cands []onset, sample, win int) float64 {
+	top := math.Inf(-1)
+	i := sort.Search(len(cands), func(i int) bool { return cands[i].sample >= sample-win })
+	for ; i < len(cands) && cands[i].sample <= sample+win; i++ {
+		top = math.Max(top, cands[i].level)
+	}
+	return top
 }
 
 // partFrames is the length of the parts stems are analysed in: 5120 hops,

@@ -336,6 +336,53 @@ func TestLeakageGate(t *testing.T) {
 	}
 }
 
+// TestLeakUnderLouderHit covers leaks that ownership alone keeps: a
+// model's toms stem holds the kick's hits 15 dB down with a click of
+// its own on top (the click owns its octave), and a real ghost snare
+// under a kick must stay.
+func TestLeakUnderLouderHit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	n := 4 * rate
+	kick, toms, sn := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := 0; i < 6; i++ {
+		tt := 0.3 + float64(i)*0.5
+		hit(kick, tt, 60, 0.08, 0.8, rng)
+		hit(toms, tt, 60, 0.08, 0.8*0.18, rng) // −15 dB
+		hit(toms, tt, 9000, 0.01, 0.08, rng)
+	}
+	hit(toms, 3.4, 110, 0.2, 0.5, rng) // the real tom, alone
+	// Snare: two backbeats and a ghost note 20 dB down on a kick.
+	hit(sn, 0.55, 0, 0.05, 0.6, rng)
+	hit(sn, 1.55, 0, 0.05, 0.6, rng)
+	hit(sn, 2.3, 0, 0.05, 0.06, rng)
+	in := Input{SampleRate: rate, Stems: []Stem{{"kick", [][]float32{kick}}, {"snare", [][]float32{sn}}, {"toms", [][]float32{toms}}}}
+	count := func(opt Options) (toms int, snares []float64) {
+		notes, err := Transcribe(in, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range notes {
+			switch n.Stem {
+			case "toms":
+				toms++
+			case "snare":
+				snares = append(snares, n.Time)
+			}
+		}
+		return toms, snares
+	}
+	if c, _ := count(Options{NoGate: true}); c < 7 {
+		t.Fatalf("without the gate: %d tom notes; the leak should show (the test is void)", c)
+	}
+	c, snares := count(Options{})
+	if c != 1 {
+		t.Errorf("gated: %d tom notes, want the real one", c)
+	}
+	if len(snares) != 3 || math.Abs(snares[2]-2.3) > 0.01 {
+		t.Errorf("snare notes at %v, want 0.55, 1.55 and the ghost note at 2.3", snares)
+	}
+}
+
 func TestHatArticulation(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	x := make([]float32, 4*rate)
