@@ -162,16 +162,10 @@ func expi(a float64) complex128 {
 }
 
 // cmul returns a·b with the operations of Go's complex multiplication,
-// (ar·br − ai·bi) + i(ar·bi + ai·br), each product rounded on its own.
-//
-// The conversions to float64 are not no-ops: they forbid the compiler to
-// fuse a product and a sum into one FMA (as it does on arm64, and on amd64
-// from GOAMD64=v3), so that every build computes the same bits, which are
-// those the AVX2 kernels compute. The same goes for every float64(x*y)
-// below.
+// (ar·br − ai·bi) + i(ar·bi + ai·br), its products formed by mul.
 func cmul(a, b complex128) complex128 {
-	return complex(float64(real(a)*real(b))-float64(imag(a)*imag(b)),
-		float64(real(a)*imag(b))+float64(imag(a)*real(b)))
+	return complex(mul(real(a), real(b))-mul(imag(a), imag(b)),
+		mul(real(a), imag(b))+mul(imag(a), real(b)))
 }
 
 // forwardGo is forward in portable Go: the reference the assembly kernels
@@ -197,7 +191,7 @@ func pack[S float32 | float64](p *pow2FFT, src []S, win []float64) {
 	z, m := p.z, p.m
 	src, win = src[:2*m], win[:2*m]
 	in := func(j int) complex128 {
-		return complex(float64(float64(src[2*j])*win[2*j]), float64(float64(src[2*j+1])*win[2*j+1]))
+		return complex(mul(float64(src[2*j]), win[2*j]), mul(float64(src[2*j+1]), win[2*j+1]))
 	}
 	if p.odd {
 		rev := p.rev[:m]
@@ -257,8 +251,8 @@ func unpackForwardBins[C complex64 | complex128](p *pow2FFT, dst []C, stride, ro
 		or := imag(zk) + imag(zc)
 		oi := real(zc) - real(zk)
 		w := post[k]
-		tr := float64(real(w)*or) - float64(imag(w)*oi)
-		ti := float64(real(w)*oi) + float64(imag(w)*or)
+		tr := mul(real(w), or) - mul(imag(w), oi)
+		ti := mul(real(w), oi) + mul(imag(w), or)
 		if k < rows {
 			dst[k*stride] = C(complex(er+tr, ei+ti))
 		}
@@ -302,8 +296,8 @@ func packInverseBins[C complex64 | complex128](p *pow2FFT, src []C, stride, k0, 
 		dr := real(xk) - real(xc)
 		di := imag(xk) + imag(xc)
 		w := post[k]
-		or := float64(dr*real(w)) + float64(di*imag(w))
-		oi := float64(di*real(w)) - float64(dr*imag(w))
+		or := mul(dr, real(w)) + mul(di, imag(w))
+		oi := mul(di, real(w)) - mul(dr, imag(w))
 		// conj Z[k] = (er − oi) − i(ei + or); conj Z[m−k] = (er + oi) + i(ei − or).
 		z[rev[k]] = complex(er-oi, -(ei + or))
 		z[rev[m-k]] = complex(er+oi, ei-or)
@@ -315,8 +309,8 @@ func unpackInverse(p *pow2FFT, acc, win []float64) {
 	z := p.z
 	acc, win = acc[:2*len(z)], win[:2*len(z)]
 	for j, v := range z {
-		acc[2*j] += float64(real(v) * win[2*j])
-		acc[2*j+1] -= float64(imag(v) * win[2*j+1])
+		acc[2*j] += mul(real(v), win[2*j])
+		acc[2*j+1] -= mul(imag(v), win[2*j+1])
 	}
 }
 
@@ -362,12 +356,10 @@ func (p *pow2FFT) passes() {
 // 4h, with a stage's twiddles tw.
 func radix4(blk []complex128, tw []complex128, h int) {
 	q0 := blk[0:h]
-	q1 := blk[h : 2*h]
-	q2 := blk[2*h : 3*h]
-	q3 := blk[3*h : 4*h]
-	w1 := tw[0:h]
-	w2 := tw[h : 2*h]
-	w3 := tw[2*h : 3*h]
+	// Slices of len(q0) let the compiler drop the bounds checks below.
+	n := len(q0)
+	q1, q2, q3 := blk[h:2*h][:n], blk[2*h:3*h][:n], blk[3*h:4*h][:n]
+	w1, w2, w3 := tw[0:h][:n], tw[h:2*h][:n], tw[2*h:3*h][:n]
 	for k := range q0 {
 		a := q0[k]
 		c := cmul(w2[k], q1[k])
