@@ -358,8 +358,8 @@ func radix4(blk []complex128, tw []complex128, h int) {
 	q0 := blk[0:h]
 	// Slices of len(q0) let the compiler drop the bounds checks below.
 	n := len(q0)
-	q1, q2, q3 := blk[h:2*h][:n], blk[2*h:3*h][:n], blk[3*h:4*h][:n]
-	w1, w2, w3 := tw[0:h][:n], tw[h:2*h][:n], tw[2*h:3*h][:n]
+	q1, q2, q3 := blk[h : 2*h][:n], blk[2*h : 3*h][:n], blk[3*h : 4*h][:n]
+	w1, w2, w3 := tw[0:h][:n], tw[h : 2*h][:n], tw[2*h : 3*h][:n]
 	for k := range q0 {
 		a := q0[k]
 		c := cmul(w2[k], q1[k])
