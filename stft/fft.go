@@ -88,6 +88,11 @@ func (g *gonumFFT) inverse(acc []float64, src []complex64, stride int) {
 // other length, takes about 27 µs for a 2048-point real transform on the
 // development machine, several times torch's pocketfft; see the package
 // documentation for the measurements.
+//
+// The Go functions below are the definition of its results. On amd64 with
+// AVX2, forward and inverse run assembly versions of them instead
+// (fft_amd64.s), which compute the same bits; elsewhere they are what
+// runs (fft_noasm.go).
 type pow2FFT struct {
 	n, m   int
 	half   []float64    // the analysis window / 2: unpackForward's halving, exact and free

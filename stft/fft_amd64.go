@@ -19,6 +19,8 @@ var useAsm = haveAsm
 // and shorter transforms gain nothing.
 const minAsmM = 8
 
+// forward is realFFT.forward: forwardGo, through the AVX2 kernels when
+// useAsm is set and n ≥ 16.
 func (p *pow2FFT) forward(dst []complex64, stride, rows int, src []float32) {
 	if !useAsm || p.m < minAsmM {
 		p.forwardGo(dst, stride, rows, src)
@@ -64,6 +66,8 @@ func (p *pow2FFT) unpackForwardRange(dst []complex64, stride, rows, k0, k1 int, 
 	unpackForwardBins(p, dst, stride, rows, k2, k1)
 }
 
+// inverse is realFFT.inverse: inverseGo, through the AVX2 kernels when
+// useAsm is set and n ≥ 16.
 func (p *pow2FFT) inverse(acc []float64, src []complex64, stride int) {
 	if !useAsm || p.m < minAsmM {
 		p.inverseGo(acc, src, stride)

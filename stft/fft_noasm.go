@@ -8,10 +8,12 @@ const haveAsm = false
 
 var useAsm = false
 
+// forward is realFFT.forward, in Go (there is no assembly here).
 func (p *pow2FFT) forward(dst []complex64, stride, rows int, src []float32) {
 	p.forwardGo(dst, stride, rows, src)
 }
 
+// inverse is realFFT.inverse, in Go (there is no assembly here).
 func (p *pow2FFT) inverse(acc []float64, src []complex64, stride int) {
 	p.inverseGo(acc, src, stride)
 }
