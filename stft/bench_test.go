@@ -113,9 +113,10 @@ func BenchmarkInverse(b *testing.B) {
 	b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
-// BenchmarkRealFFT compares the power-of-two kernel with gonum's FFTPACK
-// port on one 2048-point frame, forwards and backwards, through the fused
-// window/layout steps a worker runs.
+// BenchmarkRealFFT compares the power-of-two kernel (with the assembly
+// kernels where the build and CPU have them, and pow2go: its Go code
+// alone) with gonum's FFTPACK port on one 2048-point frame, forwards and
+// backwards, through the fused window/layout steps a worker runs.
 func BenchmarkRealFFT(b *testing.B) {
 	x := benchSignal(benchNFFT)
 	win := HannPeriodic(make([]float64, benchNFFT))
@@ -124,20 +125,26 @@ func BenchmarkRealFFT(b *testing.B) {
 	for _, f := range []struct {
 		name string
 		fft  realFFT
-	}{{"pow2", newPow2FFT(win, win)}, {"gonum", newGonumFFT(win, win)}} {
+		asm  bool
+	}{
+		{"pow2", newPow2FFT(win, win), haveAsm},
+		{"pow2go", newPow2FFT(win, win), false},
+		{"gonum", newGonumFFT(win, win), false},
+	} {
+		run := func(b *testing.B, op func()) {
+			withAsm(f.asm, func() {
+				cpu0 := cpuNanos()
+				for b.Loop() {
+					op()
+				}
+				b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N), "cpu-ns/op")
+			})
+		}
 		b.Run(f.name+"/forward", func(b *testing.B) {
-			cpu0 := cpuNanos()
-			for b.Loop() {
-				f.fft.forward(spec, 1, len(spec), x)
-			}
-			b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N), "cpu-ns/op")
+			run(b, func() { f.fft.forward(spec, 1, len(spec), x) })
 		})
 		b.Run(f.name+"/inverse", func(b *testing.B) {
-			cpu0 := cpuNanos()
-			for b.Loop() {
-				f.fft.inverse(acc, spec, 1)
-			}
-			b.ReportMetric(float64(cpuNanos()-cpu0)/float64(b.N), "cpu-ns/op")
+			run(b, func() { f.fft.inverse(acc, spec, 1) })
 		})
 	}
 }

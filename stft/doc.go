@@ -75,4 +75,24 @@
 // kernel, about three times torch's time. gonum stays the engine for every
 // other length (odd n_fft among them) and is the reference the kernel is
 // tested against (to 1e-13).
+//
+// On amd64 CPUs with AVX2 (golang.org/x/sys/cpu decides at start-up) the
+// kernel runs in assembly (fft_amd64.s): the windowing with the
+// bit-reversed gather and the first pass, the radix-4 passes (whose
+// twiddles are stored per pass as W^k, W^2k and W^3k runs for that) and
+// the split into the n-point spectrum, and their counterparts in the
+// inverse, each on two complex128 values per YMM register. It performs the
+// Go code's IEEE operations on the same operands in the same order and no
+// FMA, so its results are bit for bit those of the Go code (the tests
+// compare both for every n up to 65536), which stays as the definition
+// and as the fallback for other architectures and -tags purego; the Go
+// code keeps the compiler from fusing its products on amd64 for the same
+// reason. On a 2-core AMD EPYC (Zen 3) VM shared with other jobs, in
+// interleaved runs (medians of CPU time), a 2048-point transform took
+// 4.8 µs forwards and 5.0 µs backwards against 15.2 and 15.8 µs for the
+// Go code (callgrind: 36.6 and 39.5 thousand instructions against 152 and
+// 160 thousand); BenchmarkMDXBatch's stft+istft on one worker went from
+// 118 to 65 ms, and drumsplit transcribe's BenchmarkTranscribe5Min, whose
+// frame transforms were about half its CPU time, from 7.8 to 5.2 CPU
+// seconds.
 package stft

@@ -88,15 +88,34 @@ func (g *gonumFFT) inverse(acc []float64, src []complex64, stride int) {
 // other length, takes about 27 µs for a 2048-point real transform on the
 // development machine, several times torch's pocketfft; see the package
 // documentation for the measurements.
+//
+// The Go functions below are the definition of its results. On amd64 with
+// AVX2, forward and inverse run assembly versions of them instead
+// (fft_amd64.s), which compute the same bits; elsewhere they are what
+// runs (fft_noasm.go).
 type pow2FFT struct {
-	n, m int
-	half []float64    // the analysis window / 2: unpackForward's halving, exact and free
-	syn  []float64    // the synthesis window
-	rev  []int32      // rev[j]: bit reversal of j within log2(m) bits
-	tw   []twiddle    // per radix-4 pass over length-h parts: k < h, W = exp(-2πi/4h)
-	post []complex128 // exp(-2πik/n) for k = 0..m/2
-	z    []complex128 // work, len m
-	odd  bool         // log2(m) is odd: a radix-2 pass comes first
+	n, m   int
+	half   []float64    // the analysis window / 2: unpackForward's halving, exact and free
+	syn    []float64    // the synthesis window
+	rev    []int32      // rev[j]: bit reversal of j within log2(m) bits
+	stages []stage      // the radix-4 passes after the first, in the order passes runs them
+	post   []complex128 // exp(-2πik/n) for k = 0..m/2, then one padding zero (see fft_amd64.s)
+	z      []complex128 // work, len m
+	odd    bool         // log2(m) is odd: a radix-2 pass comes first
+}
+
+// stage is one radix-4 pass: it combines every four consecutive transforms
+// of length h in z into one of length 4h.
+//
+// Its twiddle factors are stored as structure of arrays, tw = W^k for
+// k < h, then W^2k, then W^3k (W = exp(−2πi/4h)), so that consecutive k
+// are adjacent in memory, as vector loads want them, followed by one
+// padding zero: the AVX2 kernel loads the imaginary parts of W^k and
+// W^(k+1) as the 32 bytes that start 8 bytes into W^k, which for the last
+// pair of W^3k reaches 8 bytes past it.
+type stage struct {
+	h  int
+	tw []complex128 // len 3h+1
 }
 
 func newPow2FFT(ana, syn []float64) *pow2FFT {
@@ -108,7 +127,7 @@ func newPow2FFT(ana, syn []float64) *pow2FFT {
 		half: make([]float64, n),
 		syn:  syn,
 		rev:  make([]int32, m),
-		post: make([]complex128, m/2+1),
+		post: make([]complex128, m/2+2),
 		z:    make([]complex128, m),
 	}
 	logm := bits.TrailingZeros(uint(m))
@@ -120,7 +139,7 @@ func newPow2FFT(ana, syn []float64) *pow2FFT {
 			p.rev[j] = int32(bits.Reverse(uint(j)) >> (bits.UintSize - logm))
 		}
 	}
-	for k := range p.post {
+	for k := range m/2 + 1 {
 		p.post[k] = expi(-2 * math.Pi * float64(k) / float64(n))
 	}
 	p.odd = logm%2 == 1
@@ -131,16 +150,15 @@ func newPow2FFT(ana, syn []float64) *pow2FFT {
 		h = 2
 	}
 	for ; h < m; h *= 4 {
-		for k := 0; k < h; k++ {
+		tw := make([]complex128, 3*h+1)
+		for k := range h {
 			a := -2 * math.Pi * float64(k) / float64(4*h)
-			p.tw = append(p.tw, twiddle{expi(a), expi(2 * a), expi(3 * a)})
+			tw[k], tw[h+k], tw[2*h+k] = expi(a), expi(2*a), expi(3*a)
 		}
+		p.stages = append(p.stages, stage{h: h, tw: tw})
 	}
 	return p
 }
-
-// twiddle holds W^k, W^2k and W^3k for one butterfly of a radix-4 pass.
-type twiddle struct{ w1, w2, w3 complex128 }
 
 // expi returns exp(i·a), computed directly (no recurrences) for accuracy.
 func expi(a float64) complex128 {
@@ -148,13 +166,23 @@ func expi(a float64) complex128 {
 	return complex(c, s)
 }
 
-func (p *pow2FFT) forward(dst []complex64, stride, rows int, src []float32) {
+// cmul returns a·b with the operations of Go's complex multiplication,
+// (ar·br − ai·bi) + i(ar·bi + ai·br), its products formed by mul.
+func cmul(a, b complex128) complex128 {
+	return complex(mul(real(a), real(b))-mul(imag(a), imag(b)),
+		mul(real(a), imag(b))+mul(imag(a), real(b)))
+}
+
+// forwardGo is forward in portable Go: the reference the assembly kernels
+// must match bit for bit, and the fallback where they cannot run.
+func (p *pow2FFT) forwardGo(dst []complex64, stride, rows int, src []float32) {
 	pack(p, src, p.half)
 	p.passes()
 	unpackForward(p, dst, stride, rows)
 }
 
-func (p *pow2FFT) inverse(acc []float64, src []complex64, stride int) {
+// inverseGo is inverse in portable Go (see forwardGo).
+func (p *pow2FFT) inverseGo(acc []float64, src []complex64, stride int) {
 	packInverse(p, src, stride)
 	p.firstPass()
 	p.passes()
@@ -168,7 +196,7 @@ func pack[S float32 | float64](p *pow2FFT, src []S, win []float64) {
 	z, m := p.z, p.m
 	src, win = src[:2*m], win[:2*m]
 	in := func(j int) complex128 {
-		return complex(float64(src[2*j])*win[2*j], float64(src[2*j+1])*win[2*j+1])
+		return complex(mul(float64(src[2*j]), win[2*j]), mul(float64(src[2*j+1]), win[2*j+1]))
 	}
 	if p.odd {
 		rev := p.rev[:m]
@@ -195,17 +223,31 @@ func pack[S float32 | float64](p *pow2FFT, src []S, win []float64) {
 // unpackForward splits the transform of the packed even and odd samples
 // into the n-point spectrum, storing bins k < rows at dst[k·stride].
 func unpackForward[C complex64 | complex128](p *pow2FFT, dst []C, stride, rows int) {
-	z, m := p.z, p.m
-	z = z[:m]
+	unpackForwardEnds(p, dst, stride, rows)
+	unpackForwardBins(p, dst, stride, rows, 1, p.m/2+1)
+}
+
+// unpackForwardEnds stores the bins 0 and m (if m < rows), which come
+// from z[0] alone.
+func unpackForwardEnds[C complex64 | complex128](p *pow2FFT, dst []C, stride, rows int) {
 	// z holds half the transform (pack used win/2), which makes the
 	// halvings below free; scaling by 2 is exact, so nothing changes.
-	z0 := z[0]
+	z0, m := p.z[0], p.m
 	dst[0] = C(complex(2*(real(z0)+imag(z0)), 0))
 	if m < rows {
 		dst[m*stride] = C(complex(2*(real(z0)-imag(z0)), 0))
 	}
+}
+
+// unpackForwardBins stores the bins k and m−k that are below rows, for
+// k0 ≤ k < k1 (1 ≤ k0, k1 ≤ m/2+1). It processes k in increasing order and
+// stores bin k before bin m−k, which for k = m/2 are the same: the second
+// value stands, as in every implementation of it.
+func unpackForwardBins[C complex64 | complex128](p *pow2FFT, dst []C, stride, rows, k0, k1 int) {
+	z, m := p.z, p.m
+	z = z[:m]
 	post := p.post[:m/2+1]
-	for k := 1; k <= m/2; k++ {
+	for k := k0; k < k1; k++ {
 		zk, zc := z[k], z[m-k]
 		// e = (zk + conj zc)/2, o = (zk − conj zc)/2i; X[k] = e + w^k·o and
 		// X[m−k] = conj(e − w^k·o).
@@ -214,8 +256,8 @@ func unpackForward[C complex64 | complex128](p *pow2FFT, dst []C, stride, rows i
 		or := imag(zk) + imag(zc)
 		oi := real(zc) - real(zk)
 		w := post[k]
-		tr := real(w)*or - imag(w)*oi
-		ti := real(w)*oi + imag(w)*or
+		tr := mul(real(w), or) - mul(imag(w), oi)
+		ti := mul(real(w), oi) + mul(imag(w), or)
 		if k < rows {
 			dst[k*stride] = C(complex(er+tr, ei+ti))
 		}
@@ -230,14 +272,28 @@ func unpackForward[C complex64 | complex128](p *pow2FFT, dst []C, stride, rows i
 // bit-reversed order. The kernel only transforms forwards; conjugating in
 // and out makes it an inverse.
 func packInverse[C complex64 | complex128](p *pow2FFT, src []C, stride int) {
+	packInverseEnds(p, src, stride)
+	packInverseBins(p, src, stride, 1, p.m/2+1)
+}
+
+// packInverseEnds loads z[0], which comes from bins 0 and m alone.
+func packInverseEnds[C complex64 | complex128](p *pow2FFT, src []C, stride int) {
+	// Only the real parts of X[0] and X[m] count.
+	m := p.m
+	x0, xm := real(complex128(src[0])), real(complex128(src[m*stride]))
+	p.z[0] = complex(x0+xm, -(x0 - xm))
+}
+
+// packInverseBins loads z[rev[k]] and z[rev[m−k]] for k0 ≤ k < k1
+// (1 ≤ k0, k1 ≤ m/2+1), in increasing k and k before m−k (the same
+// position for k = m/2, where the second value stands).
+func packInverseBins[C complex64 | complex128](p *pow2FFT, src []C, stride, k0, k1 int) {
 	z, rev, m := p.z, p.rev, p.m
 	rev = rev[:m]
 	// Z[k] = e + i·o with e = X[k] + conj X[m−k], o = (X[k] − conj X[m−k])·conj(w^k);
-	// Z[m−k] = conj(e − i·o). Only the real parts of X[0] and X[m] count.
-	x0, xm := real(complex128(src[0])), real(complex128(src[m*stride]))
-	z[0] = complex(x0+xm, -(x0 - xm))
+	// Z[m−k] = conj(e − i·o).
 	post := p.post[:m/2+1]
-	for k := 1; k <= m/2; k++ {
+	for k := k0; k < k1; k++ {
 		xk := complex128(src[k*stride])
 		xc := complex128(src[(m-k)*stride]) // conjugated below
 		er := real(xk) + real(xc)
@@ -245,8 +301,8 @@ func packInverse[C complex64 | complex128](p *pow2FFT, src []C, stride int) {
 		dr := real(xk) - real(xc)
 		di := imag(xk) + imag(xc)
 		w := post[k]
-		or := dr*real(w) + di*imag(w)
-		oi := di*real(w) - dr*imag(w)
+		or := mul(dr, real(w)) + mul(di, imag(w))
+		oi := mul(di, real(w)) - mul(dr, imag(w))
 		// conj Z[k] = (er − oi) − i(ei + or); conj Z[m−k] = (er + oi) + i(ei − or).
 		z[rev[k]] = complex(er-oi, -(ei + or))
 		z[rev[m-k]] = complex(er+oi, ei-or)
@@ -258,8 +314,8 @@ func unpackInverse(p *pow2FFT, acc, win []float64) {
 	z := p.z
 	acc, win = acc[:2*len(z)], win[:2*len(z)]
 	for j, v := range z {
-		acc[2*j] += real(v) * win[2*j]
-		acc[2*j+1] -= imag(v) * win[2*j+1]
+		acc[2*j] += mul(real(v), win[2*j])
+		acc[2*j+1] -= mul(imag(v), win[2*j+1])
 	}
 }
 
@@ -293,36 +349,27 @@ func (p *pow2FFT) firstPass() {
 // passes runs the radix-4 passes that follow firstPass.
 func (p *pow2FFT) passes() {
 	z := p.z
-	m := len(z)
-	h := 4 // length of the sub-transforms being combined
-	if p.odd {
-		h = 2
-	}
-	tw := p.tw
-	for ; h < m; h *= 4 {
-		stw := tw[:h]
-		tw = tw[h:]
-		for j := 0; j < m; j += 4 * h {
-			radix4(z[j:j+4*h], stw, h)
+	for _, st := range p.stages {
+		for j := 0; j < len(z); j += 4 * st.h {
+			radix4(z[j:j+4*st.h], st.tw, st.h)
 		}
 	}
 }
 
 // radix4 combines the four length-h transforms stored in blk (of residues
-// 0, 2, 1, 3 in that order, as bit reversal leaves them) into one of length 4h.
-func radix4(blk []complex128, tw []twiddle, h int) {
+// 0, 2, 1, 3 in that order, as bit reversal leaves them) into one of length
+// 4h, with a stage's twiddles tw.
+func radix4(blk []complex128, tw []complex128, h int) {
 	q0 := blk[0:h]
-	q1 := blk[h : 2*h]
-	q2 := blk[2*h : 3*h]
-	q3 := blk[3*h : 4*h]
-	tw = tw[:len(q0)]
-	q1, q2, q3 = q1[:len(q0)], q2[:len(q0)], q3[:len(q0)]
-	for k := range tw {
-		w := &tw[k]
+	// Slices of len(q0) let the compiler drop the bounds checks below.
+	n := len(q0)
+	q1, q2, q3 := blk[h : 2*h][:n], blk[2*h : 3*h][:n], blk[3*h : 4*h][:n]
+	w1, w2, w3 := tw[0:h][:n], tw[h : 2*h][:n], tw[2*h : 3*h][:n]
+	for k := range q0 {
 		a := q0[k]
-		c := w.w2 * q1[k]
-		b := w.w1 * q2[k]
-		d := w.w3 * q3[k]
+		c := cmul(w2[k], q1[k])
+		b := cmul(w1[k], q2[k])
+		d := cmul(w3[k], q3[k])
 		s0r, s0i := real(a)+real(c), imag(a)+imag(c)
 		s1r, s1i := real(a)-real(c), imag(a)-imag(c)
 		s2r, s2i := real(b)+real(d), imag(b)+imag(d)
