@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/drumsplit/drumsplit/render"
@@ -217,5 +218,31 @@ func TestRideBowBellRender(t *testing.T) {
 	}
 	if matched < len(bell)-2 {
 		t.Errorf("%d of %d strokes found", matched, len(bell))
+	}
+}
+
+// TestRideBellDrumMap: a bell takes the ride_bell note of the drum map in
+// use: 53 in General MIDI, the map's own in a custom one.
+func TestRideBellDrumMap(t *testing.T) {
+	if got := GM().Key(RideBell, 0, 0); got != 53 {
+		t.Errorf("General MIDI ride bell: %d, want 53", got)
+	}
+	m, err := ReadDrumMap(strings.NewReader(`{"notes": {"kick": 24, "snare": 26, "hh_closed": 30, "hh_pedal": 31, "hh_open": 32, "ride": 33, "ride_bell": 34, "crash": 35}, "toms": [40]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(37, 38))
+	x := make([]float32, 4*rate)
+	for i := 0; i < 8; i++ {
+		bellStroke(x, 0.3+float64(i)*0.4, 0.45, rng)
+	}
+	notes, err := Transcribe(Input{SampleRate: rate, Stems: []Stem{{Name: "ride", Data: [][]float32{x}}}}, Options{Map: m})
+	if err != nil || len(notes) == 0 {
+		t.Fatalf("%d notes, %v", len(notes), err)
+	}
+	for _, n := range notes {
+		if n.Piece != RideBell || n.Key != 34 {
+			t.Errorf("note at %.2f s: %s on key %d, want ride_bell on 34", n.Time, n.Piece, n.Key)
+		}
 	}
 }
