@@ -24,7 +24,8 @@ func LoadStereo(path string) ([][]float32, int, error) {
 
 // Transcribe is drumsplit's Transcriber: the transcribe package run on one
 // track's stems. The strength of an onset is its note's velocity; hi-hat
-// onsets are labelled with their articulation.
+// and ride onsets are labelled with their articulation (ride for the bow,
+// ride_bell).
 func Transcribe(stems map[string][][]float32, rate int) ([]Onset, error) {
 	in := transcribe.Input{SampleRate: rate}
 	for name, data := range stems {
@@ -37,7 +38,8 @@ func Transcribe(stems map[string][][]float32, rate int) ([]Onset, error) {
 	out := make([]Onset, len(notes))
 	for i, n := range notes {
 		o := Onset{Time: n.Time, Class: n.Stem, Strength: float64(n.Velocity)}
-		if n.Stem == "hh" {
+		switch n.Stem {
+		case "hh", "ride":
 			o.Label = string(n.Piece)
 		}
 		out[i] = o

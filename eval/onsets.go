@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"text/tabwriter"
+
+	"github.com/drumsplit/drumsplit/render"
 )
 
 // Onset is one hit, in a reference or an estimate.
@@ -16,7 +18,8 @@ type Onset struct {
 	Time  float64 `json:"time"`  // seconds
 	Class string  `json:"class"` // the stem: kick snare toms hh ride crash
 	// Label is the articulation for the hi-hat (hh_closed, hh_pedal,
-	// hh_open); empty when unknown.
+	// hh_open) and the ride (ride for the bow, ride_bell); empty when
+	// unknown.
 	Label string `json:"label,omitempty"`
 	// Strength is the hit's strength (reference: velocity 0–1; estimate:
 	// MIDI velocity), compared by rank only.
@@ -142,8 +145,13 @@ type OnsetScore struct {
 	// reference's articulation.
 	HatMatched int `json:"hh_matched"`
 	HatCorrect int `json:"hh_correct"`
+	// RideCorrect of RideMatched matched ride onsets (±50 ms) with a
+	// labelled reference have its label, bow (ride) or bell (ride_bell).
+	RideMatched int `json:"ride_matched"`
+	RideCorrect int `json:"ride_correct"`
 	// VelocityRho is Spearman's rank correlation of matched strengths per
-	// class (kick, snare), NaN with fewer than 3 pairs.
+	// class (kick, snare); a class with fewer than 3 pairs or a constant
+	// side has none (JSON cannot hold NaN).
 	VelocityRho map[string]float64 `json:"velocity_rho,omitempty"`
 	// Flagged reference strokes have a second attack in their sample;
 	// SkippedRef reference and SkippedEst estimated onsets in their regions
@@ -189,16 +197,11 @@ func ScoreOnsets(ref, est []Onset) OnsetScore {
 			if tol != Tolerances[0] {
 				continue
 			}
-			if c == "hh" {
-				for _, p := range pairs {
-					if r[p[0]].Label == "" {
-						continue
-					}
-					sc.HatMatched++
-					if r[p[0]].Label == e[p[1]].Label {
-						sc.HatCorrect++
-					}
-				}
+			switch c {
+			case "hh":
+				sc.HatMatched, sc.HatCorrect = labelAgreement(r, e, pairs)
+			case "ride":
+				sc.RideMatched, sc.RideCorrect = labelAgreement(r, e, pairs)
 			}
 			if c == "kick" || c == "snare" {
 				var a, b []float64
@@ -206,11 +209,28 @@ func ScoreOnsets(ref, est []Onset) OnsetScore {
 					a = append(a, r[p[0]].Strength)
 					b = append(b, e[p[1]].Strength)
 				}
-				sc.VelocityRho[c] = Spearman(a, b)
+				if rho := Spearman(a, b); !math.IsNaN(rho) {
+					sc.VelocityRho[c] = rho
+				}
 			}
 		}
 	}
 	return sc
+}
+
+// labelAgreement counts the matched pairs whose reference has a label and,
+// of those, the ones whose estimate has the same label.
+func labelAgreement(ref, est []Onset, pairs [][2]int) (matched, correct int) {
+	for _, p := range pairs {
+		if ref[p[0]].Label == "" {
+			continue
+		}
+		matched++
+		if ref[p[0]].Label == est[p[1]].Label {
+			correct++
+		}
+	}
+	return matched, correct
 }
 
 func times(os []Onset) []float64 {
@@ -276,8 +296,10 @@ func ranks(x []float64) []float64 {
 
 // ReadReferenceOnsets reads the ground truth of a rendered track
 // (onsets.json, as drumsplit render writes it). A stem file "cymbals" is
-// kept as is; "hh_half_open" is labelled hh_open (General MIDI has no
-// half-open hat).
+// kept as is. Hi-hat and ride onsets are labelled with what their kit
+// instrument plays (SoundingPiece), which is not always the annotated
+// piece: a kit without a ride bell plays the bell's strokes on its bow.
+// "hh_half_open" is labelled hh_open (General MIDI has no half-open hat).
 func ReadReferenceOnsets(path string) ([]Onset, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -287,6 +309,7 @@ func ReadReferenceOnsets(path string) ([]Onset, error) {
 		Onsets map[string][]struct {
 			Time         float64 `json:"time"`
 			Piece        string  `json:"piece"`
+			Instrument   string  `json:"instrument"`
 			Velocity     float64 `json:"velocity"`
 			SecondAttack float64 `json:"second_attack"`
 		} `json:"onsets"`
@@ -301,17 +324,35 @@ func ReadReferenceOnsets(path string) ([]Onset, error) {
 	for stem, os := range info.Onsets {
 		for _, o := range os {
 			label := ""
-			if stem == "hh" {
-				label = o.Piece
+			switch stem {
+			case "hh":
+				label = SoundingPiece(render.HiHat, o.Piece, o.Instrument)
 				if label == "hh_half_open" {
 					label = "hh_open"
 				}
+			case "ride":
+				label = SoundingPiece(render.Ride, o.Piece, o.Instrument)
 			}
 			out = append(out, Onset{Time: o.Time, Class: stem, Label: label, Strength: o.Velocity, SecondAttack: o.SecondAttack})
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time < out[j].Time })
 	return out, nil
+}
+
+// SoundingPiece is the piece a rendered stroke sounds as: the piece its kit
+// instrument's name says it plays (render.Classify, as render assigns
+// instruments) when that piece belongs to stem, else the annotated piece.
+// They differ where the kit lacks the annotated piece and render played
+// another instrument of the stem in its place (a ride bell stroke on a
+// kit without a bell is a bow stroke).
+func SoundingPiece(stem render.Stem, piece, instrument string) string {
+	if instrument != "" {
+		if p, _ := render.Classify(instrument, -1); p != render.NoPiece && p.Stem() == stem {
+			return p.String()
+		}
+	}
+	return piece
 }
 
 // Transcriber turns one track's stems (by stem name, planar) into onsets.
@@ -426,6 +467,8 @@ func EvaluateOnsetDirs(reference, estimates string, load Loader, methods []Metho
 			}
 			tot.HatMatched += s.HatMatched
 			tot.HatCorrect += s.HatCorrect
+			tot.RideMatched += s.RideMatched
+			tot.RideCorrect += s.RideCorrect
 			tot.Flagged += s.Flagged
 			tot.SkippedRef += s.SkippedRef
 			tot.SkippedEst += s.SkippedEst
@@ -456,8 +499,9 @@ func (s OnsetScore) MeanF(tol string) float64 {
 
 // WriteTable prints, per method, F-measure at 50 and 20 ms with precision
 // and recall at 50 ms for each class summed over tracks, their mean over
-// classes, hi-hat articulation accuracy and the per-track velocity rank
-// correlation (mean and minimum) for kick and snare.
+// classes, hi-hat articulation and ride bow/bell accuracy and the
+// per-track velocity rank correlation (mean and minimum) for kick and
+// snare.
 func (r *OnsetReport) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	classes := map[string]bool{}
@@ -484,7 +528,7 @@ func (r *OnsetReport) WriteTable(w io.Writer) error {
 	}
 	for _, m := range r.Methods {
 		tot := r.Total[m]
-		line := fmt.Sprintf("%s: hi-hat articulation %s", m, accuracy(tot.HatCorrect, tot.HatMatched))
+		line := fmt.Sprintf("%s: hi-hat articulation %s; ride bow/bell %s", m, accuracy(tot.HatCorrect, tot.HatMatched), accuracy(tot.RideCorrect, tot.RideMatched))
 		for _, c := range []string{"kick", "snare"} {
 			var rhos []float64
 			for _, t := range r.Tracks {

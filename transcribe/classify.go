@@ -212,5 +212,3 @@ func labelToms(ns []Note, x []float32, rate int) {
 		}
 	}
 }
-
-func labelRide(ns []Note, x []float32, rate int) {}

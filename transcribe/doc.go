@@ -22,8 +22,10 @@
 // Hits are then labelled: the hi-hat's open, closed and pedal strokes by
 // clustering their sustain and spectral centroid within the track (decay
 // lengths overlap between kits, so fixed thresholds fail), the ride's bell
-// by its centroid, and toms by pitch, clustered and mapped high to low onto
-// the drum map's tom notes. Velocity is the hit's peak level in dB relative
+// strokes by their peaky spectrum (a few strong partials, where the bow's
+// wash is flat), in groups where the track's strokes split by brightness,
+// and toms by pitch, clustered and mapped high to low onto the drum map's
+// tom notes. Velocity is the hit's peak level in dB relative
 // to the stem's loudest hits, mapped monotonically onto 1–127.
 //
 // The package logs through log/slog's default logger at debug level only.
