@@ -219,7 +219,7 @@ func (d *detector) pick(odf []float32, x []float32, rate, hop int) []onset {
 	for i, t := range peakFrames {
 		centres[i] = t * hop
 	}
-	ps := newPowerSums(x, centres, d.nfft/2+reach, d.nfft/4+reach)
+	ps := newPowerSums(x, centres, d.nfft/2+reach, d.nfft/2+reach)
 	var out []onset
 	lastSample := noPrev
 	gap := int(d.minGap * float64(rate))
@@ -334,7 +334,7 @@ func movingMax(x []float32, w int) []float32 {
 }
 
 // refine moves a detection at sample c to the start of the energy rise
-// around it: within [c − nfft/2, c + nfft/4] (not before prev + 10 ms), the
+// around it: within [c − nfft/2, c + nfft/2] (not before prev + 10 ms), the
 // largest rise of the 2 ms power against the 2 ms before, then the first
 // sample in the 15 ms before it where the rise reaches half its height —
 // the rule render uses to annotate a sample's attack.
@@ -345,7 +345,14 @@ func refine(pw pwView, c, nfft, rate, prev int) int {
 	if prev > noPrev {
 		lo = max(lo, prev+rate/100)
 	}
-	hi := min(n-w, c+nfft/4)
+	// The hit that made frame c's flux can lie anywhere in the frame:
+	// with a log compression, a click over a loud ring gives the most
+	// flux as it enters the window, up to half a frame before it (the
+	// window was [c − nfft/2, c + nfft/4]; the whole frame took mean
+	// F@50 on true stems from 0.992, 0.953, 0.962 to 0.994, 0.960,
+	// 0.968 on held-out seeds 3, 4, 6 — crash 0.844 → 0.896 on seed 4,
+	// toms 0.956 → 0.991 on seed 6 — and 0.995 on training kits).
+	hi := min(n-w, c+nfft/2)
 	if lo > hi {
 		return min(max(c, 0), n)
 	}
