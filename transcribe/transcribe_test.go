@@ -652,3 +652,40 @@ func TestRideSoftUnderRing(t *testing.T) {
 		t.Errorf("recall %.3f, precision %.3f; want ≥ 0.5 (every accent) and ≥ 0.9", r, p)
 	}
 }
+
+// TestRefineWholeFrame: a short click over a loud, dark ring gives the
+// ride's nearly logarithmic flux its peak as the click enters the frame,
+// up to half a frame before it; the start of the hit must still be found
+// (refine searched only a quarter frame after the peak, and the stroke
+// was dropped with a negative rise).
+func TestRefineWholeFrame(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	n := 5 * rate
+	x := make([]float32, n)
+	fade := 0.3 * rate // in and out, so that the ring's ends make no onsets
+	for i := range x {
+		g := math.Min(1, math.Min(float64(i), float64(n-1-i))/fade)
+		x[i] = float32(0.4 * g * math.Sin(2*math.Pi*330*float64(i)/rate))
+	}
+	var want []float64
+	for tt := 0.5; tt < 4.6; tt += 0.5 {
+		hit(x, tt, 2500, 0.004, 0.5, rng)
+		want = append(want, tt)
+	}
+	notes, err := Transcribe(Input{SampleRate: rate, Stems: []Stem{{"ride", [][]float32{x}}}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	for _, n := range notes {
+		got = append(got, n.Time)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ride notes at %v, want %v", got, want)
+	}
+	for i := range got {
+		if math.Abs(got[i]-want[i]) > 0.005 {
+			t.Errorf("note %d at %.4f s, want %.4f", i, got[i], want[i])
+		}
+	}
+}
