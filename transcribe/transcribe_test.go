@@ -656,8 +656,8 @@ func TestRideSoftUnderRing(t *testing.T) {
 // TestRefineWholeFrame: a short click over a loud, dark ring gives the
 // ride's nearly logarithmic flux its peak as the click enters the frame,
 // up to half a frame before it; the start of the hit must still be found
-// (refine searched only a quarter frame after the peak, and the stroke
-// was dropped with a negative rise).
+// (refine searched only a quarter frame after the peak and put these
+// strokes 36 ms early).
 func TestRefineWholeFrame(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	n := 5 * rate
