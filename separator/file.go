@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/drumsplit/drumsplit/audio"
+	"github.com/drumsplit/drumsplit/internal/tracks"
 	"github.com/drumsplit/drumsplit/model"
 )
 
@@ -82,9 +83,9 @@ func (s *Separator) SeparateFile(ctx context.Context, in, outDir string, o FileO
 		return nil, err
 	}
 	names := s.info.Stems
-	stems, err := stemIndices(names, o.Stems)
+	stems, err := tracks.SelectNames(o.Stems, names)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("selecting stems: %w", err)
 	}
 	if o.Residual && slices.Contains(names, ResidualStem) {
 		return nil, fmt.Errorf("the model has a stem named %q: no room for the residual", ResidualStem)
@@ -144,24 +145,4 @@ func (s *Separator) SeparateFile(ctx context.Context, in, outDir string, o FileO
 		}
 	}
 	return paths, nil
-}
-
-// stemIndices returns the indices of want in names, in the order of
-// names; nil want selects them all.
-func stemIndices(names, want []string) ([]int, error) {
-	var idx []int
-	for i, n := range names {
-		if want == nil || slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(strings.TrimSpace(w), n) }) {
-			idx = append(idx, i)
-		}
-	}
-	for _, w := range want {
-		if !slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(strings.TrimSpace(w), n) }) {
-			return nil, fmt.Errorf("no stem named %q (the model's stems: %s)", w, strings.Join(names, ", "))
-		}
-	}
-	if len(idx) == 0 {
-		return nil, errors.New("no stems selected")
-	}
-	return idx, nil
 }

@@ -64,7 +64,7 @@ func TestSeparateFile(t *testing.T) {
 	}
 
 	empty := filepath.Join(dir, "none")
-	if _, err := SeparateFile(context.Background(), in, empty, FileOptions{Model: modelPath(t, "tiny6.pt"), Stems: []string{"cowbell"}}); err == nil || !strings.Contains(err.Error(), `no stem named "cowbell"`) {
+	if _, err := SeparateFile(context.Background(), in, empty, FileOptions{Model: modelPath(t, "tiny6.pt"), Stems: []string{"cowbell"}}); err == nil || !strings.Contains(err.Error(), `the model has no stem "cowbell"`) {
 		t.Errorf("unknown stem: %v", err)
 	}
 	if _, err := SeparateFile(context.Background(), filepath.Join(dir, "missing.wav"), empty, FileOptions{Model: modelPath(t, "tiny6.pt")}); !errors.Is(err, os.ErrNotExist) {

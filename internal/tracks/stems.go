@@ -16,6 +16,16 @@ var ErrNoStemNamed = errors.New("names no stem")
 // not among stems is an error naming it and the stems there are.
 func SelectStems(list string, stems []string) ([]int, error) {
 	if strings.TrimSpace(list) == "" {
+		return SelectNames(nil, stems)
+	}
+	return SelectNames(strings.Split(list, ","), stems)
+}
+
+// SelectNames is SelectStems for names given one by one (a library's
+// []string option): nil selects every stem; blank names are skipped, and
+// names that are all blank select none (ErrNoStemNamed).
+func SelectNames(names, stems []string) ([]int, error) {
+	if names == nil {
 		idx := make([]int, len(stems))
 		for i := range idx {
 			idx[i] = i
@@ -23,7 +33,7 @@ func SelectStems(list string, stems []string) ([]int, error) {
 		return idx, nil
 	}
 	want := map[int]bool{}
-	for _, name := range strings.Split(list, ",") {
+	for _, name := range names {
 		name = strings.TrimSpace(name)
 		if name == "" {
 			continue

@@ -30,3 +30,29 @@ func TestSelectStems(t *testing.T) {
 		}
 	}
 }
+
+func TestSelectNames(t *testing.T) {
+	stems := []string{"kick", "snare", "toms", "hh"}
+	for _, c := range []struct {
+		names []string
+		want  []int
+	}{
+		{nil, []int{0, 1, 2, 3}},
+		{[]string{"HH", " kick "}, []int{0, 3}},
+		{[]string{"snare", "snare"}, []int{1}},
+	} {
+		got, err := SelectNames(c.names, stems)
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("SelectNames(%q) = %v, %v; want %v", c.names, got, err, c.want)
+		}
+	}
+	if _, err := SelectNames([]string{}, stems); !errors.Is(err, ErrNoStemNamed) {
+		t.Errorf("SelectNames(empty): %v, want ErrNoStemNamed", err)
+	}
+	if _, err := SelectNames([]string{" "}, stems); !errors.Is(err, ErrNoStemNamed) {
+		t.Errorf("SelectNames(blank): %v, want ErrNoStemNamed", err)
+	}
+	if _, err := SelectNames([]string{"cowbell"}, stems); err == nil || !strings.Contains(err.Error(), `no stem "cowbell"`) {
+		t.Errorf("SelectNames(cowbell): %v", err)
+	}
+}
