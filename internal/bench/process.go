@@ -105,16 +105,7 @@ func sameProcess(a, b Process) bool {
 // earlier one of the same machine, model, input and threads, and is
 // appended otherwise.
 func (f *File) AddProcesses(ps ...Process) {
-next:
-	for _, p := range ps {
-		for i := range f.Processes {
-			if sameProcess(f.Processes[i], p) {
-				f.Processes[i] = p
-				continue next
-			}
-		}
-		f.Processes = append(f.Processes, p)
-	}
+	f.Processes = upsert(f.Processes, ps, sameProcess)
 }
 
 // ProcessModel is a model of the whole-process comparison: drumsplit's

@@ -325,17 +325,22 @@ func sameDevices(a, b Run) bool {
 
 // Add merges runs into f: a run replaces an earlier one of the same tool,
 // machine, model, input and devices, and is appended otherwise.
-func (f *File) Add(runs ...Run) {
+func (f *File) Add(runs ...Run) { f.Runs = upsert(f.Runs, runs, sameRun) }
+
+// upsert merges add into list: an element replaces the first earlier one
+// that same says it stands for, and is appended otherwise.
+func upsert[T any](list, add []T, same func(a, b T) bool) []T {
 next:
-	for _, r := range runs {
-		for i := range f.Runs {
-			if sameRun(f.Runs[i], r) {
-				f.Runs[i] = r
+	for _, x := range add {
+		for i := range list {
+			if same(list[i], x) {
+				list[i] = x
 				continue next
 			}
 		}
-		f.Runs = append(f.Runs, r)
+		list = append(list, x)
 	}
+	return list
 }
 
 // DefaultName returns the file name for f inside a results directory:
