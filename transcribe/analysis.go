@@ -163,7 +163,7 @@ func newFeatures(n, hop int) *features {
 }
 
 // analyze computes frames ta…tb−1 of a stem's onset detection function and
-// octave powers into f, from x padded by padFrame. Frames are centred on
+// octave powers into f, from x padded by padSignal. Frames are centred on
 // multiples of hop with reflect padding at the ends (as torch.stft's
 // center=True), so every stem's frame t describes the same instant
 // whatever its frame size. Only the bins below the filterbank's top are
@@ -171,14 +171,14 @@ func newFeatures(n, hop int) *features {
 // analysed in parts, in parallel, with the same result. Frames are
 // transformed one at a time and analysed lanes at a time (kernels.go):
 // the values are those of one frame at a time, bit for bit.
-func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb int) error {
+func analyze(x signal, rate int, d *detector, hop int, f *features, ta, tb int) error {
 	nfft := d.nfft
 	fb := d.fb
 	fft, err := stft.NewFrameFFT(nfft)
 	if err != nil {
 		return err
 	}
-	L := len(x)
+	L := x.len()
 	pad := nfft / 2
 	// Spectrum scale: a full-scale sine gives a peak bin of nfft/4 with
 	// the periodic Hann window; dividing by it makes frame sizes compare.
@@ -198,10 +198,15 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 	w := lag + lanes
 	logs := make([]float32, nb*w)
 	edge := make([]float32, nfft)
+	var buf []float32
 	var oct [numOctaves][lanes]float32
 	var odf [lanes]float32
 	for t0 := max(0, ta-lag); t0 < tb; t0 += lanes {
 		n := min(lanes, tb-t0)
+		// The batch's samples within the signal, mixed once.
+		wa := min(max(0, t0*hop-pad), L)
+		wb := max(wa, min(L, (t0+n-1)*hop-pad+nfft))
+		win := x.window(wa, wb, &buf)
 		for l := range lanes {
 			s := spec[l*stride : l*stride+rows]
 			if l >= n {
@@ -211,9 +216,9 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 			start := (t0+l)*hop - pad
 			seg := edge
 			if start >= 0 && start+nfft <= L {
-				seg = x[start : start+nfft]
+				seg = win[start-wa : start-wa+nfft]
 			} else {
-				// Reflect without repeating the edge sample; padFrame
+				// Reflect without repeating the edge sample; padSignal
 				// makes one reflection enough.
 				for m := range seg {
 					i := start + m
@@ -222,7 +227,7 @@ func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb in
 					} else if i >= L {
 						i = 2*(L-1) - i
 					}
-					seg[m] = x[i]
+					seg[m] = x.at(i)
 				}
 			}
 			if silent(seg) {

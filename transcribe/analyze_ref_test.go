@@ -180,11 +180,50 @@ func testSignal(kind string, n, sr int, rng *rand.Rand) []float32 {
 	return x
 }
 
-// TestAnalyzeMatchesPerFrame: the batched analysis gives every frame's
-// detection function and octave powers bit for bit as the analysis one
-// frame at a time, for every stem class, at several rates (lag 1 to 3),
-// whole or in parts of any length, on drum-like, noisy, underflowing,
-// overflowing and NaN signals.
+// monoRef is the mix of a stem as Transcribe made it before signal
+// (commit bb6a255): one pass for two channels, channel by channel from 0
+// for more.
+func monoRef(data [][]float32) []float32 {
+	if len(data) == 1 {
+		return data[0]
+	}
+	out := make([]float32, len(data[0]))
+	g := 1 / float32(len(data))
+	if len(data) == 2 {
+		l, r := data[0], data[1]
+		for i := range out {
+			out[i] = float32(l[i]*g) + float32(r[i]*g)
+		}
+		return out
+	}
+	for _, ch := range data {
+		for i, v := range ch {
+			out[i] += float32(v * g)
+		}
+	}
+	return out
+}
+
+// channels returns k channels: x, then x scaled by 0.7 with another signal
+// added, then another.
+func channels(x []float32, k int, rng *rand.Rand) [][]float32 {
+	ch := [][]float32{x}
+	for c := 1; c < k; c++ {
+		y := testSignal("noise", len(x), rate, rng)
+		for i := range y {
+			y[i] = y[i]*0.2 + x[i]*0.7
+		}
+		ch = append(ch, y)
+	}
+	return ch
+}
+
+// TestAnalyzeMatchesPerFrame: the batched analysis, mixing the channels
+// where it reads them, gives every frame's detection function and octave
+// powers bit for bit as the analysis one frame at a time of the mono mix,
+// for every stem class, at several rates (lag 1 to 3), from one to three
+// channels, whole or in parts of any length, on drum-like, noisy,
+// underflowing, overflowing and NaN signals.
 func TestAnalyzeMatchesPerFrame(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	for _, sr := range []int{44100, 48000, 22050, 8000} {
@@ -194,24 +233,26 @@ func TestAnalyzeMatchesPerFrame(t *testing.T) {
 				secs = 0.5
 			}
 			x := testSignal(kind, int(secs*float64(sr)), sr, rng)
+			ch := channels(x, 1+rng.IntN(3), rng)
 			hop := hopFor(sr)
 			for _, class := range []Piece{Kick, Snare, Tom, HatClosed, Ride, Crash} {
 				d := newDetector(class, sr)
-				xp := padFrame(x, d.nfft)
+				xp := padFrame(monoRef(ch), d.nfft)
 				want := newFeatures(len(xp), hop)
 				if err := analyzeRef(xp, sr, d, hop, want, 0, len(want.odf)); err != nil {
 					t.Fatal(err)
 				}
+				sig := padSignal(newSignal(ch), d.nfft)
 				T := len(want.odf)
 				// Whole, then in parts at random boundaries.
 				for _, parts := range [][]int{{0, T}, {0, 1, 2, 17, T/2 + 3, T - 1, T}, {0, 5, T}} {
-					got := newFeatures(len(xp), hop)
+					got := newFeatures(sig.len(), hop)
 					for i := 0; i+1 < len(parts); i++ {
-						if err := analyze(xp, sr, d, hop, got, parts[i], parts[i+1]); err != nil {
+						if err := analyze(sig, sr, d, hop, got, parts[i], parts[i+1]); err != nil {
 							t.Fatal(err)
 						}
 					}
-					name := fmt.Sprintf("%d Hz %s %s (lag %d) parts %v", sr, kind, class, d.lag, parts)
+					name := fmt.Sprintf("%d Hz %s ×%d %s (lag %d) parts %v", sr, kind, len(ch), class, d.lag, parts)
 					if i := sameBits(got.odf, want.odf); i >= 0 {
 						t.Fatalf("%s: odf[%d] = %g, per frame %g", name, i, got.odf[i], want.odf[i])
 					}
@@ -225,25 +266,58 @@ func TestAnalyzeMatchesPerFrame(t *testing.T) {
 }
 
 // TestAnalyzeShortSignals: signals shorter than a frame, a batch or the
-// lag (padded by padFrame) analyse as one frame at a time does.
+// lag (padded by padSignal) analyse as one frame at a time does.
 func TestAnalyzeShortSignals(t *testing.T) {
 	rng := rand.New(rand.NewPCG(33, 34))
-	for _, n := range []int{0, 1, 2, 100, 1025, 2049, 4000} {
-		x := testSignal("noise", n, rate, rng)
-		for _, class := range []Piece{Kick, Snare} {
-			d := newDetector(class, rate)
-			xp := padFrame(x, d.nfft)
-			hop := hopFor(rate)
-			want, got := newFeatures(len(xp), hop), newFeatures(len(xp), hop)
-			if err := analyzeRef(xp, rate, d, hop, want, 0, len(want.odf)); err != nil {
-				t.Fatal(err)
+	for _, n := range []int{0, 1, 2, 100, 1024, 1025, 2048, 2049, 4000} {
+		for k := 1; k <= 2; k++ {
+			ch := channels(testSignal("noise", n, rate, rng), k, rng)
+			for _, class := range []Piece{Kick, Snare} {
+				d := newDetector(class, rate)
+				xp := padFrame(monoRef(ch), d.nfft)
+				sig := padSignal(newSignal(ch), d.nfft)
+				hop := hopFor(rate)
+				want, got := newFeatures(len(xp), hop), newFeatures(sig.len(), hop)
+				if err := analyzeRef(xp, rate, d, hop, want, 0, len(want.odf)); err != nil {
+					t.Fatal(err)
+				}
+				if err := analyze(sig, rate, d, hop, got, 0, len(got.odf)); err != nil {
+					t.Fatal(err)
+				}
+				if sameBits(got.odf, want.odf) >= 0 || sameBits(got.oct, want.oct) >= 0 {
+					t.Errorf("%d samples ×%d, %s: features differ from the per-frame analysis", n, k, class)
+				}
 			}
-			if err := analyze(xp, rate, d, hop, got, 0, len(got.odf)); err != nil {
-				t.Fatal(err)
+		}
+	}
+}
+
+// TestSignalWindows: the windows of a stem's mix are those of the whole
+// mix as Transcribe made it, for one to four channels, anywhere.
+func TestSignalWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	x := testSignal("hits", 20000, rate, rng)
+	x[5] = float32(math.Copysign(0, -1))
+	x[6] = math.Float32frombits(1) // subnormal: its half rounds
+	for k := 1; k <= 4; k++ {
+		ch := channels(x, k, rng)
+		want := monoRef(ch)
+		s := newSignal(ch)
+		var buf []float32
+		for range 300 {
+			a := rng.IntN(len(x) + 1)
+			b := a + rng.IntN(len(x)-a+1)
+			if i := sameBits(s.window(a, b, &buf), want[a:b]); i >= 0 {
+				t.Fatalf("%d channels, window %d…%d: sample %d differs", k, a, b, a+i)
 			}
-			if sameBits(got.odf, want.odf) >= 0 || sameBits(got.oct, want.oct) >= 0 {
-				t.Errorf("%d samples, %s: features differ from the per-frame analysis", n, class)
+		}
+		for _, i := range []int{0, 5, 6, len(x) - 1} {
+			if math.Float32bits(s.at(i)) != math.Float32bits(want[i]) {
+				t.Fatalf("%d channels: sample %d = %g, want %g", k, i, s.at(i), want[i])
 			}
+		}
+		if i := sameBits(mono(ch), want); i >= 0 {
+			t.Fatalf("%d channels: mono differs at %d", k, i)
 		}
 	}
 }

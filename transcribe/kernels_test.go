@@ -270,3 +270,58 @@ func TestFluxKernel(t *testing.T) {
 		}
 	})
 }
+
+// TestPowerSumsWindows: the windows of prefix sums equal the prefix sums
+// of the whole mono mix taken in one pass, bit for bit, whether the windows
+// overlap, touch, lie apart or are cut by the signal's ends, and a window
+// stays valid through the next call.
+func TestPowerSumsWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(57, 58))
+	for _, n := range []int{0, 1, 50, 5000, 100000} {
+		ch := channels(testSignal("hits", n, rate, rng), 1+n%3, rng)
+		x := monoRef(ch)
+		pw := make([]float64, n+1)
+		for i, v := range x {
+			pw[i+1] = pw[i] + float64(v)*float64(v)
+		}
+		for range 5 {
+			before, after := rng.IntN(3000), rng.IntN(3000)
+			ps := newPowerSums(newSignal(ch), before, after)
+			c := -before - 100 + rng.IntN(200)
+			var prev pwView
+			var prevC int
+			for c < n+after+100 {
+				v := ps.view(c)
+				a, b := min(max(c-before, 0), n), min(max(c+after, 0), n)
+				if v.off != a || len(v.v) != b-a+1 {
+					t.Fatalf("n %d, window around %d: %d sums from %d, want %d from %d", n, c, len(v.v), v.off, b-a+1, a)
+				}
+				for i := a; i <= b; i++ {
+					if v.at(i) != pw[i] {
+						t.Fatalf("n %d, window around %d: pw[%d] = %g, want %g", n, c, i, v.at(i), pw[i])
+					}
+				}
+				if prev.v != nil {
+					pa, pb := min(max(prevC-before, 0), n), min(max(prevC+after, 0), n)
+					for i := pa; i <= pb; i++ {
+						if prev.at(i) != pw[i] {
+							t.Fatalf("n %d: the window around %d changed at %d by the next call", n, prevC, i)
+						}
+					}
+				}
+				prev, prevC = v, c
+				// Steps that overlap, touch, repeat or skip.
+				switch rng.IntN(4) {
+				case 0:
+					c += rng.IntN(before + after + 2)
+				case 1:
+					c += before + after + 1
+				case 2:
+					c += 0
+				default:
+					c += rng.IntN(20000) + 1
+				}
+			}
+		}
+	}
+}
