@@ -342,11 +342,16 @@ func refine(pw pwView, c, nfft, rate, prev int) int {
 	if lo > hi {
 		return min(max(c, 0), n)
 	}
-	rise := func(i int) float64 { return (pw.at(i+w) - pw.at(i)) - (pw.at(i) - pw.at(i-w)) }
-	best, top := lo, math.Inf(-1)
-	for i := lo; i <= hi; i++ {
-		if r := rise(i); r > top {
-			best, top = i, r
+	// rise(k) is the rise at sample lo+k: (pw[i+w] − pw[i]) − (pw[i] −
+	// pw[i−w]), read from three slices of the window (pw.at's offset
+	// and bounds checks per sample were most of refine's time).
+	m := hi - lo + 1
+	b := lo - pw.off
+	before, mid, after := pw.v[b-w:b-w+m], pw.v[b:b+m], pw.v[b+w:b+w+m]
+	best, top := 0, math.Inf(-1)
+	for k, v := range mid {
+		if r := (after[k] - v) - (v - before[k]); r > top {
+			best, top = k, r
 		}
 	}
 	if top <= 0 {
@@ -354,22 +359,29 @@ func refine(pw pwView, c, nfft, rate, prev int) int {
 	}
 	// The renderer marks the first point, within 15 ms before the
 	// steepest rise, where the rise reaches half of it.
-	for i := max(lo, best-rate*15/1000); i < best; i++ {
-		if rise(i) >= 0.5*top {
-			return i
+	for k := max(0, best-rate*15/1000); k < best; k++ {
+		if (after[k]-mid[k])-(mid[k]-before[k]) >= 0.5*top {
+			return lo + k
 		}
 	}
-	return best
+	return lo + best
 }
 
 // levelDB is the peak level of x (the 50 ms from an onset), dB full
 // scale.
 func levelDB(x []float32) float64 {
-	var p float32
+	// The largest |v| as the largest of the magnitudes' bits (which
+	// order as the magnitudes do): what max(p, v, −v) from p = 0 gives,
+	// NaN for any NaN, without the float max's NaN and zero handling
+	// per sample.
+	var p uint32
 	for _, v := range x {
-		p = max(p, v, -v)
+		p = max(p, math.Float32bits(v)&0x7fffffff)
 	}
-	return 20 * math.Log10(float64(p)+1e-12)
+	if p > 0x7f800000 {
+		return math.NaN()
+	}
+	return 20 * math.Log10(float64(math.Float32frombits(p))+1e-12)
 }
 
 // riseDB is the power of the 25 ms from s over that of the 25 ms before,

@@ -114,3 +114,11 @@ func fluxGo(odf *[lanes]float32, logs []float32, stride, lag, nb int, weight []f
 		odf[l] = float32(v)
 	}
 }
+
+// mix2Go stores l[i]·g + r[i]·g in dst[i]: the mix of a stereo stem.
+func mix2Go(dst, l, r []float32, g float32) {
+	l, r = l[:len(dst)], r[:len(dst)]
+	for i := range dst {
+		dst[i] = float32(l[i]*g) + float32(r[i]*g)
+	}
+}

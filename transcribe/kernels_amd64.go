@@ -133,3 +133,16 @@ func flux(odf *[lanes]float32, logs []float32, stride, lag, nb int, weight []flo
 	}
 	fluxAVX2(odf, &logs[0], stride, lag, nb, &weight[0])
 }
+
+//go:noescape
+func mix2AVX2(dst, l, r *float32, n int, gain float32)
+
+// mix2 is mix2Go.
+func mix2(dst, l, r []float32, g float32) {
+	n := len(dst) &^ 15
+	if useAVX2 && n > 0 {
+		_, _ = l[n-1], r[n-1]
+		mix2AVX2(&dst[0], &l[0], &r[0], n, g)
+	}
+	mix2Go(dst[n:], l[n:], r[n:], g)
+}

@@ -203,96 +203,145 @@ dotdone:
 #define K_MAX 512
 #define K_ZERO 544
 
-// LOG4 stores in the 4 float32 at dst log1p of the 4 float64 in Y0, as
-// log1p in log1p.go computes it for 0 ≤ x ≤ MaxFloat32, and clears in
-// Y12 the lanes outside that range. R9 holds the constants, Y14 ½,
-// Y15 1.
-#define LOG4(dst) \
-	VCMPPD       $0x1D, K_ZERO(R9), Y0, Y1; \
-	VCMPPD       $0x12, K_MAX(R9), Y0, Y2; \
-	VANDPD       Y1, Y12, Y12; \
-	VANDPD       Y2, Y12, Y12; \
-	VADDPD       Y15, Y0, Y1; \
-	VPSRLQ       $52, Y1, Y2; \
-	VPOR         K_MAGIC(R9), Y2, Y2; \
-	VSUBPD       K_BIAS(R9), Y2, Y3; \
-	VANDPD       K_MANT(R9), Y1, Y4; \
-	VORPD        Y15, Y4, Y4; \
-	VCMPPD       $0x1E, K_SQRT2(R9), Y4, Y5; \
-	VMULPD       Y14, Y4, Y6; \
-	VBLENDVPD    Y5, Y6, Y4, Y4; \
-	VANDPD       Y15, Y5, Y5; \
-	VADDPD       Y5, Y3, Y3; \
-	VSUBPD       Y15, Y4, Y5; \
-	VADDPD       Y15, Y4, Y6; \
-	VDIVPD       Y6, Y5, Y7; \
-	VMULPD       Y7, Y7, Y8; \
-	VMULPD       K_C15(R9), Y8, Y9; \
-	VADDPD       K_C13(R9), Y9, Y9; \
-	VMULPD       Y8, Y9, Y9; \
-	VADDPD       K_C11(R9), Y9, Y9; \
-	VMULPD       Y8, Y9, Y9; \
-	VADDPD       K_C9(R9), Y9, Y9; \
-	VMULPD       Y8, Y9, Y9; \
-	VADDPD       K_C7(R9), Y9, Y9; \
-	VMULPD       Y8, Y9, Y9; \
-	VADDPD       K_C5(R9), Y9, Y9; \
-	VMULPD       Y8, Y9, Y9; \
-	VADDPD       K_C3(R9), Y9, Y9; \
-	VMULPD       Y8, Y9, Y9; \
-	VADDPD       Y15, Y9, Y9; \
-	VADDPD       Y7, Y7, Y7; \
-	VMULPD       Y9, Y7, Y9; \
-	VMULPD       K_LN2(R9), Y3, Y3; \
-	VADDPD       Y9, Y3, Y9; \
-	VMULPD       K_C4(R9), Y0, Y2; \
-	VMOVUPD      K_C3(R9), Y3; \
-	VSUBPD       Y2, Y3, Y2; \
-	VMULPD       Y0, Y2, Y2; \
-	VSUBPD       Y2, Y14, Y2; \
-	VMULPD       Y0, Y2, Y2; \
-	VSUBPD       Y2, Y15, Y2; \
-	VMULPD       Y0, Y2, Y2; \
-	VCMPPD       $0x11, K_SMALL(R9), Y0, Y1; \
-	VBLENDVPD    Y1, Y2, Y9, Y9; \
-	VCVTPD2PSY   Y9, X9; \
-	VMOVUPS      X9, dst
+// LOG8 stores in the 4 float32 at dstA log1p of the 4 float64 in Y0 and
+// in those at dstB log1p of those in Y6, as log1p in log1p.go computes it
+// for 0 ≤ x ≤ MaxFloat32, and clears in Y13 the lanes outside that range.
+// The two computations are interleaved: each is a long chain of
+// dependent operations. R9 holds the constants, Y14 ½, Y15 1.
+#define LOG8(dstA, dstB) \
+	VCMPPD $0x1D, K_ZERO(R9), Y0, Y5; \
+	VCMPPD $0x1D, K_ZERO(R9), Y6, Y11; \
+	VANDPD Y5, Y13, Y13; \
+	VANDPD Y11, Y13, Y13; \
+	VCMPPD $0x12, K_MAX(R9), Y0, Y5; \
+	VCMPPD $0x12, K_MAX(R9), Y6, Y11; \
+	VANDPD Y5, Y13, Y13; \
+	VANDPD Y11, Y13, Y13; \
+	VADDPD Y15, Y0, Y4; \
+	VADDPD Y15, Y6, Y10; \
+	VPSRLQ $52, Y4, Y1; \
+	VPSRLQ $52, Y10, Y7; \
+	VPOR K_MAGIC(R9), Y1, Y1; \
+	VPOR K_MAGIC(R9), Y7, Y7; \
+	VSUBPD K_BIAS(R9), Y1, Y1; \
+	VSUBPD K_BIAS(R9), Y7, Y7; \
+	VANDPD K_MANT(R9), Y4, Y2; \
+	VANDPD K_MANT(R9), Y10, Y8; \
+	VORPD Y15, Y2, Y2; \
+	VORPD Y15, Y8, Y8; \
+	VCMPPD $0x1E, K_SQRT2(R9), Y2, Y5; \
+	VCMPPD $0x1E, K_SQRT2(R9), Y8, Y11; \
+	VMULPD Y14, Y2, Y3; \
+	VMULPD Y14, Y8, Y9; \
+	VBLENDVPD Y5, Y3, Y2, Y2; \
+	VBLENDVPD Y11, Y9, Y8, Y8; \
+	VANDPD Y15, Y5, Y5; \
+	VANDPD Y15, Y11, Y11; \
+	VADDPD Y5, Y1, Y1; \
+	VADDPD Y11, Y7, Y7; \
+	VSUBPD Y15, Y2, Y5; \
+	VSUBPD Y15, Y8, Y11; \
+	VADDPD Y15, Y2, Y3; \
+	VADDPD Y15, Y8, Y9; \
+	VDIVPD Y3, Y5, Y2; \
+	VDIVPD Y9, Y11, Y8; \
+	VMULPD Y2, Y2, Y3; \
+	VMULPD Y8, Y8, Y9; \
+	VMULPD K_C15(R9), Y3, Y4; \
+	VMULPD K_C15(R9), Y9, Y10; \
+	VADDPD K_C13(R9), Y4, Y4; \
+	VADDPD K_C13(R9), Y10, Y10; \
+	VMULPD Y3, Y4, Y4; \
+	VMULPD Y9, Y10, Y10; \
+	VADDPD K_C11(R9), Y4, Y4; \
+	VADDPD K_C11(R9), Y10, Y10; \
+	VMULPD Y3, Y4, Y4; \
+	VMULPD Y9, Y10, Y10; \
+	VADDPD K_C9(R9), Y4, Y4; \
+	VADDPD K_C9(R9), Y10, Y10; \
+	VMULPD Y3, Y4, Y4; \
+	VMULPD Y9, Y10, Y10; \
+	VADDPD K_C7(R9), Y4, Y4; \
+	VADDPD K_C7(R9), Y10, Y10; \
+	VMULPD Y3, Y4, Y4; \
+	VMULPD Y9, Y10, Y10; \
+	VADDPD K_C5(R9), Y4, Y4; \
+	VADDPD K_C5(R9), Y10, Y10; \
+	VMULPD Y3, Y4, Y4; \
+	VMULPD Y9, Y10, Y10; \
+	VADDPD K_C3(R9), Y4, Y4; \
+	VADDPD K_C3(R9), Y10, Y10; \
+	VMULPD Y3, Y4, Y4; \
+	VMULPD Y9, Y10, Y10; \
+	VADDPD Y15, Y4, Y4; \
+	VADDPD Y15, Y10, Y10; \
+	VADDPD Y2, Y2, Y2; \
+	VADDPD Y8, Y8, Y8; \
+	VMULPD Y4, Y2, Y4; \
+	VMULPD Y10, Y8, Y10; \
+	VMULPD K_LN2(R9), Y1, Y1; \
+	VMULPD K_LN2(R9), Y7, Y7; \
+	VADDPD Y4, Y1, Y4; \
+	VADDPD Y10, Y7, Y10; \
+	VMULPD K_C4(R9), Y0, Y1; \
+	VMULPD K_C4(R9), Y6, Y7; \
+	VMOVUPD K_C3(R9), Y2; \
+	VMOVUPD K_C3(R9), Y8; \
+	VSUBPD Y1, Y2, Y1; \
+	VSUBPD Y7, Y8, Y7; \
+	VMULPD Y0, Y1, Y1; \
+	VMULPD Y6, Y7, Y7; \
+	VSUBPD Y1, Y14, Y1; \
+	VSUBPD Y7, Y14, Y7; \
+	VMULPD Y0, Y1, Y1; \
+	VMULPD Y6, Y7, Y7; \
+	VSUBPD Y1, Y15, Y1; \
+	VSUBPD Y7, Y15, Y7; \
+	VMULPD Y0, Y1, Y1; \
+	VMULPD Y6, Y7, Y7; \
+	VCMPPD $0x11, K_SMALL(R9), Y0, Y5; \
+	VCMPPD $0x11, K_SMALL(R9), Y6, Y11; \
+	VBLENDVPD Y5, Y1, Y4, Y4; \
+	VBLENDVPD Y11, Y7, Y10, Y10; \
+	VCVTPD2PSY Y4, X4; \
+	VCVTPD2PSY Y10, X10; \
+	VMOVUPS X4, dstA; \
+	VMOVUPS X10, dstB
 
 // func log1pRowsAVX2(dst *float32, stride int, src *float32, n int, mul float32, k *log1pConsts) bool
 TEXT ·log1pRowsAVX2(SB), NOSPLIT, $0-49
-	MOVQ         dst+0(FP), DI
-	MOVQ         stride+8(FP), R8
-	SHLQ         $2, R8
-	MOVQ         src+16(FP), SI
-	MOVQ         n+24(FP), CX
-	MOVQ         k+40(FP), R9
-	VBROADCASTSS mul+32(FP), Y13
-	VMOVUPD      K_HALF(R9), Y14
-	VMOVUPD      K_ONE(R9), Y15
-	VPCMPEQQ     Y12, Y12, Y12 // all ones: every lane in range so far
-	TESTQ        CX, CX
-	JZ           logdone
+	MOVQ     dst+0(FP), DI
+	MOVQ     stride+8(FP), R8
+	SHLQ     $2, R8
+	MOVQ     src+16(FP), SI
+	MOVQ     n+24(FP), CX
+	MOVQ     k+40(FP), R9
+	VMOVUPD  K_HALF(R9), Y14
+	VMOVUPD  K_ONE(R9), Y15
+	VPCMPEQQ Y13, Y13, Y13 // all ones: every lane in range so far
+	TESTQ    CX, CX
+	JZ       logdone
 
 logrow:
-	VMULPS       (SI), Y13, Y10
-	VMULPS       32(SI), Y13, Y11
-	VCVTPS2PD    X10, Y0
-	LOG4(0(DI))
-	VEXTRACTF128 $1, Y10, X0
-	VCVTPS2PD    X0, Y0
-	LOG4(16(DI))
-	VCVTPS2PD    X11, Y0
-	LOG4(32(DI))
-	VEXTRACTF128 $1, Y11, X0
-	VCVTPS2PD    X0, Y0
-	LOG4(48(DI))
+	VBROADCASTSS mul+32(FP), Y12
+	VMULPS       (SI), Y12, Y12
+	VCVTPS2PD    X12, Y0
+	VEXTRACTF128 $1, Y12, X6
+	VCVTPS2PD    X6, Y6
+	LOG8(0(DI), 16(DI))
+	VBROADCASTSS mul+32(FP), Y12
+	VMULPS       32(SI), Y12, Y12
+	VCVTPS2PD    X12, Y0
+	VEXTRACTF128 $1, Y12, X6
+	VCVTPS2PD    X6, Y6
+	LOG8(32(DI), 48(DI))
 	ADDQ         $64, SI
 	ADDQ         R8, DI
 	DECQ         CX
 	JNZ          logrow
 
 logdone:
-	VMOVMSKPD Y12, AX
+	VMOVMSKPD Y13, AX
 	CMPQ      AX, $15
 	SETEQ     ret+48(FP)
 	VZEROUPPER
@@ -377,5 +426,35 @@ fluxstore:
 	VMOVUPS    X1, 16(DI)
 	VMOVUPS    X2, 32(DI)
 	VMOVUPS    X3, 48(DI)
+	VZEROUPPER
+	RET
+
+// func mix2AVX2(dst, l, r *float32, n int, gain float32)
+// dst[i] = l[i]·gain + r[i]·gain for i < n, n a multiple of 16.
+TEXT ·mix2AVX2(SB), NOSPLIT, $0-36
+	MOVQ         dst+0(FP), DI
+	MOVQ         l+8(FP), SI
+	MOVQ         r+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VBROADCASTSS gain+32(FP), Y15
+	SHRQ         $4, CX
+	JZ           mixdone
+
+mixloop:
+	VMULPS  (SI), Y15, Y0
+	VMULPS  32(SI), Y15, Y1
+	VMULPS  (DX), Y15, Y2
+	VMULPS  32(DX), Y15, Y3
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y3, Y1, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     mixloop
+
+mixdone:
 	VZEROUPPER
 	RET

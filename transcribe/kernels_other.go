@@ -21,3 +21,5 @@ func flux(odf *[lanes]float32, logs []float32, stride, lag, nb int, weight []flo
 // useAVX2 is false: there is no assembly here (kernels_test.go compares
 // the kernels with their Go versions on every platform).
 var useAVX2 = false
+
+func mix2(dst, l, r []float32, g float32) { mix2Go(dst, l, r, g) }

@@ -221,6 +221,22 @@ func TestLog1pRowsKernel(t *testing.T) {
 				t.Fatalf("×%g: log1p(%g) = %g, Go %g", mul, xs[i/stride*lanes+i%stride]*mul, got[i], want[i])
 			}
 		}
+		// One value out of range, in each lane of each row in turn.
+		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), -1, -1e-30} {
+			for i := range 3 * lanes {
+				src := make([]float32, 3*lanes)
+				for k := range src {
+					src[k] = float32(k) * 0.37
+				}
+				src[i] = bad
+				got, want := make([]float32, 3*lanes), make([]float32, 3*lanes)
+				log1pRows(got, lanes, src, 3, 1)
+				log1pRowsGo(want, lanes, src, 3, 1)
+				if k := sameBits(got, want); k >= 0 {
+					t.Fatalf("%g at %d: log1p(%g) = %g, Go %g", bad, i, src[k], got[k], want[k])
+				}
+			}
+		}
 		rng = rand.New(rand.NewPCG(51, 52))
 		for range 100 {
 			src := make([]float32, 10*lanes)
@@ -324,4 +340,105 @@ func TestPowerSumsWindows(t *testing.T) {
 			}
 		}
 	}
+}
+
+// refineRef is refine as it was (commit bb6a255), reading the prefix sums
+// through pwView.at.
+func refineRef(pw pwView, c, nfft, rate, prev int) int {
+	n := pw.n
+	w := max(1, rate*2/1000)
+	lo := max(w, c-nfft/2)
+	if prev > noPrev {
+		lo = max(lo, prev+rate/100)
+	}
+	hi := min(n-w, c+nfft/4)
+	if lo > hi {
+		return min(max(c, 0), n)
+	}
+	rise := func(i int) float64 { return (pw.at(i+w) - pw.at(i)) - (pw.at(i) - pw.at(i-w)) }
+	best, top := lo, math.Inf(-1)
+	for i := lo; i <= hi; i++ {
+		if r := rise(i); r > top {
+			best, top = i, r
+		}
+	}
+	if top <= 0 {
+		return min(max(c, 0), n)
+	}
+	for i := max(lo, best-rate*15/1000); i < best; i++ {
+		if rise(i) >= 0.5*top {
+			return i
+		}
+	}
+	return best
+}
+
+// TestRefineMatchesRef: refine finds the sample refineRef finds, on hits,
+// silence, noise and signals with NaN, near the ends of the signal and
+// after a previous onset.
+func TestRefineMatchesRef(t *testing.T) {
+	rng := rand.New(rand.NewPCG(59, 60))
+	for _, kind := range []string{"hits", "noise", "nan", "tiny"} {
+		n := 3 * rate
+		x := testSignal(kind, n, rate, rng)
+		if kind == "hits" {
+			clear(x[n/2 : n/2+rate/2]) // silence: no rise
+		}
+		for _, nfft := range []int{1024, 2048} {
+			reach := rate*2/1000 + rate/40 + 1
+			ps := newPowerSums(newSignal([][]float32{x}), nfft/2+reach, nfft/4+reach)
+			prev := noPrev
+			for c := -500; c < n+500; c += 1 + rng.IntN(3000) {
+				pw := ps.view(c)
+				if rng.IntN(3) == 0 {
+					prev = c - rng.IntN(nfft)
+				}
+				got, want := refine(pw, c, nfft, rate, prev), refineRef(pw, c, nfft, rate, prev)
+				if got != want {
+					t.Fatalf("%s, nfft %d, peak at %d, previous %d: refined to %d, want %d", kind, nfft, c, prev, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestLevelDBMatchesMax: levelDB's bit-pattern maximum gives what the
+// float maximum max(p, v, −v) from 0 gives, NaN, ±0, ±Inf and subnormals
+// included.
+func TestLevelDBMatchesMax(t *testing.T) {
+	rng := rand.New(rand.NewPCG(61, 62))
+	for range 2000 {
+		x := make([]float32, rng.IntN(40))
+		special := rng.IntN(3) == 0
+		for i := range x {
+			x[i] = hostile(rng, special)
+		}
+		var p float32
+		for _, v := range x {
+			p = max(p, v, -v)
+		}
+		want := 20 * math.Log10(float64(p)+1e-12)
+		got := levelDB(x)
+		if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Fatalf("levelDB(%v) = %g, want %g", x, got, want)
+		}
+	}
+}
+
+func TestMix2Kernel(t *testing.T) {
+	withKernels(t, func() {
+		rng := rand.New(rand.NewPCG(63, 64))
+		for _, n := range []int{0, 1, 15, 16, 17, 100, 4096, 5000} {
+			l, r := make([]float32, n), make([]float32, n)
+			for i := range l {
+				l[i], r[i] = hostile(rng, true), hostile(rng, true)
+			}
+			got, want := make([]float32, n), make([]float32, n)
+			mix2(got, l, r, 0.5)
+			mix2Go(want, l, r, 0.5)
+			if i := sameBits(got, want); i >= 0 {
+				t.Fatalf("%d samples: [%d] = %g, Go %g", n, i, got[i], want[i])
+			}
+		}
+	})
 }

@@ -48,10 +48,7 @@ func mixInto(dst []float32, data [][]float32, a int) {
 	g := 1 / float32(len(data))
 	if len(data) == 2 {
 		// One pass; the same sums as channel by channel (0 + l·g = l·g).
-		l, r := data[0][a:a+len(dst)], data[1][a:a+len(dst)]
-		for i := range dst {
-			dst[i] = float32(l[i]*g) + float32(r[i]*g)
-		}
+		mix2(dst, data[0][a:a+len(dst)], data[1][a:a+len(dst)], g)
 		return
 	}
 	clear(dst)
