@@ -268,6 +268,21 @@ func (ps *powerSums) view(c int) pwView {
 // pass continues the pass to sample to, storing the sums it reaches
 // (pw[i+1], pw[i+2], …, pw[to]) in out unless out is nil.
 func (ps *powerSums) pass(to int, out []float64) {
+	if ch := ps.x.ch; len(ch) == 2 && out == nil && ps.i < to {
+		// Most of the pass, over a stereo stem: the mix computed in the
+		// loop, off the chain of additions that sets its pace, as
+		// mixInto computes it.
+		l, r := ch[0][ps.i:to], ch[1][ps.i:to]
+		r = r[:len(l)]
+		acc := ps.acc
+		for k, a := range l {
+			v := float32(a*0.5) + float32(r[k]*0.5)
+			acc += float64(v) * float64(v)
+		}
+		ps.acc = acc
+		ps.i = to
+		return
+	}
 	const chunk = 4096 // samples mixed at a time
 	for ps.i < to {
 		w := ps.x.window(ps.i, min(to, ps.i+chunk), &ps.buf)

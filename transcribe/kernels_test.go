@@ -442,3 +442,39 @@ func TestMix2Kernel(t *testing.T) {
 		}
 	})
 }
+
+// TestTomPitchLowBins: the tom pitch from the low bins only is the pitch
+// from the whole spectrum, as tomPitch found it before (commit bb6a255),
+// at several rates.
+func TestTomPitchLowBins(t *testing.T) {
+	rng := rand.New(rand.NewPCG(65, 66))
+	for _, sr := range []int{22050, 44100, 48000, 96000} {
+		x := testSignal("hits", sr, sr, rng)
+		sig := newSignal([][]float32{x})
+		n := nextPow2(sr * 93 / 1000)
+		sp, ref := newSpectrometer(n), newSpectrometer(n)
+		for s := -n; s < len(x)+100; s += 1 + rng.IntN(n) {
+			got := tomPitch(sp, n, sig, s, sr)
+			// The old search over the whole spectrum.
+			m := ref.spectrum(sig, s+sr/200)
+			binHz := float64(sr) / float64(n)
+			best, bv := 0, 0.0
+			for k := int(50 / binHz); k <= int(500/binHz) && k+1 < len(m); k++ {
+				if m[k] > bv {
+					best, bv = k, m[k]
+				}
+			}
+			want := math.NaN()
+			if best != 0 {
+				f := float64(best)
+				if a, b, c := m[best-1], m[best], m[best+1]; a+c-2*b != 0 {
+					f += 0.5 * (a - c) / (a - 2*b + c)
+				}
+				want = math.Log2(f * binHz)
+			}
+			if got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Fatalf("%d Hz, hit at %d: pitch %g, from the whole spectrum %g", sr, s, got, want)
+			}
+		}
+	}
+}
