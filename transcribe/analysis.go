@@ -101,7 +101,6 @@ func newFilterbank(nfft, rate int, perOctave float64, fmin, fmax float64) *filte
 	}
 	// The octaves rise with the bin: bins from octLo[o] on are in
 	// octave o or above.
-	fb.octLo = [numOctaves + 1]int{}
 	for o := range fb.octLo {
 		fb.octLo[o] = -1
 	}
