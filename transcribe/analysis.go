@@ -17,6 +17,13 @@ type filterbank struct {
 	// band is a dot product over contiguous bins, summed in bin order.
 	lo []int
 	w  [][]float32
+	// The same for the batched kernels: band j's weights are
+	// flat[off[j]:off[j+1]], from bin lo32[j].
+	lo32, off []int32
+	flat      []float32
+	// octave o covers bins octLo[o]…octLo[o+1]−1 (binOct is −1 below
+	// octLo[0] and from octLo[numOctaves] on).
+	octLo [numOctaves + 1]int
 	// octave of each bin, for the coarse spectrum the leakage gate uses
 	// (-1 outside 30 Hz…16 kHz)
 	binOct []int8
@@ -86,15 +93,42 @@ func newFilterbank(nfft, rate int, perOctave float64, fmin, fmax float64) *filte
 		fb.centre = append(fb.centre, float64(mid)*binHz)
 		fb.bands++
 	}
+	fb.off = append(fb.off, 0)
+	for j, ws := range fb.w {
+		fb.lo32 = append(fb.lo32, int32(fb.lo[j]))
+		fb.flat = append(fb.flat, ws...)
+		fb.off = append(fb.off, int32(len(fb.flat)))
+	}
+	// The octaves rise with the bin: bins from octLo[o] on are in
+	// octave o or above.
+	for o := range fb.octLo {
+		fb.octLo[o] = -1
+	}
 	for b := range fb.binOct {
 		f := float64(b) * binHz
 		o := int(math.Floor(math.Log2(f / 31.25)))
 		if f < 31.25 || o >= numOctaves {
 			o = -1
+			if f >= 31.25 && fb.octLo[numOctaves] < 0 {
+				fb.octLo[numOctaves] = b
+			}
 		}
 		fb.binOct[b] = int8(o)
+		if o >= 0 && fb.octLo[o] < 0 {
+			fb.octLo[o] = b
+		}
 		if o >= 0 || b < fb.top {
 			fb.rows = b + 1
+		}
+	}
+	// Octaves without a bin (at low rates, or below the first bin's
+	// octave) start where the next one does: no bins.
+	if fb.octLo[numOctaves] < 0 {
+		fb.octLo[numOctaves] = bins
+	}
+	for o := numOctaves - 1; o >= 0; o-- {
+		if fb.octLo[o] < 0 {
+			fb.octLo[o] = fb.octLo[o+1]
 		}
 	}
 	return fb
@@ -128,114 +162,104 @@ func newFeatures(n, hop int) *features {
 }
 
 // analyze computes frames ta…tb−1 of a stem's onset detection function and
-// octave powers into f, from x padded by padFrame. Frames are centred on
+// octave powers into f, from x padded by padSignal. Frames are centred on
 // multiples of hop with reflect padding at the ends (as torch.stft's
 // center=True), so every stem's frame t describes the same instant
-// whatever its frame size. Frames are transformed one at a time, in
-// order, and only the bins below the filterbank's top are computed; a
-// frame's values depend only on the signal, so a stem can be analysed in
-// parts, in parallel, with the same result.
-func analyze(x []float32, rate int, d *detector, hop int, f *features, ta, tb int) error {
+// whatever its frame size. Only the bins below the filterbank's top are
+// computed; a frame's values depend only on the signal, so a stem can be
+// analysed in parts, in parallel, with the same result. Frames are
+// transformed one at a time and analysed lanes at a time (kernels.go):
+// the values are those of one frame at a time, bit for bit.
+func analyze(x signal, rate int, d *detector, hop int, f *features, ta, tb int) error {
 	nfft := d.nfft
 	fb := d.fb
 	fft, err := stft.NewFrameFFT(nfft)
 	if err != nil {
 		return err
 	}
-	L := len(x)
+	L := x.len()
 	pad := nfft / 2
 	// Spectrum scale: a full-scale sine gives a peak bin of nfft/4 with
 	// the periodic Hann window; dividing by it makes frame sizes compare.
 	scale := float32(4 / float64(nfft))
-	nb := fb.bands
-	lag := d.lag
-	spec := make([]complex64, fb.rows)
+	nb, lag := fb.bands, d.lag
+	rows := fb.rows
+	// The kernels take whole blocks of 8 bins; the bins from rows on
+	// stay zero and are read by no band or octave.
+	stride := (rows + 7) &^ 7
+	spec := make([]complex64, lanes*stride)
+	pow := make([]float32, stride*lanes)
+	mag := make([]float32, stride*lanes)
+	bands := make([]float32, nb*lanes)
+	// logs holds per band the log band values of the lag frames before
+	// the batch, then those of its lanes frames: the flux of a frame
+	// needs those of the frame lag back.
+	w := lag + lanes
+	logs := make([]float32, nb*w)
 	edge := make([]float32, nfft)
-	bands := make([]float32, nb)
-	// The log band values of the last lag+1 frames: the flux of frame t
-	// needs those of frame t−lag.
-	logs := make([]float32, (lag+1)*nb)
-	mag := make([]float32, fb.rows)
-	binOct, weight := fb.binOct[:len(spec)], d.weight[:nb]
-	bandLo, bandW := fb.lo[:nb], fb.w[:nb]
-	// Every sum is taken in the same order as before frame-major
-	// processing (bins ascending), so the values match those of a full
-	// spectrogram bit for bit.
-	for t := max(0, ta-lag); t < tb; t++ {
-		start := t*hop - pad
-		seg := edge
-		if start >= 0 && start+nfft <= L {
-			seg = x[start : start+nfft]
-		} else {
-			// Reflect without repeating the edge sample; padFrame makes
-			// one reflection enough.
-			for m := range seg {
-				i := start + m
-				if i < 0 {
-					i = -i
-				} else if i >= L {
-					i = 2*(L-1) - i
+	var buf []float32
+	var oct [numOctaves][lanes]float32
+	var odf [lanes]float32
+	for t0 := max(0, ta-lag); t0 < tb; t0 += lanes {
+		n := min(lanes, tb-t0)
+		// The batch's samples within the signal, mixed once.
+		wa := min(max(0, t0*hop-pad), L)
+		wb := max(wa, min(L, (t0+n-1)*hop-pad+nfft))
+		win := x.window(wa, wb, &buf)
+		for l := range lanes {
+			s := spec[l*stride : l*stride+rows]
+			if l >= n {
+				clear(s)
+				continue
+			}
+			start := (t0+l)*hop - pad
+			seg := edge
+			if start >= 0 && start+nfft <= L {
+				seg = win[start-wa : start-wa+nfft]
+			} else {
+				// Reflect without repeating the edge sample; padSignal
+				// makes one reflection enough.
+				for m := range seg {
+					i := start + m
+					if i < 0 {
+						i = -i
+					} else if i >= L {
+						i = 2*(L-1) - i
+					}
+					seg[m] = x.at(i)
 				}
-				seg[m] = x[i]
+			}
+			if silent(seg) {
+				// A frame of zeros (a true stem between hits) has a
+				// zero spectrum: the same values without the FFT.
+				clear(s)
+			} else {
+				fft.Forward(s, seg)
 			}
 		}
-		if silent(seg) {
-			// A frame of zeros (a true stem between hits) has a zero
-			// spectrum: the same values without the FFT.
-			clear(spec)
-		} else {
-			fft.Forward(spec, seg)
+		powMag(pow, mag, spec, stride, stride, scale)
+		for o := range oct {
+			rowSum(&oct[o], pow, fb.octLo[o], fb.octLo[o+1])
 		}
-		var oct [numOctaves]float32
-		mag := mag[:len(spec)]
-		for b, c := range spec {
-			re, im := real(c)*scale, imag(c)*scale
-			p := re*re + im*im
-			if o := binOct[b]; o >= 0 {
-				oct[o] += p
+		bandDots(bands, mag, fb.lo32, fb.off, fb.flat)
+		log1pRows(logs[lag:], w, bands, nb, d.mul)
+		flux(&odf, logs, w, lag, nb, d.weight)
+		for l := range n {
+			t := t0 + l
+			if t < ta {
+				continue
 			}
-			mag[b] = float32(math.Sqrt(float64(p)))
-		}
-		// The filterbank, band by band: a dot product over the band's
-		// contiguous bins.
-		for j, ws := range bandW {
-			m := mag[bandLo[j]:]
-			m = m[:len(ws)]
-			var v float32
-			for k, w := range ws {
-				v += w * m[k]
+			for o := range oct {
+				f.oct[t*numOctaves+o] = oct[o][l]
 			}
-			bands[j] = v
-		}
-		if t >= ta {
-			copy(f.oct[t*numOctaves:(t+1)*numOctaves], oct[:])
-		}
-		cur := logs[(t%(lag+1))*nb : (t%(lag+1)+1)*nb]
-		for j, v := range bands {
-			cur[j] = log1p(v * d.mul)
-		}
-		if t < ta || t < lag {
-			continue
-		}
-		// Reference: the frame lag frames back, max-filtered over three
-		// bands (SuperFlux), so that vibrato and slowly sliding partials
-		// give no flux.
-		r := (t - lag) % (lag + 1)
-		prev := logs[r*nb : (r+1)*nb]
-		var fl float64
-		for j, c := range cur {
-			m := prev[j]
-			if j > 0 && prev[j-1] > m {
-				m = prev[j-1]
-			}
-			if j+1 < nb && prev[j+1] > m {
-				m = prev[j+1]
-			}
-			if dv := c - m; dv > 0 {
-				fl += float64(dv * weight[j])
+			if t >= lag {
+				f.odf[t] = odf[l]
 			}
 		}
-		f.odf[t] = float32(fl)
+		// The last lag frames are the next batch's references.
+		for j := range nb {
+			copy(logs[j*w:j*w+lag], logs[j*w+lanes:j*w+lanes+lag])
+		}
 	}
 	return nil
 }

@@ -13,14 +13,14 @@ type hatFeatures struct {
 	centroid float64 // spectral centroid of the first 23 ms, octaves above 1 kHz
 }
 
-// rmsDB is the RMS level of x[a:b] in dB.
-func rmsDB(x []float32, a, b int) float64 {
-	a, b = max(0, a), min(len(x), b)
+// rmsDB is the RMS level of x[a:b] in dB (buf holds x's windows).
+func rmsDB(x signal, a, b int, buf *[]float32) float64 {
+	a, b = max(0, a), min(x.len(), b)
 	if b <= a {
 		return math.Inf(-1)
 	}
 	var s float64
-	for _, v := range x[a:b] {
+	for _, v := range x.window(a, b, buf) {
 		s += float64(v) * float64(v)
 	}
 	return 10 * math.Log10(s/float64(b-a)+1e-20)
@@ -31,6 +31,7 @@ func rmsDB(x []float32, a, b int) float64 {
 // FFTPACK), reusing its buffers (one per goroutine).
 type spectrometer struct {
 	fft   *stft.FrameFFT
+	buf   []float32 // for the signal's windows
 	frame []float32
 	coef  []complex64
 	mag   []float64
@@ -49,32 +50,37 @@ func newSpectrometer(n int) *spectrometer {
 
 // spectrum returns the magnitude spectrum of the n samples of x from s
 // (zeros outside x), valid until the next call.
-func (sp *spectrometer) spectrum(x []float32, s int) []float64 {
-	for i := range sp.frame {
-		sp.frame[i] = 0
-		if s+i < len(x) && s+i >= 0 {
-			sp.frame[i] = x[s+i]
-		}
-	}
-	sp.fft.Forward(sp.coef, sp.frame)
-	for i, v := range sp.coef {
-		sp.mag[i] = math.Hypot(float64(real(v)), float64(imag(v)))
-	}
-	return sp.mag
+func (sp *spectrometer) spectrum(x signal, s int) []float64 {
+	return sp.lowSpectrum(x, s, len(sp.mag))
 }
 
-func hatFeaturesOf(ns []Note, x []float32, rate int) []hatFeatures {
+// lowSpectrum returns bins 0…bins−1 of spectrum(x, s), computing no
+// others.
+func (sp *spectrometer) lowSpectrum(x signal, s, bins int) []float64 {
+	clear(sp.frame)
+	if a, b := max(s, 0), min(s+len(sp.frame), x.len()); a < b {
+		copy(sp.frame[a-s:], x.window(a, b, &sp.buf))
+	}
+	coef, mag := sp.coef[:bins], sp.mag[:bins]
+	sp.fft.Forward(coef, sp.frame)
+	for i, v := range coef {
+		mag[i] = math.Hypot(float64(real(v)), float64(imag(v)))
+	}
+	return mag
+}
+
+func hatFeaturesOf(ns []Note, x signal, rate int) []hatFeatures {
 	ms := func(v float64) int { return int(v * float64(rate) / 1000) }
 	n := nextPow2(ms(23))
 	sp := newSpectrometer(n)
 	out := make([]hatFeatures, len(ns))
 	for i, note := range ns {
 		s := int(math.Round(note.Time * float64(rate)))
-		next := len(x)
+		next := x.len()
 		if i+1 < len(ns) {
 			next = int(math.Round(ns[i+1].Time * float64(rate)))
 		}
-		peak := rmsDB(x, s, s+ms(10))
+		peak := rmsDB(x, s, s+ms(10), &sp.buf)
 		a, b := s+ms(30), min(s+ms(80), next-ms(3))
 		if b-a < ms(8) {
 			a, b = s+ms(12), next-ms(3)
@@ -82,7 +88,7 @@ func hatFeaturesOf(ns []Note, x []float32, rate int) []hatFeatures {
 		f := hatFeatures{decay: math.NaN()}
 		if b-a >= ms(5) {
 			mid := float64(a+b)/2 - float64(s)
-			f.decay = (rmsDB(x, a, b) - peak) / (mid / float64(rate) * 10)
+			f.decay = (rmsDB(x, a, b, &sp.buf) - peak) / (mid / float64(rate) * 10)
 		}
 		m := sp.spectrum(x, s)
 		var num, den float64
@@ -114,7 +120,7 @@ const (
 // labelHats sets each hi-hat note's articulation from the decay rate of
 // its first 80 ms (up to the next stroke): open strokes ring, the pedal's
 // chick dies fastest. A stroke followed too soon to measure is closed.
-func labelHats(ns []Note, x []float32, rate int) {
+func labelHats(ns []Note, x signal, rate int) {
 	fs := hatFeaturesOf(ns, x, rate)
 	for i := range ns {
 		d := fs[i].decay
@@ -139,9 +145,11 @@ const tomGap = 0.2
 
 // tomPitch is the frequency of the strongest spectral peak between 50 and
 // 500 Hz in the 93 ms after a tom hit's first 5 ms, log2 Hz.
-func tomPitch(sp *spectrometer, n int, x []float32, s, rate int) float64 {
-	m := sp.spectrum(x, s+rate/200)
+func tomPitch(sp *spectrometer, n int, x signal, s, rate int) float64 {
 	binHz := float64(rate) / float64(n)
+	// The bins the search and its interpolation read: the rest of the
+	// 4096-sample spectrum was most of the labelling's time.
+	m := sp.lowSpectrum(x, s+rate/200, min(n/2+1, int(500/binHz)+2))
 	best, bv := 0, 0.0
 	for k := int(50 / binHz); k <= int(500/binHz) && k+1 < len(m); k++ {
 		if m[k] > bv {
@@ -162,7 +170,7 @@ func tomPitch(sp *spectrometer, n int, x []float32, s, rate int) float64 {
 // labelToms clusters the tom hits by pitch (gaps of more than tomGap
 // octaves between sorted pitches separate toms, at most six) and ranks the
 // clusters from high to low.
-func labelToms(ns []Note, x []float32, rate int) {
+func labelToms(ns []Note, x signal, rate int) {
 	if len(ns) == 0 {
 		return
 	}

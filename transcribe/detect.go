@@ -149,7 +149,7 @@ type onset struct {
 
 // pick finds the peaks of the detection function and refines each to the
 // start of its energy rise in x.
-func (d *detector) pick(odf []float32, x []float32, rate, hop int) []onset {
+func (d *detector) pick(odf []float32, x signal, rate, hop int) []onset {
 	fps := float64(rate) / float64(hop)
 	fr := func(s float64) int { return max(1, int(math.Round(s*fps))) }
 	preMax, postMax, preAvg := fr(d.preMax), fr(d.postMax), fr(d.preAvg)
@@ -212,15 +212,12 @@ func (d *detector) pick(odf []float32, x []float32, rate, hop int) []onset {
 		}
 		peakFrames = append(peakFrames, t)
 	}
-	// Prefix sums of the signal's power for the energy-rise rule, kept
-	// only around the peaks: what refine and riseDB read of them.
+	// Prefix sums of the signal's power for the energy-rise rule, in a
+	// window around each peak: what refine and riseDB read of them.
 	reach := rate*2/1000 + rate/40 + 1
-	centres := make([]int, len(peakFrames))
-	for i, t := range peakFrames {
-		centres[i] = t * hop
-	}
-	ps := newPowerSums(x, centres, d.nfft/2+reach, d.nfft/2+reach)
+	ps := newPowerSums(x, d.nfft/2+reach, d.nfft/2+reach)
 	var out []onset
+	var buf []float32
 	lastSample := noPrev
 	gap := int(d.minGap * float64(rate))
 	for _, t := range peakFrames {
@@ -229,7 +226,7 @@ func (d *detector) pick(odf []float32, x []float32, rate, hop int) []onset {
 		if s-lastSample < gap {
 			continue
 		}
-		o := onset{sample: s, level: levelDB(x, s, rate), rise: riseDB(pw, s, rate)}
+		o := onset{sample: s, level: levelDB(x.window(s, min(x.len(), s+rate/20), &buf)), rise: riseDB(pw, s, rate)}
 		if o.level < d.absFloor || o.rise < d.riseDB {
 			continue
 		}
@@ -239,13 +236,19 @@ func (d *detector) pick(odf []float32, x []float32, rate, hop int) []onset {
 	return out
 }
 
-// powerSums holds the prefix sums of a signal's power, pw[i] = Σ_{j<i}
-// x[j]², in the windows around some samples only: the sums are computed in
-// one pass in the same order as for the whole signal (so their values are
-// the same), but a 5-minute stem does not take 100 MB of float64.
+// powerSums gives the prefix sums of a signal's power, pw[i] = Σ_{j<i}
+// x[j]², in a window around each of a rising sequence of samples: the sums
+// are taken in one pass in the same order as for the whole signal (so
+// their values are the same), but a 5-minute stem needs neither 100 MB of
+// float64 nor one window per peak, only the last two windows.
 type powerSums struct {
-	n    int // len(x): pw has n+1 values
-	segs []powerWindow
+	x             signal
+	buf           []float32 // for x's windows
+	before, after int
+	i             int     // the pass is at sample i:
+	acc           float64 // acc is pw[i]
+	last          powerWindow
+	spare         []float64
 }
 
 // powerWindow is pw[start : start+len(v)].
@@ -254,46 +257,74 @@ type powerWindow struct {
 	v     []float64
 }
 
-// newPowerSums keeps pw[c−before … c+after] (within 0…n) for every c of
-// centres, which must be in increasing order.
-func newPowerSums(x []float32, centres []int, before, after int) *powerSums {
-	n := len(x)
-	ps := &powerSums{n: n}
-	clampN := func(i int) int { return min(max(i, 0), n) }
-	type span struct{ a, b int }
-	var spans []span
-	for _, c := range centres {
-		a, b := clampN(c-before), clampN(c+after)
-		if k := len(spans) - 1; k >= 0 && a <= spans[k].b+1 {
-			spans[k].b = max(spans[k].b, b)
-			continue
-		}
-		spans = append(spans, span{a, b})
-	}
-	var acc float64
-	i := 0 // acc is pw[i]
-	for _, sp := range spans {
-		for ; i < sp.a; i++ {
-			acc += float64(x[i]) * float64(x[i])
-		}
-		v := make([]float64, sp.b-sp.a+1)
-		v[0] = acc
-		for k := 1; k < len(v); k++ {
-			acc += float64(x[i]) * float64(x[i])
-			i++
-			v[k] = acc
-		}
-		ps.segs = append(ps.segs, powerWindow{start: sp.a, v: v})
-	}
-	return ps
+// newPowerSums returns the power sums of x in windows of pw[c−before …
+// c+after] (within 0…len(x)).
+func newPowerSums(x signal, before, after int) *powerSums {
+	return &powerSums{x: x, before: before, after: after,
+		spare: make([]float64, before+after+1), last: powerWindow{v: make([]float64, 0, before+after+1)}}
 }
 
-// view returns the window holding sample c (clamped to 0…n), which must
-// have been one of the centres.
+// view returns the window around sample c, valid until the next call but
+// one. c must not be less than that of the last call.
 func (ps *powerSums) view(c int) pwView {
-	c = min(max(c, 0), ps.n)
-	k := sort.Search(len(ps.segs), func(k int) bool { return ps.segs[k].start+len(ps.segs[k].v) > c })
-	return pwView{n: ps.n, off: ps.segs[k].start, v: ps.segs[k].v}
+	n := ps.x.len()
+	a, b := min(max(c-ps.before, 0), n), min(max(c+ps.after, 0), n)
+	v := ps.spare[:b-a+1]
+	// The windows' ends never fall back, and the pass has reached the
+	// last one's end: the part of this window the last one holds is
+	// copied, the rest continues the pass.
+	k := 0
+	if lastEnd := ps.last.start + len(ps.last.v) - 1; len(ps.last.v) > 0 && a <= lastEnd {
+		k = copy(v, ps.last.v[a-ps.last.start:])
+	}
+	ps.pass(a, nil)
+	if k == 0 {
+		v[0] = ps.acc
+		k = 1
+	}
+	ps.pass(b, v[k:])
+	ps.spare = ps.last.v[:cap(ps.last.v)]
+	ps.last = powerWindow{start: a, v: v}
+	return pwView{n: n, off: a, v: v}
+}
+
+// pass continues the pass to sample to, storing the sums it reaches
+// (pw[i+1], pw[i+2], …, pw[to]) in out unless out is nil.
+func (ps *powerSums) pass(to int, out []float64) {
+	if ch := ps.x.ch; len(ch) == 2 && out == nil && ps.i < to {
+		// Most of the pass, over a stereo stem: the mix computed in the
+		// loop, off the chain of additions that sets its pace, as
+		// mixInto computes it.
+		l, r := ch[0][ps.i:to], ch[1][ps.i:to]
+		r = r[:len(l)]
+		acc := ps.acc
+		for k, a := range l {
+			v := float32(a*0.5) + float32(r[k]*0.5)
+			acc += float64(v) * float64(v)
+		}
+		ps.acc = acc
+		ps.i = to
+		return
+	}
+	const chunk = 4096 // samples mixed at a time
+	for ps.i < to {
+		w := ps.x.window(ps.i, min(to, ps.i+chunk), &ps.buf)
+		acc := ps.acc
+		if out == nil {
+			for _, v := range w {
+				acc += float64(v) * float64(v)
+			}
+		} else {
+			o := out[:len(w)]
+			for k, v := range w {
+				acc += float64(v) * float64(v)
+				o[k] = acc
+			}
+			out = out[len(w):]
+		}
+		ps.acc = acc
+		ps.i += len(w)
+	}
 }
 
 // pwView reads the prefix sums of one window by sample index.
@@ -356,11 +387,16 @@ func refine(pw pwView, c, nfft, rate, prev int) int {
 	if lo > hi {
 		return min(max(c, 0), n)
 	}
-	rise := func(i int) float64 { return (pw.at(i+w) - pw.at(i)) - (pw.at(i) - pw.at(i-w)) }
-	best, top := lo, math.Inf(-1)
-	for i := lo; i <= hi; i++ {
-		if r := rise(i); r > top {
-			best, top = i, r
+	// rise(k) is the rise at sample lo+k: (pw[i+w] − pw[i]) − (pw[i] −
+	// pw[i−w]), read from three slices of the window (pw.at's offset
+	// and bounds checks per sample were most of refine's time).
+	m := hi - lo + 1
+	b := lo - pw.off
+	before, mid, after := pw.v[b-w:b-w+m], pw.v[b:b+m], pw.v[b+w:b+w+m]
+	best, top := 0, math.Inf(-1)
+	for k, v := range mid {
+		if r := (after[k] - v) - (v - before[k]); r > top {
+			best, top = k, r
 		}
 	}
 	if top <= 0 {
@@ -368,21 +404,29 @@ func refine(pw pwView, c, nfft, rate, prev int) int {
 	}
 	// The renderer marks the first point, within 15 ms before the
 	// steepest rise, where the rise reaches half of it.
-	for i := max(lo, best-rate*15/1000); i < best; i++ {
-		if rise(i) >= 0.5*top {
-			return i
+	for k := max(0, best-rate*15/1000); k < best; k++ {
+		if (after[k]-mid[k])-(mid[k]-before[k]) >= 0.5*top {
+			return lo + k
 		}
 	}
-	return best
+	return lo + best
 }
 
-// levelDB is the peak level in the 50 ms from s, dB full scale.
-func levelDB(x []float32, s, rate int) float64 {
-	var p float32
-	for _, v := range x[s:min(len(x), s+rate/20)] {
-		p = max(p, v, -v)
+// levelDB is the peak level of x (the 50 ms from an onset), dB full
+// scale.
+func levelDB(x []float32) float64 {
+	// The largest |v| as the largest of the magnitudes' bits (which
+	// order as the magnitudes do): what max(p, v, −v) from p = 0 gives,
+	// NaN for any NaN, without the float max's NaN and zero handling
+	// per sample.
+	var p uint32
+	for _, v := range x {
+		p = max(p, math.Float32bits(v)&0x7fffffff)
 	}
-	return 20 * math.Log10(float64(p)+1e-12)
+	if p > 0x7f800000 {
+		return math.NaN()
+	}
+	return 20 * math.Log10(float64(math.Float32frombits(p))+1e-12)
 }
 
 // riseDB is the power of the 25 ms from s over that of the 25 ms before,
@@ -396,7 +440,7 @@ func riseDB(pw pwView, s, rate int) float64 {
 }
 
 // finish applies the level gate and makes notes with velocities.
-func (d *detector) finish(cands []onset, x []float32, rate int) []Note {
+func (d *detector) finish(cands []onset, rate int) []Note {
 	if len(cands) == 0 {
 		return nil
 	}
@@ -433,4 +477,4 @@ func velocity(rel float64) uint8 {
 
 // noPrev stands for "no previous onset": far enough back that no gap rule
 // applies, near enough that subtracting it cannot overflow.
-const noPrev = -1 << 40
+const noPrev = math.MinInt / 4

@@ -8,15 +8,19 @@ import "math"
 // cases for negative x, one division) and, computed in float64, within
 // 1e-15 of it relative, so that rounded to float32 the two agree but for
 // values within that of a rounding boundary (TestLog1p measures it).
-func log1p(x float32) float32 {
+func log1p(x float32) float32 { return float32(log1p64(x)) }
+
+// log1p64 is log1p before its rounding to float32 (tests look for the
+// values closest to a rounding boundary with it).
+func log1p64(x float32) float64 {
 	if !(x >= 1e-4) || x > math.MaxFloat32 {
 		if x >= 0 && x < 1e-4 {
 			// log(1+x) = x − x²/2 + x³/3 − x⁴/4 + …: the next term is
 			// below 2e-17 relative.
 			v := float64(x)
-			return float32(v * (1 - v*(1.0/2-v*(1.0/3-v*(1.0/4)))))
+			return v * (1 - float64(v*(1.0/2-float64(v*(1.0/3-float64(v*(1.0/4)))))))
 		}
-		return float32(math.Log1p(float64(x)))
+		return math.Log1p(float64(x))
 	}
 	// x has 24 significant bits and is at least 2⁻¹⁴, so 1 + x is exact
 	// in float64.
@@ -33,6 +37,16 @@ func log1p(x float32) float32 {
 	// leaves an error below 2·s¹⁷/17 < 1e-14 of s, under 1e-15 relative.
 	s := (m - 1) / (m + 1)
 	z := s * s
-	p := 2 * s * (1 + z*(1.0/3+z*(1.0/5+z*(1.0/7+z*(1.0/9+z*(1.0/11+z*(1.0/13+z*(1.0/15))))))))
-	return float32(float64(e)*math.Ln2 + p)
+	// Horner's rule; every product is rounded explicitly (float64(…)) so
+	// that no compiler fuses it with the addition: the assembly of
+	// log1pRows computes the same operations and must give the same bits.
+	q := 1.0/13 + float64(z*(1.0/15))
+	q = 1.0/11 + float64(z*q)
+	q = 1.0/9 + float64(z*q)
+	q = 1.0/7 + float64(z*q)
+	q = 1.0/5 + float64(z*q)
+	q = 1.0/3 + float64(z*q)
+	q = 1 + float64(z*q)
+	p := 2 * s * q
+	return float64(float64(e)*math.Ln2) + p
 }

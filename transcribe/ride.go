@@ -59,7 +59,7 @@ const (
 )
 
 // rideFeaturesOf measures each ride note's features in x.
-func rideFeaturesOf(ns []Note, x []float32, rate int) []rideFeatures {
+func rideFeaturesOf(ns []Note, x signal, rate int) []rideFeatures {
 	n := nearestPow2(rate * 23 / 1000)
 	sp := newSpectrometer(n)
 	ring := make([]float64, n/2+1)
@@ -124,7 +124,7 @@ func flatnessDB(m []float64) float64 {
 // the notes' centroids leave a gap wider than rideGap (the widest such gap
 // with rideMinStrokes notes on each side), when the median flatness of
 // the notes on its side is.
-func labelRide(ns []Note, x []float32, rate int) {
+func labelRide(ns []Note, x signal, rate int) {
 	fs := rideFeaturesOf(ns, x, rate)
 	idx := make([]int, 0, len(ns))
 	for i := range ns {

@@ -101,8 +101,8 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 	type job struct {
 		stem   Stem
 		class  Piece
-		mono   []float32
-		padded []float32 // mono, padded for analyze
+		mono   signal
+		padded signal // mono, padded for analyze
 		feat   *features
 		det    *detector
 		cands  []onset
@@ -134,15 +134,15 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 		return nil, fmt.Errorf("%w: none of %v", ErrNoStems, StemNames)
 	}
 	hop := hopFor(in.SampleRate)
-	// Mix each stem to mono, then analyse the stems in parts of about
+	// Analyse the stems (mixed to mono where read) in parts of about
 	// 30 s, the longest frames first, so that every CPU has work to the
 	// end, then pick each stem's onsets.
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
-		j.mono = mono(j.stem.Data)
+		j.mono = newSignal(j.stem.Data)
 		j.det = newDetector(j.class, in.SampleRate)
-		j.padded = padFrame(j.mono, j.det.nfft)
-		j.feat = newFeatures(len(j.padded), hop)
+		j.padded = padSignal(j.mono, j.det.nfft)
+		j.feat = newFeatures(j.padded.len(), hop)
 	})
 	type part struct {
 		j      *job
@@ -223,7 +223,7 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 	// Notes, velocities and labels.
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
-		ns := j.det.finish(j.cands, j.mono, in.SampleRate)
+		ns := j.det.finish(j.cands, in.SampleRate)
 		for i := range ns {
 			ns[i].Stem = j.stem.Name
 		}
@@ -286,29 +286,6 @@ func parallel(n int, f func(i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-// mono averages the channels.
-func mono(data [][]float32) []float32 {
-	if len(data) == 1 {
-		return data[0]
-	}
-	out := make([]float32, len(data[0]))
-	g := 1 / float32(len(data))
-	if len(data) == 2 {
-		// One pass; the same sums as channel by channel (0 + l·g = l·g).
-		l, r := data[0], data[1][:len(data[0])]
-		for i := range out {
-			out[i] = l[i]*g + r[i]*g
-		}
-		return out
-	}
-	for _, ch := range data {
-		for i, v := range ch {
-			out[i] += v * g
-		}
-	}
-	return out
 }
 
 // ownership is how much of the spectral rise at frame t (over about 20 ms)

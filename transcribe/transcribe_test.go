@@ -531,9 +531,9 @@ func BenchmarkAnalyze(b *testing.B) {
 	hop := hopFor(rate)
 	for _, class := range []Piece{Snare, Kick} {
 		d := newDetector(class, rate)
-		xp := padFrame(x, d.nfft)
+		xp := padSignal(newSignal([][]float32{x}), d.nfft)
 		b.Run(fmt.Sprintf("nfft=%d", d.nfft), func(b *testing.B) {
-			f := newFeatures(len(xp), hop)
+			f := newFeatures(xp.len(), hop)
 			cpu := cpuNanos()
 			for b.Loop() {
 				if err := analyze(xp, rate, d, hop, f, 0, len(f.odf)); err != nil {
