@@ -155,12 +155,12 @@ func writeAuditKit(t *testing.T) *Kit {
 func TestRenderSecondAttack(t *testing.T) {
 	k := writeAuditKit(t)
 	g := &Groove{Length: 3, Hits: []Hit{
-		{0.1, PieceKick, 0.9},
-		{0.2, PieceRide, 0.9},
-		{0.5, PieceHatOpen, 0.9}, // rings to 0.8 s: its chick sounds
-		{1.5, PieceHatOpen, 0.9}, // closed 100 ms on: its chick never sounds
-		{1.6, PieceHatClosed, 0.9},
-		{2.95, PieceRide, 0.9}, // its second strike falls after the track's end
+		{Time: 0.1, Piece: PieceKick, Velocity: 0.9},
+		{Time: 0.2, Piece: PieceRide, Velocity: 0.9},
+		{Time: 0.5, Piece: PieceHatOpen, Velocity: 0.9}, // rings to 0.8 s: its chick sounds
+		{Time: 1.5, Piece: PieceHatOpen, Velocity: 0.9}, // closed 100 ms on: its chick never sounds
+		{Time: 1.6, Piece: PieceHatClosed, Velocity: 0.9},
+		{Time: 2.95, Piece: PieceRide, Velocity: 0.9}, // its second strike falls after the track's end
 	}}
 	tr, err := Render(g, k, NewCache(), Options{}, NewRand(1))
 	if err != nil {

@@ -72,6 +72,10 @@ type OnsetEntry struct {
 	// to it: evaluations can skip the stroke, whose audio holds a hit its
 	// annotation lacks.
 	SecondAttack float64 `json:"second_attack,omitempty"`
+	// Stroke is "grace" for the grace note of a flam or a drag, "roll"
+	// for a roll's stroke, and absent otherwise (render --style
+	// rudiments writes them; MIDI files never do).
+	Stroke string `json:"stroke,omitempty"`
 }
 
 // Info returns the onsets.json content for a track rendered from kit.
@@ -107,6 +111,7 @@ func (t *Track) Info(name, split string, seed uint64, source string, k *Kit) *Tr
 			Time: o.Time(), Frame: o.Frame, Piece: o.Piece.String(), Note: o.Piece.GMNote(),
 			Velocity: math.Round(o.Velocity*1e6) / 1e6, Instrument: o.Instrument,
 			SecondAttack: float64(o.SecondAttack) / SampleRate,
+			Stroke:       o.Stroke.String(),
 		})
 	}
 	return info

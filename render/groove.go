@@ -13,6 +13,31 @@ type Hit struct {
 	Time     float64 // seconds from the start of the track
 	Piece    Piece
 	Velocity float64 // (0, 1], MIDI velocity / 127
+	Stroke   Stroke  // what the stroke is part of, as far as the generator knows
+}
+
+// Stroke says what a hit is part of: evaluations split their errors by it
+// (a detector that merges a flam misses its grace note, one that smears a
+// roll misses roll strokes). Hits read from MIDI files are all StrokePlain.
+type Stroke uint8
+
+// The strokes.
+const (
+	StrokePlain Stroke = iota // anything else: a groove or fill stroke, a ghost note
+	StrokeGrace               // the grace note of a flam or a drag, 15–35 ms before its main stroke
+	StrokeRoll                // a stroke of a single-stroke or six-stroke roll
+)
+
+// String returns "" for StrokePlain, "grace" or "roll": the stroke field
+// of onsets.json.
+func (s Stroke) String() string {
+	switch s {
+	case StrokeGrace:
+		return "grace"
+	case StrokeRoll:
+		return "roll"
+	}
+	return ""
 }
 
 // TempoChange sets the tempo from Time (seconds) on.
@@ -80,6 +105,18 @@ func Styles() []string {
 	return names
 }
 
+// randomStyles is the number of styles a groove without a style picks
+// from: those before the first style played only by name (rudiments), so
+// that adding one changes no existing seeded set.
+func randomStyles() int {
+	for i := range styles {
+		if styles[i].byName {
+			return i
+		}
+	}
+	return len(styles)
+}
+
 func findStyle(name string) (*style, error) {
 	for i := range styles {
 		if strings.EqualFold(styles[i].name, name) {
@@ -104,7 +141,7 @@ func Generate(opt GrooveOptions, rng *rand.Rand) (*Groove, error) {
 	if !(opt.Seconds > 0) || opt.Seconds > 24*3600 {
 		return nil, fmt.Errorf("generate groove: length %g s out of range", opt.Seconds)
 	}
-	st := &styles[rng.IntN(len(styles))]
+	st := &styles[rng.IntN(randomStyles())]
 	if opt.Style != "" {
 		var err error
 		if st, err = findStyle(opt.Style); err != nil {
@@ -151,13 +188,15 @@ func Generate(opt GrooveOptions, rng *rand.Rand) (*Groove, error) {
 type hand uint8
 
 const (
-	handHat      hand = iota // closed hi-hat in the style's hand rhythm
-	handHat16                // closed hi-hat in 16ths
-	handHalf                 // half-open ("washy") hi-hat
-	handRide                 // ride, hi-hat pedal on the backbeat
-	handCrash                // crash-ride on the beat, hi-hat pedal on the backbeat
-	handOpen                 // open hi-hat on the off-beats, closed on the beats (disco)
-	handRideBell             // ride bell
+	handHat       hand = iota // closed hi-hat in the style's hand rhythm
+	handHat16                 // closed hi-hat in 16ths
+	handHalf                  // half-open ("washy") hi-hat
+	handRide                  // ride, hi-hat pedal on the backbeat
+	handCrash                 // crash-ride on the beat, hi-hat pedal on the backbeat
+	handOpen                  // open hi-hat on the off-beats, closed on the beats (disco)
+	handRideBell              // ride bell
+	handOpenPedal             // open hi-hat on the off-beats, closed by the pedal on the beats
+	handHatOpens              // closed 8ths, some off-beats opened and closed by the next stroke
 )
 
 // section is a run of bars sharing a hand part and dynamics.
@@ -205,9 +244,19 @@ type bar struct {
 
 // event is a stroke on the grid before swing and humanisation.
 type event struct {
-	step  float64
-	piece Piece
-	vel   float64
+	step   float64
+	piece  Piece
+	vel    float64
+	stroke Stroke
+	graces []grace // grace notes before the stroke (a flam or a drag)
+}
+
+// grace is a grace note placed relative to its main stroke: before
+// seconds earlier, at the main stroke's velocity times rel.
+type grace struct {
+	piece  Piece
+	before float64
+	rel    float64
 }
 
 func (g *gen) generate() {
@@ -241,7 +290,11 @@ func (g *gen) generate() {
 			}
 			st.pattern(br)
 			if br.fillFrom < br.steps {
-				br.fill()
+				if st.fill != nil {
+					st.fill(br)
+				} else {
+					br.fill()
+				}
 			}
 			if br.first && s.crash {
 				br.crashDownbeat()
@@ -252,9 +305,14 @@ func (g *gen) generate() {
 	}
 	// Drop what the track end cuts: no stroke in its last 50 ms, where the
 	// final fade would hide it.
+	// A grace note goes with its main stroke.
 	kept := g.hits[:0]
 	for _, h := range g.hits {
-		if h.Time >= 0 && h.Time < g.opt.Seconds-0.05 {
+		end := g.opt.Seconds - 0.05
+		if h.Stroke == StrokeGrace {
+			end -= dragGap[1] + dragDouble[1]
+		}
+		if h.Time >= 0 && h.Time < end {
 			kept = append(kept, h)
 		}
 	}
@@ -355,7 +413,11 @@ func (g *gen) plan(nbars, whole int) []section {
 // one, so only the first is kept, at the louder velocity.
 const minGap = 0.03
 
-// dedupe applies minGap per stem and sorts the hits by time.
+// dedupe applies minGap per stem and sorts the hits by time. Grace notes
+// are exempt, as is the main stroke after one: a flam is two strokes. A
+// grace note is dropped, though, when a stroke that is not a grace note
+// sounds less than minGap before it in its stem: it would be heard as part
+// of that stroke.
 func dedupe(hits []Hit) []Hit {
 	sort.SliceStable(hits, func(i, j int) bool {
 		if si, sj := hits[i].Piece.Stem(), hits[j].Piece.Stem(); si != sj {
@@ -368,8 +430,14 @@ func dedupe(hits []Hit) []Hit {
 		if i > 0 {
 			prev := &out[len(out)-1]
 			if prev.Piece.Stem() == h.Piece.Stem() && h.Time-prev.Time < minGap {
-				prev.Velocity = math.Max(prev.Velocity, h.Velocity)
-				continue
+				if h.Stroke == StrokeGrace {
+					if prev.Stroke != StrokeGrace {
+						continue
+					}
+				} else if prev.Stroke != StrokeGrace {
+					prev.Velocity = math.Max(prev.Velocity, h.Velocity)
+					continue
+				}
 			}
 		}
 		out = append(out, h)
@@ -382,7 +450,7 @@ func dedupe(hits []Hit) []Hit {
 // add writes a stroke at grid step (fractional steps allowed) with a
 // velocity before humanisation.
 func (b *bar) add(step float64, p Piece, vel float64) {
-	b.ev = append(b.ev, event{step, p, vel})
+	b.ev = append(b.ev, event{step: step, piece: p, vel: vel})
 }
 
 // flush swings, humanises and stores the bar's strokes.
@@ -392,9 +460,25 @@ func (b *bar) flush() {
 		q := g.swingQ(b.start + e.step*b.stepQ)
 		t := g.offset + q*60/g.bpm
 		// A per-piece push/drag plus Gaussian jitter clipped at 3σ.
-		t += g.drag[e.piece.Stem()] + clamp(g.rng.NormFloat64(), -3, 3)*g.tight
-		v := e.vel * b.sec.level * (1 + g.velSpread*clamp(g.rng.NormFloat64(), -3, 3))
-		g.hits = append(g.hits, Hit{Time: t, Piece: e.piece, Velocity: clamp(v, 0.04, 1)})
+		// Rolls are played evenly, within 2 ms: a sloppier roll would
+		// have strokes run together.
+		sd := g.tight
+		if e.stroke == StrokeRoll {
+			sd = math.Min(sd, rollTight)
+		}
+		t += g.drag[e.piece.Stem()] + clamp(g.rng.NormFloat64(), -3, 3)*sd
+		v := clamp(e.vel*b.sec.level*(1+g.velSpread*clamp(g.rng.NormFloat64(), -3, 3)), 0.04, 1)
+		g.hits = append(g.hits, Hit{Time: t, Piece: e.piece, Velocity: v, Stroke: e.stroke})
+		// Grace notes move with their main stroke (one motion of the
+		// hands) and keep their level below it: 10–20 dB, never under
+		// the floor of 0.04.
+		for _, gr := range e.graces {
+			if v*graceRel[1] < 0.04 {
+				continue // too soft a main stroke to have a softer grace note
+			}
+			rel := clamp(gr.rel, math.Max(graceRel[0], 0.04/v), graceRel[1])
+			g.hits = append(g.hits, Hit{Time: t - gr.before, Piece: gr.piece, Velocity: clamp(v*rel, 0.04, 1), Stroke: StrokeGrace})
+		}
 	}
 	b.ev = b.ev[:0]
 }
@@ -479,6 +563,21 @@ func (b *bar) handAt(steps []int) {
 		case handCrash:
 			if onBeat {
 				b.add(float64(step), PieceCrash, 0.8)
+			}
+		case handOpenPedal:
+			switch {
+			case onBeat:
+				b.add(float64(step), PieceHatPedal, 0.6)
+			case b.perBeat%2 == 0 && step%(b.perBeat/2) == 0:
+				b.add(float64(step), PieceHatOpen, 0.8)
+			}
+		case handHatOpens:
+			// An off-beat opened rings until the next stroke closes it,
+			// an 8th note later: long enough to be heard open.
+			if !onBeat && b.prob(0.4) {
+				b.add(float64(step), PieceHatOpen, 0.75)
+			} else {
+				b.add(float64(step), PieceHatClosed, vel)
 			}
 		case handOpen:
 			switch {

@@ -101,8 +101,8 @@ func TestReadMIDI(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Hit{
-		{0, PieceKick, 100.0 / 127}, {0, PieceHatClosed, 64.0 / 127},
-		{0.5, PieceSnare, 1}, {1 + 1, PieceCrash, 80.0 / 127},
+		{Time: 0, Piece: PieceKick, Velocity: 100.0 / 127}, {Time: 0, Piece: PieceHatClosed, Velocity: 64.0 / 127},
+		{Time: 0.5, Piece: PieceSnare, Velocity: 1}, {Time: 1 + 1, Piece: PieceCrash, Velocity: 80.0 / 127},
 	}
 	if len(g.Hits) != len(want) {
 		t.Fatalf("hits %+v, want %+v", g.Hits, want)

@@ -63,6 +63,9 @@ type Onset struct {
 	// A detector that finds it is right about the audio and wrong about
 	// the annotation.
 	SecondAttack int
+	// Stroke is what the groove says the stroke is part of (a flam's
+	// grace note, a roll).
+	Stroke Stroke
 }
 
 // Time returns the onset in seconds.
@@ -287,8 +290,8 @@ func play(g *Groove, k *Kit, cache *Cache, opt Options, rng *rand.Rand) (*Track,
 		gl, gr := gain*in.PanL, gain*in.PanR
 		voices = append(voices, voice{smp: smp, start: onset - smp.attack, onset: onset, gl: float32(gl), gr: float32(gr), out: out, inst: in})
 		tr.Instruments[h.Piece] = in.Name
-		tr.Played.Hits = append(tr.Played.Hits, Hit{Time: float64(onset) / SampleRate, Piece: h.Piece, Velocity: v})
-		tr.Onsets = append(tr.Onsets, Onset{Output: names[out], Piece: h.Piece, Instrument: in.Name, Frame: onset, Velocity: v})
+		tr.Played.Hits = append(tr.Played.Hits, Hit{Time: float64(onset) / SampleRate, Piece: h.Piece, Velocity: v, Stroke: h.Stroke})
+		tr.Onsets = append(tr.Onsets, Onset{Output: names[out], Piece: h.Piece, Instrument: in.Name, Frame: onset, Velocity: v, Stroke: h.Stroke})
 	}
 	chokes(voices)
 	for i := range voices {

@@ -218,7 +218,7 @@ func TestRenderVariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.Hits = append(g.Hits, Hit{0.5, PieceCowbell, 0.8}, Hit{1.5, PieceClap, 0.9})
+	g.Hits = append(g.Hits, Hit{Time: 0.5, Piece: PieceCowbell, Velocity: 0.8}, Hit{Time: 1.5, Piece: PieceClap, Velocity: 0.9})
 	(g).sortHits()
 	var mid bytes.Buffer
 	if err := WriteMIDI(&mid, g); err != nil {
@@ -299,9 +299,9 @@ func TestRenderChoke(t *testing.T) {
 		{PieceCrash, PieceCrash, cymbalDuck * cymbalDuck, false},
 		{PieceTomHigh, PieceTomLow, 1, false},
 	} {
-		a := render(Hit{0.1, c.first, 0.9})
-		b := render(Hit{0.5, c.second, 0.5})
-		ab := render(Hit{0.1, c.first, 0.9}, Hit{0.5, c.second, 0.5})
+		a := render(Hit{Time: 0.1, Piece: c.first, Velocity: 0.9})
+		b := render(Hit{Time: 0.5, Piece: c.second, Velocity: 0.5})
+		ab := render(Hit{Time: 0.1, Piece: c.first, Velocity: 0.9}, Hit{Time: 0.5, Piece: c.second, Velocity: 0.5})
 		// What remains of the first stroke: the pair minus the second alone.
 		rest := diff(ab, b)
 		before, after := [2]int{at(0.1), at(0.48)}, [2]int{at(0.498), at(0.9)}
@@ -314,11 +314,11 @@ func TestRenderChoke(t *testing.T) {
 		}
 	}
 	// Strokes in different stems do not touch each other.
-	tr, err := play(&Groove{Length: 2, Hits: []Hit{{0.1, PieceCrash, 0.9}, {0.5, PieceRide, 0.9}}}, k, NewCache(), Options{}, NewRand(1))
+	tr, err := play(&Groove{Length: 2, Hits: []Hit{{Time: 0.1, Piece: PieceCrash, Velocity: 0.9}, {Time: 0.5, Piece: PieceRide, Velocity: 0.9}}}, k, NewCache(), Options{}, NewRand(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	crash := render(Hit{0.1, PieceCrash, 0.9})
+	crash := render(Hit{Time: 0.1, Piece: PieceCrash, Velocity: 0.9})
 	if e := energy(diff(tr.Stems[Layout6.output(Crash)], crash), 0, at(2)); e > 1e-9 {
 		t.Errorf("a ride stroke changed the crash: residual energy %g", e)
 	}

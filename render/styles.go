@@ -13,6 +13,11 @@ type style struct {
 	hands      weighted[hand]
 	alwaysRide bool // the style keeps time on the ride whatever the section says
 	pattern    func(b *bar)
+	// fill, if set, replaces the generic fill (bar.fill).
+	fill func(b *bar)
+	// byName keeps the style out of the random choice: it is played only
+	// when asked for. Such styles come last in styles.
+	byName bool
 }
 
 // oneOf returns one of the steps at random.
@@ -307,5 +312,17 @@ var styles = []style{
 			b.backbeat(12, 0.85, b.sec.alt)
 			b.ghosts(0.12, 7, 14, 15)
 		},
+	},
+	{
+		// Rudiments: a test set for transcription rather than a genre.
+		// Rolls, flams, drags, open and pedal hi-hats, kick + crash
+		// stabs and ghost notes under accents, at tempos where 16th
+		// rolls run at 75–107 ms and 32nd rolls at 54–75 ms (rudiments.go).
+		name: "rudiments", bpm: [2]float64{100, 200}, meter: Meter{4, 4}, steps: 16, perBeat: 4,
+		swing:   [2]float64{0.5, 0.5},
+		hands:   weighted[hand]{{handHatOpens, 3}, {handOpenPedal, 2}, {handHat16, 1}, {handRide, 1.5}, {handHalf, 0.5}},
+		pattern: rudimentsBar,
+		fill:    rudimentsFill,
+		byName:  true,
 	},
 }
