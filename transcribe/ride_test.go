@@ -3,7 +3,6 @@ package transcribe
 import (
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 
@@ -157,22 +156,7 @@ func TestRideBellOnly(t *testing.T) {
 // both alternating, at the velocities of render's grooves: every found
 // stroke has the label of the instrument that played it.
 func TestRideBowBellRender(t *testing.T) {
-	if _, err := os.Stat(render.DefaultKitsDir); err != nil {
-		t.Skipf("hydrogen-drumkits not installed (%v)", err)
-	}
-	kits, err := render.FindKits(render.DefaultKitsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kit *render.Kit
-	for _, k := range kits {
-		if k.Matches("BJA_Pacific") {
-			kit = k
-		}
-	}
-	if kit == nil {
-		t.Skip("no BJA_Pacific kit")
-	}
+	kit := debianKit(t, "BJA_Pacific")
 	g := &render.Groove{Length: 8.5}
 	var bell []bool
 	for i := 0; i < 32; i++ {

@@ -588,22 +588,7 @@ func TestLog1p(t *testing.T) {
 // strokes under this ring are still missed (recall 0.5): what is left of
 // the ride's gap (docs/TRANSCRIPTION.md).
 func TestRideSoftUnderRing(t *testing.T) {
-	if _, err := os.Stat(render.DefaultKitsDir); err != nil {
-		t.Skipf("hydrogen-drumkits not installed (%v)", err)
-	}
-	kits, err := render.FindKits(render.DefaultKitsDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kit *render.Kit
-	for _, k := range kits {
-		if k.Matches("ForzeeStereo") {
-			kit = k
-		}
-	}
-	if kit == nil {
-		t.Skip("no ForzeeStereo kit")
-	}
+	kit := debianKit(t, "ForzeeStereo")
 	g := &render.Groove{Length: 16}
 	var want []float64
 	for tm := 0.5; tm < 15.5; tm += 0.62 {
@@ -688,4 +673,24 @@ func TestRefineWholeFrame(t *testing.T) {
 			t.Errorf("note %d at %.4f s, want %.4f", i, got[i], want[i])
 		}
 	}
+}
+
+// debianKit returns the Debian hydrogen-drumkits kit of that name, and
+// skips the test where the kits or that kit are not installed.
+func debianKit(t *testing.T, name string) *render.Kit {
+	t.Helper()
+	if _, err := os.Stat(render.DefaultKitsDir); err != nil {
+		t.Skipf("hydrogen-drumkits not installed (%v)", err)
+	}
+	kits, err := render.FindKits(render.DefaultKitsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kits {
+		if k.Matches(name) {
+			return k
+		}
+	}
+	t.Skipf("no %s kit", name)
+	return nil
 }
