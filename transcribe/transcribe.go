@@ -188,20 +188,26 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 		// The loudest candidate of the other stems near each onset, from
 		// the candidates as picked (before this gate drops any).
 		louder := make([][]float64, len(jobs))
+		atOnce := make([][]float64, len(jobs))
 		win := int(leakWindow * float64(in.SampleRate))
+		graceWin := int(graceWindow * float64(in.SampleRate))
 		for i, j := range jobs {
-			if j.det.leakDB == 0 {
+			if j.det.leakDB == 0 && !j.det.flams {
 				continue
 			}
 			louder[i] = make([]float64, len(j.cands))
+			atOnce[i] = make([]float64, len(j.cands))
 			for c, o := range j.cands {
-				top := math.Inf(-1)
+				top, now := math.Inf(-1), math.Inf(-1)
 				for k, other := range jobs {
 					if k != i {
 						top = math.Max(top, loudestNear(other.cands, o.sample, win))
+						if o.grace {
+							now = math.Max(now, loudestNear(other.cands, o.sample, graceWin))
+						}
 					}
 				}
-				louder[i][c] = top
+				louder[i][c], atOnce[i][c] = top, now
 			}
 		}
 		for i, j := range jobs {
@@ -211,7 +217,9 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 				switch {
 				case o.own < j.det.minOwn:
 					slog.Debug("transcribe: leak dropped", "stem", j.stem.Name, "time", float64(o.sample)/float64(in.SampleRate), "own", o.own)
-				case louder[i] != nil && o.level < louder[i][c]-j.det.leakDB && o.own < j.det.leakOwn && o.rise < j.det.leakRise:
+				case o.grace && o.level < atOnce[i][c]:
+					slog.Debug("transcribe: grace note with a louder hit of another stem dropped", "stem", j.stem.Name, "time", float64(o.sample)/float64(in.SampleRate))
+				case louder[i] != nil && j.det.leakDB > 0 && o.level < louder[i][c]-j.det.leakDB && o.own < j.det.leakOwn && o.rise < j.det.leakRise:
 					slog.Debug("transcribe: leak under a louder hit dropped", "stem", j.stem.Name, "time", float64(o.sample)/float64(in.SampleRate), "own", o.own, "under_db", louder[i][c]-o.level)
 				default:
 					kept = append(kept, o)
@@ -247,6 +255,14 @@ func Transcribe(in Input, opt Options) ([]Note, error) {
 	sort.SliceStable(notes, func(a, b int) bool { return notes[a].Time < notes[b].Time })
 	return notes, nil
 }
+
+// graceWindow is how close, in seconds, a louder hit in another stem
+// must be to a grace note for the grace to be taken for its leak: a
+// separated snare stem carries hi-hat and kick hits ahead of a snare
+// stroke as a grace note would sound (held-out renders separated by the
+// bundled model: snare F@50 0.731 → 0.734 with 5 ms; true stems'
+// flams lose one grace in 132 at 5 ms, 5 at 10 ms).
+const graceWindow = 0.005
 
 // leakWindow is how close, in seconds, a louder hit in another stem must
 // be for the level rule of the leakage gate (detector.leakDB).
