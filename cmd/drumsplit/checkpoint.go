@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/drumsplit/drumsplit/internal/job"
 	"github.com/drumsplit/drumsplit/internal/modelcache"
 	"github.com/drumsplit/drumsplit/torch"
 )
@@ -28,8 +28,9 @@ var checkpointExts = []string{".ckpt", ".pth", ".th"}
 // checkpointModel returns the model file separate loads for -m path (""
 // when not given, for findModel): path itself, or with --config the
 // converted model of the checkpoint at path, from the user cache
-// (modelcache.Resolve; Python runs only the first time).
-func checkpointModel(c *cli.Context, path string) (string, error) {
+// (modelcache.Resolve; Python runs only the first time). A conversion is
+// announced to events (a line, and an event with --json).
+func checkpointModel(c *cli.Context, path string, events func(job.Event)) (string, error) {
 	config := c.String("config")
 	if config == "" {
 		ext := strings.ToLower(filepath.Ext(path))
@@ -54,11 +55,8 @@ func checkpointModel(c *cli.Context, path string) (string, error) {
 		return "", err
 	}
 	o := modelcache.Options{TorchVersion: v.Libtorch, Python: c.String("python"), TrustCheckpoint: c.Bool("trust-checkpoint"), Logger: logger}
-	if !anyBool(c, "quiet") {
-		o.Converting = func(python, dir string) {
-			// Standard error, like every line but --json's events.
-			printLine(fmt.Sprintf("drumsplit: converting checkpoint %q with %q, once: later runs load it from %q", path, python, dir))
-		}
+	o.Converting = func(python, dir string) {
+		events(job.Converting{Kind: job.KindConverting, Checkpoint: path, Config: config, Python: python, Cache: dir})
 	}
 	res, err := modelcache.Resolve(c.Context, path, config, o)
 	if err != nil {

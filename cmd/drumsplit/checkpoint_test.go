@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,6 +59,29 @@ func TestSeparateCheckpoint(t *testing.T) {
 	second, _ := decode(t, filepath.Join(dir, "second", "in", "hh.wav"))
 	if d := maxDiff(t, first.Data, second.Data); d != 0 {
 		t.Errorf("second run's stem differs by %g", d)
+	}
+
+	// With --json the conversion is an event, before the model loads
+	// (no text line: the events say it).
+	r = ds(t, dir, cacheEnv(filepath.Join(dir, "cache3"), ""), "separate", "--json", "-m", "drums.ckpt", "--config", cfg, "--stems", "kick", "-o", "json", "in.wav")
+	wantCode(t, r, 0)
+	var events []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("--json line %q: %v", line, err)
+		}
+		events = append(events, ev)
+	}
+	if len(events) < 2 || events[0]["event"] != "converting" || events[1]["event"] != "loading" {
+		t.Fatalf("--json events %v, want converting then loading first", events)
+	}
+	conv := events[0]
+	if conv["checkpoint"] != "drums.ckpt" || conv["config"] != cfg || conv["python"] == "" || !strings.HasPrefix(conv["cache"].(string), filepath.Join(dir, "cache3")) {
+		t.Errorf("converting event %v", conv)
+	}
+	if strings.Contains(r.stderr, "converting") {
+		t.Errorf("--json run prints a converting line: %s", r.stderr)
 	}
 
 	// An empty cache and no Python: one line naming the checkpoint and

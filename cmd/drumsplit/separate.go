@@ -107,7 +107,10 @@ func separateCmd(c *cli.Context) error {
 	quiet := anyBool(c, "quiet")
 	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), stderrLog{}))
 
-	cfg, err := separateFlags(c)
+	// The printer exists before the flags are read: a checkpoint's
+	// conversion, which may take a minute, is announced as it starts.
+	u := separate.New(os.Stderr, c.App.Writer, quiet, c.Bool("json"), ui.IsTerminal(os.Stderr))
+	cfg, err := separateFlags(c, u.Event)
 	if err != nil {
 		if c.Bool("json") {
 			// Scripts reading events learn of a usage error too; main
@@ -116,7 +119,6 @@ func separateCmd(c *cli.Context) error {
 		}
 		return err
 	}
-	u := separate.New(os.Stderr, c.App.Writer, cfg.quiet, cfg.json, ui.IsTerminal(os.Stderr))
 	setLogger(newLogger(ui.Level(quiet, anyBool(c, "verbose") && !quiet), u))
 	defer setLogger(newLogger(ui.Level(quiet, false), stderrLog{}))
 
@@ -166,8 +168,8 @@ func anyBool(c *cli.Context, name string) bool {
 
 // separateFlags checks the command line and reads the model's metadata
 // (without libtorch), so that every mistake is reported before anything
-// is loaded or written.
-func separateFlags(c *cli.Context) (*separateConfig, error) {
+// is loaded or written; events hears of a checkpoint's conversion.
+func separateFlags(c *cli.Context, events func(job.Event)) (*separateConfig, error) {
 	cfg := &separateConfig{
 		json:   c.Bool("json"),
 		quiet:  anyBool(c, "quiet"),
@@ -212,7 +214,7 @@ func separateFlags(c *cli.Context) (*separateConfig, error) {
 		return nil, usagef("no INPUT given: name audio files or folders to separate")
 	}
 
-	if cfg.modelPath, err = checkpointModel(c, c.String("model")); err != nil {
+	if cfg.modelPath, err = checkpointModel(c, c.String("model"), events); err != nil {
 		return nil, err
 	}
 	if cfg.modelPath, err = findModel(cfg.modelPath); err != nil {

@@ -16,6 +16,7 @@ type Event interface{ event() }
 
 // The values of the "event" field of each event type.
 const (
+	KindConverting  = "converting"
 	KindLoading     = "loading"
 	KindFileStarted = "file_start"
 	KindProgress    = "progress"
@@ -30,6 +31,17 @@ const (
 	StatusDone    = "done"    // the stems were written
 	StatusSkipped = "skipped" // every stem file existed (Options.Existing is Skip)
 )
+
+// Converting: a training checkpoint is being converted to a model file
+// (once: later runs load it from the cache), which runs Python and may
+// take a minute. The command line emits it before Loading; Run never does.
+type Converting struct {
+	Kind       string `json:"event"` // KindConverting
+	Checkpoint string `json:"checkpoint"`
+	Config     string `json:"config"`
+	Python     string `json:"python"` // the interpreter that converts it
+	Cache      string `json:"cache"`  // the folder the model is kept in
+}
 
 // Loading: the model is being loaded, which may take seconds (RunBatch
 // emits it before Started, when it loads a model).
@@ -138,6 +150,7 @@ type Summary struct {
 	Interrupted bool    `json:"interrupted"` // the context was cancelled
 }
 
+func (Converting) event()  {}
 func (Loading) event()     {}
 func (FileStarted) event() {}
 func (Progress) event()    {}

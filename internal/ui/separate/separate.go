@@ -149,6 +149,12 @@ func (pr *Printer) RunError(msg string) {
 // Event renders one event of the run.
 func (pr *Printer) Event(ev job.Event) {
 	switch ev := ev.(type) {
+	case job.Converting:
+		pr.setAbout(ev.Checkpoint)
+		if !pr.quiet && !pr.json {
+			pr.line(fmt.Sprintf("drumsplit: converting checkpoint %q with %q, once: later runs load it from %q", ev.Checkpoint, ev.Python, ev.Cache))
+		}
+		pr.jsonEvent(ev)
 	case job.Loading:
 		pr.setAbout(ev.Model)
 		if !pr.quiet && !pr.json {
