@@ -54,7 +54,10 @@ type Info struct {
 	Stems      []string `json:"stems"`       // output stem names, in output order, lowercase
 	NumOverlap int      `json:"num_overlap"` // default overlap (MSST inference.num_overlap)
 	BatchSize  int      `json:"batch_size"`  // default batch (MSST inference.batch_size)
-	Precision  string   `json:"precision"`   // "fp32" or "fp16": the stored weights
+	Precision  string   `json:"precision"`   // "fp32", "fp16" or "int8": the stored weights
+
+	// Int8 describes the quantisation of an int8 model; nil for the others.
+	Int8 *Int8Info `json:"int8,omitempty"`
 
 	CheckpointSHA256 string `json:"checkpoint_sha256"` // hex SHA-256 of the source checkpoint; "" for test models
 
@@ -71,6 +74,36 @@ type Info struct {
 
 	// Raw is the metadata file exactly as stored in the archive.
 	Raw []byte `json:"-"`
+}
+
+// Int8GoodSDR is the SDR in dB of an int8 model's stems against its fp32
+// model's stems from which int8 counts as transparent: the error is 30 dB
+// below the stem, under the separation error of any model.
+const Int8GoodSDR = 30.0
+
+// Int8Info is the "int8" section of an int8 model's metadata: how it was
+// quantised (by `drumsplit export --precision int8`) and what that cost,
+// measured at export.
+type Int8Info struct {
+	Engine            string   `json:"engine"`             // quantised engine of the exporting torch
+	Layers            []string `json:"layers"`             // the layers that run in int8
+	FP32Layers        []string `json:"fp32_layers"`        // the convolutions and linears left in fp32
+	CalibrationChunks int      `json:"calibration_chunks"` // chunks of audio the ranges were observed on
+	CheckChunks       int      `json:"check_chunks"`       // other chunks SDR was measured on
+	// SDR is, per stem, the SDR in dB of the int8 network's stems against
+	// the fp32 network's on the check chunks.
+	SDR map[string]float64 `json:"sdr_vs_fp32_db"`
+}
+
+// Worst returns the stem (of stems, in order) with the lowest SDR against
+// fp32 and that SDR; ok is false when no stem has one.
+func (q *Int8Info) Worst(stems []string) (stem string, sdr float64, ok bool) {
+	for _, s := range stems {
+		if v, has := q.SDR[s]; has && (!ok || v < sdr) {
+			stem, sdr, ok = s, v, true
+		}
+	}
+	return stem, sdr, ok
 }
 
 // Limits on the metadata's sizes. The runtime allocates buffers from these
@@ -241,8 +274,12 @@ func (m *Info) Validate() error {
 		return above("batch_size", m.BatchSize, MaxBatchSize)
 	case m.ChunkSize > MaxChunkSize:
 		return above("chunk_size", m.ChunkSize, MaxChunkSize)
-	case m.Precision != "fp32" && m.Precision != "fp16":
+	case m.Precision != "fp32" && m.Precision != "fp16" && m.Precision != "int8":
 		return bad("precision %q", m.Precision)
+	case m.Precision == "int8" && m.Int8 == nil:
+		return bad("precision int8 without an int8 section")
+	case m.Precision != "int8" && m.Int8 != nil:
+		return bad("an int8 section with precision %q", m.Precision)
 	case m.WeightsSHA256 != "" && !isHexSHA256(m.WeightsSHA256):
 		return bad("weights_sha256 %q is not a hex SHA-256", m.WeightsSHA256)
 	}

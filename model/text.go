@@ -28,6 +28,18 @@ func (i *Info) WriteText(w io.Writer, size int64) error {
 	fmt.Fprintf(&b, "chunk:        %d samples (%.2f s), %d frames\n", i.ChunkSize, seconds, i.Frames())
 	fmt.Fprintf(&b, "defaults:     overlap %d (step %d), batch %d\n", i.NumOverlap, i.Step(0), i.BatchSize)
 	fmt.Fprintf(&b, "precision:    %s\n", i.Precision)
+	if q := i.Int8; q != nil {
+		fmt.Fprintf(&b, "int8:         %d of %d convolutions and linears quantised (%s), CPU only\n",
+			len(q.Layers), len(q.Layers)+len(q.FP32Layers), q.Engine)
+		var sdr []string
+		for _, s := range i.Stems {
+			if v, ok := q.SDR[s]; ok {
+				sdr = append(sdr, fmt.Sprintf("%s %.1f", s, v))
+			}
+		}
+		fmt.Fprintf(&b, "int8 vs fp32: SDR %s dB (measured at export on %d chunks not used to calibrate)\n",
+			strings.Join(sdr, ", "), q.CheckChunks)
+	}
 	fmt.Fprintf(&b, "checkpoint:   sha256 %s\n", sha)
 	fmt.Fprintf(&b, "exported by:  torch %s\n", i.TorchVersion)
 	_, err := io.WriteString(w, b.String())

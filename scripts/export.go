@@ -3,6 +3,7 @@ package scripts
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,8 +23,13 @@ type ExportOptions struct {
 	Checkpoint string // MSST/UVR checkpoint (.ckpt, .pth)
 	Config     string // its MSST yaml config
 	Output     string // the model file to write (.pt)
-	Precision  string // "fp32" or "fp16"
-	Name       string // model name for the metadata; "" takes the checkpoint's file name
+	Precision  string // "fp32", "fp16" or "int8"
+	// Calibration and Check are, for int8, raw little-endian float32 files
+	// of [N, 2, chunk_size] audio (see internal/calibrate): the audio the
+	// quantiser calibrates on, and other audio the int8 network is measured
+	// against fp32 on.
+	Calibration, Check string
+	Name               string // model name for the metadata; "" takes the checkpoint's file name
 	// Python is the interpreter to run; "" looks for one (see FindPython).
 	Python string
 	// TrustCheckpoint lets the exporter unpickle without restriction where
@@ -48,47 +55,86 @@ const pythonCheckTimeout = 2 * time.Minute
 // on success, such as the one --trust-checkpoint causes); its error is the
 // exporter's own one-line message when it gave one.
 func Export(ctx context.Context, o ExportOptions) (warnings []string, err error) {
-	log := o.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	py, err := FindPython(ctx, o.Python, log)
-	if err != nil {
-		return nil, err
-	}
-	log.Debug("exporting", "python", py)
-
-	dir, err := os.MkdirTemp("", "drumsplit-export-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	if err := writeFS(dir, Exporter); err != nil {
-		return nil, fmt.Errorf("unpacking the exporter: %w", err)
-	}
-	args := []string{filepath.Join(dir, ExporterMain),
-		"--checkpoint", o.Checkpoint, "--config", o.Config, "-o", o.Output, "--precision", o.Precision}
+	args := []string{"--checkpoint", o.Checkpoint, "--config", o.Config, "-o", o.Output, "--precision", o.Precision}
 	if o.Name != "" {
 		args = append(args, "--name", o.Name)
 	}
 	if o.TrustCheckpoint {
 		args = append(args, "--trust-checkpoint")
 	}
-	cmd := exec.CommandContext(ctx, py, args...)
+	if o.Calibration != "" || o.Check != "" {
+		args = append(args, "--calibration", o.Calibration, "--check", o.Check)
+	}
+	stderr, err := runExporter(ctx, o.Python, o.Stdout, o.Logger, args)
+	if err != nil {
+		return nil, err
+	}
+	return exporterWarnings(stderr), nil
+}
+
+// ConfigFacts are what the exporter reads from a model config that the
+// calibration audio must match.
+type ConfigFacts struct {
+	SampleRate int `json:"sample_rate"`
+	ChunkSize  int `json:"chunk_size"`
+	Channels   int `json:"channels"`
+}
+
+// Describe runs the embedded exporter on an MSST yaml config only and
+// returns its sample rate, chunk size and channels. python and log are as
+// in ExportOptions.
+func Describe(ctx context.Context, python, config string, log *slog.Logger) (ConfigFacts, error) {
+	var out bytes.Buffer
+	if _, err := runExporter(ctx, python, &out, log, []string{"--config", config, "--describe"}); err != nil {
+		return ConfigFacts{}, err
+	}
+	var f ConfigFacts
+	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
+		return ConfigFacts{}, fmt.Errorf("exporter's description of %s: %w", strconv.Quote(config), err)
+	}
+	if f.SampleRate <= 0 || f.ChunkSize <= 0 || f.Channels <= 0 {
+		return ConfigFacts{}, fmt.Errorf("exporter described %s as %d Hz, chunk %d, %d channels",
+			strconv.Quote(config), f.SampleRate, f.ChunkSize, f.Channels)
+	}
+	return f, nil
+}
+
+// runExporter unpacks the exporter and runs it with args, its standard
+// output to stdout (nil: discarded); it returns its standard error, or its
+// one-line error message as the error.
+func runExporter(ctx context.Context, python string, stdout io.Writer, log *slog.Logger, args []string) (string, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	py, err := FindPython(ctx, python, log)
+	if err != nil {
+		return "", err
+	}
+	log.Debug("exporting", "python", py)
+
+	dir, err := os.MkdirTemp("", "drumsplit-export-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	if err := writeFS(dir, Exporter); err != nil {
+		return "", fmt.Errorf("unpacking the exporter: %w", err)
+	}
+	cmd := exec.CommandContext(ctx, py, append([]string{filepath.Join(dir, ExporterMain)}, args...)...)
 	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
 	var stderr bytes.Buffer
-	cmd.Stdout = o.Stdout
+	cmd.Stdout = stdout
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		if msg := exporterError(stderr.String()); msg != "" {
-			return nil, errors.New(msg)
+			return "", errors.New(msg)
 		}
-		return nil, fmt.Errorf("exporter (%s) failed: %w", py, err)
+		return "", fmt.Errorf("exporter (%s) failed: %w", py, err)
 	}
 	if s := strings.TrimSpace(stderr.String()); s != "" {
 		log.Debug("exporter said: " + s)
 	}
-	return exporterWarnings(stderr.String()), nil
+	return stderr.String(), nil
 }
 
 // exporterError picks the exporter's one-line error from its stderr (the last

@@ -48,6 +48,10 @@ const (
 	FP32          Precision = "fp32" // float32
 	FP16          Precision = "fp16" // float16: CUDA and MPS only
 	BF16          Precision = "bf16" // bfloat16
+	// INT8 is the precision of a model exported with --precision int8
+	// (statically quantised, CPU only); such a model runs at no other
+	// precision, and no other model runs at this one.
+	INT8 Precision = "int8"
 )
 
 // Options configure Open. The zero value picks every default.
@@ -131,10 +135,10 @@ func parseEnum[T ~string](option, s string, valid ...T) (T, error) {
 	return "", &ValueError{Option: option, Value: s, Valid: names}
 }
 
-// ParsePrecision reads auto, fp32, fp16 or bf16 ("" is auto); anything
-// else gives a *ValueError.
+// ParsePrecision reads auto, fp32, fp16, bf16 or int8 ("" is auto);
+// anything else gives a *ValueError.
 func ParsePrecision(s string) (Precision, error) {
-	return parseEnum("precision", s, PrecisionAuto, FP32, FP16, BF16)
+	return parseEnum("precision", s, PrecisionAuto, FP32, FP16, BF16, INT8)
 }
 
 // ParseMode reads msst or uvr ("" is msst); anything else gives a

@@ -30,7 +30,7 @@ func TestParseEnums(t *testing.T) {
 		in    string
 		want  string
 	}{
-		{func(s string) error { _, err := ParsePrecision(s); return err }, "fp8", `unknown precision "fp8" (valid: auto, fp32, fp16, bf16)`},
+		{func(s string) error { _, err := ParsePrecision(s); return err }, "fp8", `unknown precision "fp8" (valid: auto, fp32, fp16, bf16, int8)`},
 		{func(s string) error { _, err := ParseMode(s); return err }, "demucs", `unknown mode "demucs" (valid: msst, uvr)`},
 		{func(s string) error { _, err := ParseSTFTPlacement(s); return err }, "gpu", `unknown STFT placement "gpu" (valid: auto, model, go)`},
 	} {

@@ -72,6 +72,9 @@ func Open(path string, opts Options) (*Separator, error) {
 	if err := torch.SetThreads(threads); err != nil {
 		return nil, err
 	}
+	if want, err = int8Device(info, opts.Precision, want, log); err != nil {
+		return nil, err
+	}
 	dev, err := chooseDevice(want, opts.StrictDevice, log)
 	if err != nil {
 		return nil, err
@@ -109,8 +112,17 @@ func (s *Separator) load() error {
 	if err != nil {
 		return err
 	}
-	err = s.configure(mod, choosePrecision(s.opts.Precision, s.dev, log))
-	if err != nil && s.prec != FP32 && isDTypeFailure(err) {
+	prec := INT8
+	if s.info.Precision != "int8" {
+		prec = choosePrecision(s.opts.Precision, s.dev, log)
+	}
+	if prec == INT8 {
+		if e, err := torch.QuantizedEngine(); err == nil {
+			log.Info("int8 model", "quantised_engine", e)
+		}
+	}
+	err = s.configure(mod, prec)
+	if err != nil && s.prec != FP32 && s.prec != INT8 && isDTypeFailure(err) {
 		log.Warn(fmt.Sprintf("%s does not work on %s; using fp32", s.prec, s.dev), "error", err)
 		if err = mod.SetDType(torch.Float32); err == nil {
 			err = s.configure(mod, FP32)
@@ -210,7 +222,7 @@ func (s *Separator) configure(mod *torch.Module, prec Precision) error {
 // compile: the warm-up batch would only delay the first chunk, by a whole
 // batch of the network's work.
 func (s *Separator) needsWarmUp() bool {
-	return s.dev.Type != torch.CPU || s.prec != FP32
+	return s.dev.Type != torch.CPU || (s.prec != FP32 && s.prec != INT8)
 }
 
 // Info returns the model's metadata (the caller must not modify it).

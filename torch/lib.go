@@ -155,6 +155,24 @@ func Threads() (int, error) {
 	return int(C.dsg_get_num_threads()), nil
 }
 
+// QuantizedEngine selects libtorch's quantised CPU engine, the one int8
+// models run with, and returns its name: the first of "x86", "fbgemm",
+// "onednn" and "qnnpack" this libtorch has, or "none" when it has none (int8
+// models then fail to load). Load selects it too, before reading a model,
+// since quantised weights are packed for the engine as they load.
+func QuantizedEngine() (string, error) {
+	if err := load(); err != nil {
+		return "", err
+	}
+	var name [32]C.char
+	if err := call("select the quantised engine", func(e *C.char) C.ds_status {
+		return C.dsg_quantized_engine(&name[0], C.size_t(len(name)), e, errLen)
+	}); err != nil {
+		return "", err
+	}
+	return C.GoString(&name[0]), nil
+}
+
 // SetProfilingExecutor chooses TorchScript's graph executor for methods
 // first run after the call, process-wide: on, libtorch's profiling executor,
 // which runs every method twice in a slower, instrumented way before it

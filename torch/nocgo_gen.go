@@ -28,6 +28,12 @@ func Threads() (_ int, err error) {
 	return
 }
 
+// QuantizedEngine returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
+func QuantizedEngine() (_ string, err error) {
+	err = errNoCgo
+	return
+}
+
 // SetProfilingExecutor returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
 func SetProfilingExecutor(on bool) (err error) {
 	err = errNoCgo

@@ -11,6 +11,7 @@ static struct {
 	ds_status (*set_num_threads)(int n, char *err, size_t errlen);
 	void (*set_profiling_executor)(int on);
 	int (*profiling_executor)(void);
+	ds_status (*quantized_engine)(char *name, size_t namelen, char *err, size_t errlen);
 	int (*cuda_device_count)(void);
 	ds_status (*cuda_device_info)(int index, char *name, size_t namelen, int64_t *total_bytes, int64_t *free_bytes, char *err, size_t errlen);
 	int (*mps_available)(void);
@@ -38,6 +39,7 @@ const struct dsg_sym dsg_syms[] = {
 	{"ds_set_num_threads", (void **)&ds.set_num_threads},
 	{"ds_set_profiling_executor", (void **)&ds.set_profiling_executor},
 	{"ds_profiling_executor", (void **)&ds.profiling_executor},
+	{"ds_quantized_engine", (void **)&ds.quantized_engine},
 	{"ds_cuda_device_count", (void **)&ds.cuda_device_count},
 	{"ds_cuda_device_info", (void **)&ds.cuda_device_info},
 	{"ds_mps_available", (void **)&ds.mps_available},
@@ -72,6 +74,8 @@ ds_status dsg_set_num_threads(int n, char *err, size_t errlen) { return ds.set_n
 void dsg_set_profiling_executor(int on) { ds.set_profiling_executor(on); }
 
 int dsg_profiling_executor(void) { return ds.profiling_executor(); }
+
+ds_status dsg_quantized_engine(char *name, size_t namelen, char *err, size_t errlen) { return ds.quantized_engine(name, namelen, err, errlen); }
 
 int dsg_cuda_device_count(void) { return ds.cuda_device_count(); }
 

@@ -13,6 +13,7 @@ int dsg_get_num_threads(void);
 ds_status dsg_set_num_threads(int n, char *err, size_t errlen);
 void dsg_set_profiling_executor(int on);
 int dsg_profiling_executor(void);
+ds_status dsg_quantized_engine(char *name, size_t namelen, char *err, size_t errlen);
 int dsg_cuda_device_count(void);
 ds_status dsg_cuda_device_info(int index, char *name, size_t namelen, int64_t *total_bytes, int64_t *free_bytes, char *err, size_t errlen);
 int dsg_mps_available(void);

@@ -700,3 +700,22 @@ func libWithMissingDependency(t *testing.T, dir string) (string, error) {
 	}
 	return lib, os.Remove(dep)
 }
+
+// TestQuantizedEngine: the library selects a quantised engine this
+// libtorch has (Debian's 1.13: onednn; torch 2.x on x86: x86), and the
+// choice is stable within a process.
+func TestQuantizedEngine(t *testing.T) {
+	needLib(t)
+	e, err := QuantizedEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch e {
+	case "x86", "fbgemm", "onednn", "qnnpack":
+	default:
+		t.Fatalf("engine %q", e)
+	}
+	if again, _ := QuantizedEngine(); again != e {
+		t.Errorf("second call %q, first %q", again, e)
+	}
+}

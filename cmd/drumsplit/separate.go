@@ -409,7 +409,7 @@ func engineFlags(deviceUsage string) []cli.Flag {
 		&cli.IntFlag{Name: "overlap", DefaultText: "the model's", Usage: "`N` chunks cover each sample"},
 		&cli.IntFlag{Name: "batch", DefaultText: "the model's", Usage: "`N` chunks run at once (halved on out-of-memory)"},
 		&cli.StringFlag{Name: "device", Value: "auto", Usage: deviceUsage},
-		&cli.StringFlag{Name: "precision", Value: "auto", Usage: "network precision `P`: auto (fp16 on CUDA, else fp32), fp32, fp16 or bf16"},
+		&cli.StringFlag{Name: "precision", Value: "auto", Usage: "network precision `P`: auto (fp16 on CUDA, else fp32; int8 for an int8 model), fp32, fp16, bf16 or int8 (int8 models only, CPU only)"},
 		&cli.StringFlag{Name: "stft", Value: "auto", Usage: "`WHERE` the STFT runs: auto, model (inside the model) or go"},
 		&cli.StringFlag{Name: "mode", Value: "msst", Usage: "overlap-add `MODE`: msst (fades, weighted average) or uvr (plain average)"},
 		&cli.BoolFlag{Name: "tta", Usage: "test-time augmentation as MSST's --use_tta: also separate the input channel-swapped and polarity-inverted, and average (3× the time)"},

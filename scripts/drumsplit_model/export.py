@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import OrderedDict
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 from torch import nn
@@ -26,7 +26,7 @@ from .net import BatchNorm, Conv2d, ConvTranspose2d, GroupNorm, InstanceNorm, Li
 FORMAT = "drumsplit-model"
 FORMAT_VERSION = 1
 METADATA_FILE = "drumsplit.json"
-PRECISIONS = ("fp32", "fp16")
+PRECISIONS = ("fp32", "fp16", "int8")
 
 
 def sha256_file(path: str) -> str:
@@ -155,22 +155,77 @@ def export_module(module: nn.Module, meta: Dict[str, Any], out: str) -> int:
     return size
 
 
+def read_chunks(path: str, chunk_size: int, channels: int = 2) -> torch.Tensor:
+    """Audio chunks from a raw file: little-endian float32, [N, channels,
+    chunk_size] C-contiguous (what `drumsplit export --calibrate` writes)."""
+    try:
+        data = open(path, "rb").read()
+    except OSError as e:
+        raise ExportError(f"cannot read {path}: {e.strerror or e}") from None
+    per = channels * chunk_size * 4
+    if len(data) % per:
+        raise ExportError(f"{path}: {len(data)} bytes are not whole chunks of {channels} × {chunk_size} float32")
+    x = torch.frombuffer(bytearray(data), dtype=torch.float32) if data else torch.empty(0)
+    x = x.reshape(len(data) // per, channels, chunk_size)
+    if not torch.isfinite(x).all():
+        raise ExportError(f"{path}: calibration audio has NaN or infinite samples")
+    return x
+
+
 def export_model(checkpoint: str, config: str, out: str, precision: str = "fp32",
-                 name: Optional[str] = None, trust: bool = False) -> Dict[str, Any]:
-    """Export checkpoint + MSST yaml config to drumsplit's archive at out; returns the metadata."""
+                 name: Optional[str] = None, trust: bool = False,
+                 calibration: Optional[torch.Tensor] = None, check: Optional[torch.Tensor] = None,
+                 int8_layers: Optional[List[str]] = None) -> Dict[str, Any]:
+    """Export checkpoint + MSST yaml config to drumsplit's archive at out; returns the metadata.
+
+    int8 needs calibration audio ([N, 2, chunk_size] float32) and check
+    audio (likewise, not part of calibration): the int8 network's SDR
+    against the fp32 network's on check is stored in the metadata.
+    int8_layers overrides the recipe's choice of layers (research only)."""
     if precision not in PRECISIONS:
         raise ExportError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
     cfg = load_config(config)
     net = TFCTDFNet(cfg)
     load_checkpoint(checkpoint, net, config=f"config {config}", trust=trust)
     net.eval()
+    int8_meta = None
     if precision == "fp16":
         half_weights(net)
+    elif precision == "int8":
+        net, int8_meta = _int8(net, cfg, calibration, check, int8_layers)
     if not name:
         name = os.path.splitext(os.path.basename(checkpoint))[0]
     meta = build_metadata(cfg, name, precision, sha256_file(checkpoint))
+    if int8_meta is not None:
+        meta["int8"] = int8_meta
     export_module(net, meta, out)
     return meta
+
+
+def _int8(net: TFCTDFNet, cfg: ModelConfig, calibration: Optional[torch.Tensor], check: Optional[torch.Tensor],
+          layers: Optional[List[str]]):
+    """The int8 network of net and the metadata section describing it."""
+    from . import quantize
+
+    for what, x in (("calibration", calibration), ("check", check)):
+        if x is None or len(x) == 0:
+            raise ExportError(f"int8 needs {what} audio")
+        if x.dim() != 3 or x.shape[1] != cfg.audio_channels or x.shape[2] != cfg.chunk_size:
+            raise ExportError(f"{what} audio has shape {list(x.shape)}, want [N, {cfg.audio_channels}, "
+                              f"{cfg.chunk_size}]")
+    engine = quantize.pick_engine()
+    if layers is None:
+        layers = quantize.int8_layers(net)
+    if not layers:
+        raise ExportError("int8: this network has no layer deep enough to quantise")
+    q = quantize.quantize_int8(net, calibration, layers, engine)
+    # The check runs what will be saved: the scripted int8 network.
+    ref = quantize.run_batches(net, check)
+    got = quantize.run_batches(torch.jit.script(q), check)
+    sdr = quantize.stem_sdr(ref, got)
+    meta = quantize.int8_metadata(layers, quantize.layer_names(net), engine, len(calibration), len(check),
+                                  cfg.stems, sdr)
+    return q, meta
 
 
 def random_state_dict(cfg: ModelConfig, seed: int = 0) -> "OrderedDict[str, torch.Tensor]":

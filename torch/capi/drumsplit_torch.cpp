@@ -186,9 +186,76 @@ void collect(const c10::IValue &v, std::vector<at::Tensor> &out) {
   throw ds_error(DS_ERR_TORCH, std::string("method returned ") + v.tagKind() + ", want a tensor or a tuple of tensors");
 }
 
+// pick_qengine selects the preferred quantised engine once per process
+// (see ds_quantized_engine) and returns it.
+at::QEngine pick_qengine() {
+  static const at::QEngine chosen = [] {
+    const auto &have = at::globalContext().supportedQEngines();
+    auto has = [&](at::QEngine e) { return std::find(have.begin(), have.end(), e) != have.end(); };
+    // x86 (torch >= 2.0) dispatches to FBGEMM or oneDNN per op; FBGEMM is
+    // the tuned x86 engine before it; oneDNN is what Debian's libtorch 1.13
+    // has on x86; QNNPACK is the ARM (and fallback) engine.
+    std::vector<at::QEngine> order;
+#if TORCH_VERSION_MAJOR >= 2
+    order.push_back(at::QEngine::X86);
+#endif
+    order.push_back(at::QEngine::FBGEMM);
+    order.push_back(at::QEngine::ONEDNN);
+    order.push_back(at::QEngine::QNNPACK);
+    for (at::QEngine e : order) {
+      if (has(e)) {
+        at::globalContext().setQEngine(e);
+        return e;
+      }
+    }
+    return at::QEngine::NoQEngine;
+  }();
+  return chosen;
+}
+
+std::string qengine_name(at::QEngine e) {
+  switch (e) {
+#if TORCH_VERSION_MAJOR >= 2
+    case at::QEngine::X86:
+      return "x86";
+#endif
+    case at::QEngine::FBGEMM:
+      return "fbgemm";
+    case at::QEngine::ONEDNN:
+      return "onednn";
+    case at::QEngine::QNNPACK:
+      return "qnnpack";
+    default:
+      return "none";
+  }
+}
+
+// has_quantized reports whether a module holds quantised weights: packed
+// parameters are TorchBind objects of the quantized namespace
+// (__torch__.torch.classes.quantized.Conv2dPackedParamsBase, …).
+bool has_quantized(const torch::jit::Module &m) {
+  for (const auto &a : m.named_attributes(/*recurse=*/true)) {
+    const c10::IValue &v = a.value;
+    if (v.isObject()) {
+      auto t = v.type();
+      if (t && t->str().find("quantized") != std::string::npos) return true;
+    } else if (v.isTensor() && v.toTensor().is_quantized()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" {
+
+ds_status ds_quantized_engine(char *name, size_t namelen, char *err, size_t errlen) {
+  return guard(err, errlen, [&] {
+    if (name == nullptr && namelen > 0) throw ds_error(DS_ERR_INVALID, "name is NULL");
+    set_err(name, namelen, qengine_name(pick_qengine()));
+  });
+}
 
 int ds_abi_version(void) { return DS_ABI_VERSION; }
 
@@ -384,6 +451,7 @@ ds_status ds_module_load(const char *path, int device_type, int index, ds_module
     // and the CPU copy lets us convert dtypes before touching the device.
     auto m = std::make_unique<ds_module>();
     apply_executor();
+    pick_qengine();
     {
       torch::NoGradGuard no_grad;
       try {
@@ -401,6 +469,10 @@ ds_status ds_module_load(const char *path, int device_type, int index, ds_module
         throw;
       }
       m->mod.eval();
+      if (!dev.is_cpu() && has_quantized(m->mod)) {
+        throw ds_error(DS_ERR_UNSUPPORTED, "the model is quantised (int8), which runs on the CPU only, not " +
+                                               dev.str());
+      }
       if (!dev.is_cpu()) m->mod.to(dev);
     }
     m->device = dev;

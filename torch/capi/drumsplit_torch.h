@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /* DS_ABI_VERSION changes whenever a signature or a meaning changes. */
-#define DS_ABI_VERSION 3
+#define DS_ABI_VERSION 4
 
 /* Status codes. Values are part of the ABI. */
 typedef enum ds_status {
@@ -112,6 +112,14 @@ DS_API void ds_set_profiling_executor(int on);
 /* ds_profiling_executor returns 1 if the profiling executor is in use. */
 DS_API int ds_profiling_executor(void);
 
+/* ds_quantized_engine selects libtorch's quantised CPU engine for int8
+ * models, if none was selected by this call before, and writes its name
+ * (NUL-terminated, truncated to namelen) to name: the first of "x86",
+ * "fbgemm", "onednn", "qnnpack" that at::globalContext().supportedQEngines()
+ * lists, or "none" when the libtorch has no quantised engine (then int8
+ * models cannot run). ds_module_load calls it. */
+DS_API ds_status ds_quantized_engine(char *name, size_t namelen, char *err, size_t errlen);
+
 /* ---- devices ---------------------------------------------------------- */
 
 /* ds_cuda_device_count returns the number of usable CUDA devices (0 when
@@ -141,7 +149,10 @@ DS_API ds_status ds_reset_peak_memory(int device_type, int index, char *err, siz
 /* ds_module_load reads the TorchScript archive at path onto the CPU (the
  * file is opened once), puts the module in eval mode and moves it to the
  * device. *out is set on success only. A file that is no TorchScript archive
- * gives DS_ERR_IO. */
+ * gives DS_ERR_IO. The quantised engine (ds_quantized_engine) is selected
+ * before the archive is read, since quantised weights are packed for it as
+ * they load; a quantised (int8) module asked for on a device other than the
+ * CPU gives DS_ERR_UNSUPPORTED (libtorch's quantised kernels are CPU-only). */
 DS_API ds_status ds_module_load(const char *path, int device_type, int index, ds_module **out, char *err,
                                 size_t errlen);
 /* ds_module_free releases a module; NULL is a no-op. */
