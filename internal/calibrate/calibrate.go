@@ -215,11 +215,11 @@ func rms(x []float32) float64 {
 	return math.Sqrt(s / float64(len(x)))
 }
 
-// split picks up to max chunks spread evenly over the files and within
+// split picks up to limit chunks spread evenly over the files and within
 // each file, and sets the check chunks apart: the chunks of every fourth
 // file (the last file when there are two or three), or of a single file
 // every fourth chunk.
-func split(per [][][]float32, max int) *Set {
+func split(per [][][]float32, limit int) *Set {
 	s := &Set{}
 	total := 0
 	for _, c := range per {
@@ -238,14 +238,11 @@ func split(per [][][]float32, max int) *Set {
 		}
 		return file%4 == 3
 	}
-	keep := max
-	if total < keep {
-		keep = total
-	}
+	keep := min(limit, total)
 	for i, chunks := range per {
 		// This file's share of keep, in proportion to its chunks (at least one).
 		m := int(math.Round(float64(keep) * float64(len(chunks)) / float64(total)))
-		m = min(max0(m, 1), len(chunks))
+		m = min(max(m, 1), len(chunks))
 		for k := 0; k < m; k++ {
 			c := chunks[k*len(chunks)/m]
 			switch {
@@ -257,13 +254,6 @@ func split(per [][][]float32, max int) *Set {
 		}
 	}
 	return s
-}
-
-func max0(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // WriteRaw writes chunks to path as little-endian float32, one chunk after
