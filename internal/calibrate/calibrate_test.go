@@ -37,7 +37,7 @@ func TestCollect(t *testing.T) {
 		writeNoise(t, filepath.Join(dir, "tracks", name, "mixture.wav"), 16000, 2, 0.3+0.1*float64(i))
 		writeNoise(t, filepath.Join(dir, "tracks", name, "kick.wav"), 16000, 2, 0.9) // a stem: not used
 	}
-	writeNoise(t, filepath.Join(dir, "loose", "quiet.wav"), 8000, 2, 0)    // silent: no chunk
+	writeNoise(t, filepath.Join(dir, "loose", "quiet.wav"), 8000, 2, 0)     // silent: no chunk
 	writeNoise(t, filepath.Join(dir, "loose", "loud.wav"), 8000, 1.75, 0.5) // three whole chunks
 	os.WriteFile(filepath.Join(dir, "loose", "notes.txt"), []byte("not audio"), 0o644)
 	writeNoise(t, filepath.Join(dir, ".hidden", "x.wav"), 8000, 2, 0.5)
