@@ -159,3 +159,48 @@ func memChild(t *testing.T, minutesStr string) {
 	}
 	t.Fatal("no VmHWM in /proc/self/status")
 }
+
+// TestRunAllocations separates a short and a ten times longer synthetic
+// track with DrumSep's geometry (6 stems, 130,560-sample chunks, overlap
+// 4, batch 1; the pure-Go identity engine) and counts the bytes each run
+// allocates. What a streaming overlap-add must hold is the accumulators of
+// one chunk (2 per stem, plus the weights), the input of one chunk and the
+// output of one step; a run may allocate twice that, once, whatever the
+// track's length. Windows that grow by doubling allocate every size on the
+// way (4.6 times the bound before they were made with their room); garbage
+// per chunk grows with the track. Either lets the GC's heap grow.
+func TestRunAllocations(t *testing.T) {
+	const S, C, N = 6, 130560, 4
+	for _, mode := range []Mode{ModeMSST, ModeUVR} {
+		g, err := newGeometry(mode, C, N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := newPipeline(g, &fakeEngine{model: identityModel, S: S, C: C}, 1, quietLogger())
+		if err != nil {
+			t.Fatal(err)
+		}
+		hold := int64(4 * ((2*S+1)*C + 2*C + S*2*g.step))
+		var allocated [2]int64
+		for i, seconds := range []int64{20, 200} {
+			src := &synthSource{n: seconds * 44100, seed: 1}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			if err := p.run(context.Background(), src, SinkFunc(func([][][]float32) error { return nil })); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&after)
+			allocated[i] = int64(after.TotalAlloc - before.TotalAlloc)
+			t.Logf("%s, %d s: %.1f MiB allocated (must hold %.1f MiB)", mode, seconds, mib(allocated[i]), mib(hold))
+			if allocated[i] > 2*hold {
+				t.Errorf("%s, %d s: a run allocated %.1f MiB, more than twice the %.1f MiB it must hold", mode, seconds, mib(allocated[i]), mib(hold))
+			}
+		}
+		if d := allocated[1] - allocated[0]; d > hold/64 {
+			t.Errorf("%s: 200 s allocated %.1f MiB more than 20 s: allocations grow with the track", mode, mib(d))
+		}
+	}
+}
+
+func mib(b int64) float64 { return float64(b) / (1 << 20) }

@@ -176,16 +176,43 @@ type chunkInfo struct {
 
 // rows is a sliding window over several equally long signals in padded
 // coordinates: r[i][head+k] is sample off+k of row i. Dropping samples only
-// moves head; the live tail is copied down once the dead part is at least as
-// long as it, so each sample is copied O(1) times and memory stays bounded by
-// twice the largest span ever live.
+// moves head. Samples are added within the capacity the rows were made with:
+// once full, the live part is first moved down to the front, and only if it
+// still does not fit do the rows grow (append's growth, so memory stays
+// bounded by about twice the largest span ever live). Made with the room
+// its use needs, a window allocates once: no garbage per chunk, which would
+// only raise the heap the GC lets grow.
 type rows struct {
 	off  int64
 	head int
 	r    [][]float32
 }
 
-func newRows(n int) rows { return rows{r: make([][]float32, n)} }
+// newRows returns n empty rows with room for capacity samples each, taken in
+// one allocation.
+func newRows(n, capacity int) rows {
+	r := make([][]float32, n)
+	if capacity > 0 {
+		buf := make([]float32, n*capacity)
+		for i := range r {
+			r[i] = buf[i*capacity : i*capacity : (i+1)*capacity]
+		}
+	}
+	return rows{r: r}
+}
+
+// room moves the live samples to the front when n more would not fit in
+// the rows' capacity (rows may differ in length by the samples push added
+// to some of them).
+func (w *rows) room(n int) {
+	if w.head == 0 || len(w.r[0])+n <= cap(w.r[0]) {
+		return
+	}
+	for i := range w.r {
+		w.r[i] = w.r[i][:copy(w.r[i], w.r[i][w.head:])]
+	}
+	w.head = 0
+}
 
 func (w *rows) end() int64 { return w.off + int64(len(w.r[0])-w.head) }
 
@@ -197,11 +224,13 @@ func (w *rows) span(i int, from, to int64) []float32 {
 // at returns sample p of row i.
 func (w *rows) at(i int, p int64) float32 { return w.r[i][w.head+int(p-w.off)] }
 
-// push appends one sample to row i (rows must be kept equally long).
+// push appends one sample to row i (rows must be kept equally long). It
+// never moves the live samples: callers read the rows while pushing.
 func (w *rows) push(i int, v float32) { w.r[i] = append(w.r[i], v) }
 
 // appendFrames appends src[i][:n] to each row i.
 func (w *rows) appendFrames(src [][]float32, n int) {
+	w.room(n)
 	for i := range w.r {
 		w.r[i] = append(w.r[i], src[i][:n]...)
 	}
@@ -213,6 +242,7 @@ func (w *rows) extend(to int64) {
 	if n <= 0 {
 		return
 	}
+	w.room(int(n))
 	for i, r := range w.r {
 		l := len(r)
 		if cap(r)-l >= int(n) {
@@ -242,12 +272,6 @@ func (w *rows) discard(upTo int64) {
 	}
 	w.head += int(d)
 	w.off = upTo
-	if w.head >= live-int(d) {
-		for i := range w.r {
-			w.r[i] = w.r[i][:copy(w.r[i], w.r[i][w.head:])]
-		}
-		w.head = 0
-	}
 }
 
 // chunker cuts a stream into the chunks of one mode, reading only as far
@@ -274,8 +298,13 @@ type chunker struct {
 const readBlock = 16384
 
 func newChunker(g geometry, src Source) *chunker {
+	// The window's largest span: at the start, MSST's left reflection and
+	// the 2·border+1 samples read to decide on it, one block over; later a
+	// chunk from the next one's start, the samples kept for the right
+	// reflection and that reflection, again up to a block over.
+	span := max(3*g.border, g.chunk+g.border+1) + readBlock
 	return &chunker{
-		g: g, src: src, buf: newRows(2),
+		g: g, src: src, buf: newRows(2, span),
 		block: [][]float32{make([]float32, readBlock), make([]float32, readBlock)},
 	}
 }
@@ -317,7 +346,7 @@ func (c *chunker) begin() error {
 	// end) before deciding. The samples wait in a staging window because the
 	// left reflection comes first.
 	need := 2*int64(c.g.border) + 1
-	stage := newRows(2)
+	stage := newRows(2, int(need)+readBlock)
 	for !c.eof && stage.end() < need {
 		n, err := c.read()
 		if err != nil {
@@ -348,6 +377,7 @@ func (c *chunker) finish() {
 		c.count = (c.padEnd-int64(c.g.chunk))/int64(c.g.step) + 1
 		return
 	}
+	c.buf.room(int(c.pad))
 	for ch := 0; ch < 2; ch++ {
 		for k := int64(0); k < c.pad; k++ {
 			c.buf.push(ch, c.buf.at(ch, c.pad+l-2-k))
@@ -487,10 +517,17 @@ func newAccumulator(g geometry, stems int, sink Sink) *accumulator {
 	if g.mode == ModeMSST {
 		a.win = newMSSTWindows(g.chunk, g.fade)
 	}
-	a.acc = newRows(2*stems + 1)
+	// Live: from the end of what is complete to the end of the chunk added
+	// last, at most a chunk; a step more of room moves it down at most once
+	// per chunk or two.
+	a.acc = newRows(2*stems+1, g.chunk+g.step)
+	// The sink gets at most a step at a time (the last chunk completes up
+	// to a chunk), so the staging is one step, allocated once.
+	buf := make([]float32, stems*2*g.step)
 	a.scratch = make([][][]float32, stems)
 	for s := range a.scratch {
-		a.scratch[s] = make([][]float32, 2)
+		l, m, h := 2*s*g.step, (2*s+1)*g.step, (2*s+2)*g.step
+		a.scratch[s] = [][]float32{buf[l:m:m], buf[m:h:h]}
 	}
 	return a
 }
@@ -537,23 +574,19 @@ func (a *accumulator) add(c chunkInfo, out []float32) error {
 	return a.flush(c)
 }
 
-// flush writes the output samples that chunk c completed and forgets
-// everything before c.final.
+// flush writes the output samples that chunk c completed, a step at most
+// at a time, and forgets everything before c.final.
 func (a *accumulator) flush(c chunkInfo) error {
-	hi := c.final
+	end := c.final
 	if c.keepHi >= 0 {
-		hi = min(hi, c.keepHi)
+		end = min(end, c.keepHi)
 	}
-	lo := max(a.emitted, c.keepLo)
-	if hi > lo {
+	for lo := max(a.emitted, c.keepLo); lo < end; lo = a.emitted {
+		hi := min(end, lo+int64(a.g.step))
 		n := int(hi - lo)
 		for s := 0; s < a.stems; s++ {
 			for ch := 0; ch < 2; ch++ {
-				d := a.scratch[s][ch]
-				if cap(d) < n {
-					d = make([]float32, n)
-				}
-				d = d[:n]
+				d := a.scratch[s][ch][:n]
 				r := a.acc.span(s*2+ch, lo, hi)[:n]
 				w := a.acc.span(2*a.stems, lo, hi)[:n]
 				if a.g.mode == ModeMSST {
