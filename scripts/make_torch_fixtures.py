@@ -54,6 +54,19 @@ class Multi(nn.Module):
         return [a.transpose(0, 1), a[:, :1] * 2.0]
 
 
+class Branch(nn.Module):
+    """Allocations that depend on the data: a positive sum takes a path that
+    allocates twice the input's size, a negative one the input's size. Runs
+    on same-shaped inputs then allocate differently, which the library's
+    memory planning must notice (torch/plan_test.go)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if bool(x.sum() > 0):
+            y = torch.cat([x, x], 0) * 2.0
+            return y[: x.shape[0]] + 1.0
+        return torch.tanh(x) * 3.0
+
+
 def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "torch", "testdata")
     os.makedirs(out, exist_ok=True)
@@ -65,6 +78,7 @@ def main() -> None:
                    _extra_files={"drumsplit.json": json.dumps(meta, sort_keys=True)})
     multi = torch.jit.script(Multi().eval())
     torch.jit.save(multi, os.path.join(out, "multi.pt"))
+    torch.jit.save(torch.jit.script(Branch().eval()), os.path.join(out, "branch.pt"))
     torch.save({"weight": torch.randn(3)}, os.path.join(out, "checkpoint.pt"))
 
     # Run the modules as loaded back from disk, like the Go side does.

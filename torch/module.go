@@ -251,6 +251,23 @@ func (m *Module) RunInto(method string, dst []Tensor, inputs ...Tensor) ([]Tenso
 	return out, nil
 }
 
+// PlanStats describes the module's memory plan for the inputs it ran on
+// last (see SetMemoryPlanning).
+func (m *Module) PlanStats() (PlanStats, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	const op = "plan stats"
+	if m.nat == nil {
+		return PlanStats{}, closedErr(op)
+	}
+	var block, planned, fallback, recorded C.int64_t
+	rc := C.dsg_module_plan_stats(m.nat.h, &block, &planned, &fallback, &recorded, m.nat.err, errLen)
+	if err := m.nat.check(op, rc); err != nil {
+		return PlanStats{}, err
+	}
+	return PlanStats{BlockBytes: int64(block), Planned: int64(planned), Fallback: int64(fallback), Recorded: int64(recorded)}, nil
+}
+
 // GraphOpt is a rewrite of a module's TorchScript graph for inference.
 type GraphOpt int
 

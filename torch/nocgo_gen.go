@@ -34,6 +34,18 @@ func QuantizedEngine() (_ string, err error) {
 	return
 }
 
+// SetMemoryPlanning returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
+func SetMemoryPlanning(on bool) (err error) {
+	err = errNoCgo
+	return
+}
+
+// MemoryPlanning returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
+func MemoryPlanning() (_ bool, err error) {
+	err = errNoCgo
+	return
+}
+
 // SetProfilingExecutor returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
 func SetProfilingExecutor(on bool) (err error) {
 	err = errNoCgo
@@ -123,6 +135,12 @@ func (m *Module) Run(method string, inputs ...Tensor) (_ []Tensor, err error) {
 
 // RunInto returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
 func (m *Module) RunInto(method string, dst []Tensor, inputs ...Tensor) (_ []Tensor, err error) {
+	err = errNoCgo
+	return
+}
+
+// PlanStats returns an error matching ErrNoLibtorch: without cgo, libtorch cannot be used.
+func (m *Module) PlanStats() (_ PlanStats, err error) {
 	err = errNoCgo
 	return
 }

@@ -25,6 +25,9 @@ static struct {
 	ds_status (*module_to_dtype)(ds_module *m, int dtype, char *err, size_t errlen);
 	ds_status (*module_optimize)(ds_module *m, int opt, char *err, size_t errlen);
 	ds_status (*module_run)(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes, const size_t *ndims, const float *const *data, ds_result **out, char *err, size_t errlen);
+	void (*set_memory_planning)(int on);
+	int (*memory_planning)(void);
+	ds_status (*module_plan_stats)(const ds_module *m, int64_t *block_bytes, int64_t *planned, int64_t *fallback, int64_t *recorded, char *err, size_t errlen);
 	size_t (*result_count)(const ds_result *r);
 	size_t (*result_shape)(const ds_result *r, size_t i, int64_t *dims, size_t maxdims);
 	ds_status (*result_copy)(const ds_result *r, size_t i, float *dst, size_t n, char *err, size_t errlen);
@@ -53,6 +56,9 @@ const struct dsg_sym dsg_syms[] = {
 	{"ds_module_to_dtype", (void **)&ds.module_to_dtype},
 	{"ds_module_optimize", (void **)&ds.module_optimize},
 	{"ds_module_run", (void **)&ds.module_run},
+	{"ds_set_memory_planning", (void **)&ds.set_memory_planning},
+	{"ds_memory_planning", (void **)&ds.memory_planning},
+	{"ds_module_plan_stats", (void **)&ds.module_plan_stats},
 	{"ds_result_count", (void **)&ds.result_count},
 	{"ds_result_shape", (void **)&ds.result_shape},
 	{"ds_result_copy", (void **)&ds.result_copy},
@@ -102,6 +108,12 @@ ds_status dsg_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen)
 ds_status dsg_module_optimize(ds_module *m, int opt, char *err, size_t errlen) { return ds.module_optimize(m, opt, err, errlen); }
 
 ds_status dsg_module_run(ds_module *m, const char *method, size_t n_inputs, const int64_t *const *shapes, const size_t *ndims, const float *const *data, ds_result **out, char *err, size_t errlen) { return ds.module_run(m, method, n_inputs, shapes, ndims, data, out, err, errlen); }
+
+void dsg_set_memory_planning(int on) { ds.set_memory_planning(on); }
+
+int dsg_memory_planning(void) { return ds.memory_planning(); }
+
+ds_status dsg_module_plan_stats(const ds_module *m, int64_t *block_bytes, int64_t *planned, int64_t *fallback, int64_t *recorded, char *err, size_t errlen) { return ds.module_plan_stats(m, block_bytes, planned, fallback, recorded, err, errlen); }
 
 size_t dsg_result_count(const ds_result *r) { return ds.result_count(r); }
 

@@ -169,3 +169,20 @@ func (t Tensor) check() error {
 	}
 	return nil
 }
+
+// PlanStats describes a module's memory plan for the inputs it ran on last
+// (see SetMemoryPlanning).
+type PlanStats struct {
+	// BlockBytes is the size of the block later runs are served from; 0
+	// while none is laid out (planning off, a device other than the CPU,
+	// or the inputs' first run).
+	BlockBytes int64
+	// Planned counts the allocations served from a block and Fallback those
+	// planned for but served by libtorch's allocator (the run strayed from
+	// the plan, or the planned place was still in use), over every run on
+	// these inputs.
+	Planned, Fallback int64
+	// Recorded counts the runs on these inputs whose allocations were
+	// recorded to lay out a plan: 1 when the second run followed the first.
+	Recorded int64
+}

@@ -9,6 +9,7 @@
 // DRUMSPLIT_WITH_CUDA, which CMakeLists.txt defines when libtorch has CUDA.
 
 #include "drumsplit_torch.h"
+#include "plan.h"
 
 #include <ATen/Context.h>
 #include <atomic>
@@ -58,6 +59,8 @@ struct ds_module {
   // The ds_graph_opt applied; a frozen module has no parameters left to
   // convert.
   int opt = DS_OPT_NONE;
+  // Memory planning of its runs on the CPU (plan.cpp).
+  ds::Planner planner;
 };
 
 struct ds_result {
@@ -517,6 +520,7 @@ ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) 
         m->loaded.push_back(t.device().is_cpu() ? t.detach() : t.detach().to(at::kCPU));
       }
       m->mod.to(st);
+      m->planner.reset();
       return;
     }
     if (m->loaded.size() != state.size()) {
@@ -527,6 +531,7 @@ ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) 
     for (size_t i = 0; i < state.size(); i++) {
       state[i].set_data(m->loaded[i].to(m->device, st, /*non_blocking=*/false, /*copy=*/true));
     }
+    m->planner.reset();
   });
 }
 
@@ -552,6 +557,7 @@ ds_status ds_module_optimize(ds_module *m, int opt, char *err, size_t errlen) {
     if (opt == DS_OPT_INFERENCE) frozen = torch::jit::optimize_for_inference(frozen, keep);
     m->mod = frozen;
     m->opt = opt;
+    m->planner.reset();
   });
 }
 
@@ -566,6 +572,13 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
     if (!fn) throw ds_error(DS_ERR_NOT_FOUND, "the module has no method \"" + std::string(method) + "\"");
 
     apply_threads();
+    // A run's allocations depend on the method and the input shapes only.
+    std::string key = method;
+    for (size_t i = 0; i < n_inputs; i++) {
+      key += '|';
+      for (size_t d = 0; d < ndims[i] && d <= DS_MAX_DIMS; d++) key += std::to_string(shapes[i][d]) + ',';
+    }
+    ds::RunGuard plan(m->device.is_cpu() ? &m->planner : nullptr, key);
     c10::InferenceMode inference;
     std::vector<c10::IValue> args;
     args.reserve(n_inputs);
@@ -587,6 +600,34 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
     auto r = std::make_unique<ds_result>();
     collect(ret, r->outputs);
     *out = r.release();
+    plan.done();
+  });
+}
+
+void ds_set_memory_planning(int on) {
+  try {
+    ds::set_planning(on != 0);
+  } catch (...) {
+  }
+}
+
+int ds_memory_planning(void) {
+  try {
+    return ds::planning() ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
+}
+
+ds_status ds_module_plan_stats(const ds_module *m, int64_t *block_bytes, int64_t *planned, int64_t *fallback,
+                               int64_t *recorded, char *err, size_t errlen) {
+  return guard(err, errlen, [&] {
+    if (m == nullptr) throw ds_error(DS_ERR_INVALID, "module is NULL");
+    ds::PlanStats s = m->planner.stats();
+    if (block_bytes) *block_bytes = s.block_bytes;
+    if (planned) *planned = s.planned;
+    if (fallback) *fallback = s.fallback;
+    if (recorded) *recorded = s.recorded;
   });
 }
 

@@ -184,6 +184,23 @@ DS_API ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs
                                const size_t *ndims, const float *const *data, ds_result **out, char *err,
                                size_t errlen);
 
+/* ds_set_memory_planning turns the memory planning of CPU runs on (on != 0,
+ * the default) or off, for runs that begin afterwards; process-wide. A
+ * planning module records the allocations of a method's first run on
+ * inputs of given shapes and serves later such runs from one block laid
+ * out for them: resident memory close to what is live at once, and no
+ * page faults after the first run. It never changes results. */
+DS_API void ds_set_memory_planning(int on);
+/* ds_memory_planning returns 1 if memory planning is on. */
+DS_API int ds_memory_planning(void);
+/* ds_module_plan_stats describes the module's plan for the inputs it ran
+ * on last: the size of its block in bytes (0 while none is laid out), the
+ * allocations of its runs served from the block and those planned for but
+ * served elsewhere (since that key's first run), and how many runs were
+ * recorded for it. Any pointer may be NULL. */
+DS_API ds_status ds_module_plan_stats(const ds_module *m, int64_t *block_bytes, int64_t *planned,
+                                      int64_t *fallback, int64_t *recorded, char *err, size_t errlen);
+
 /* ds_result_count returns the number of output tensors. */
 DS_API size_t ds_result_count(const ds_result *r);
 /* ds_result_shape returns the rank of output i and writes up to maxdims of its

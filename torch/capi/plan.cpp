@@ -1,0 +1,384 @@
+// plan.cpp: memory planning of a module's runs on the CPU.
+//
+// Why: libtorch's CPU tensors come from malloc. Over one forward pass of an
+// MDX23C network glibc's arena ends up 2.4 times as large as what is ever
+// live in it at once (DrumSep-6 at width 64: 465 MiB of arena for at most
+// 193 MiB in use), and malloc keeps it resident; tensors of 32 MiB and more
+// are mapped and unmapped every time instead, their pages faulted in anew
+// on every forward (a fifth of the process's CPU time went to the kernel).
+// Python's MSST pays the same, drumsplit's Go heap comes on top of it.
+//
+// What: the same method on inputs of the same shapes allocates the same
+// sizes in the same order, run after run. The first run of a key (method and
+// input shapes) is recorded: each allocation of kMinPlanned bytes or more
+// made on the running thread gets pages of its own (mmap; returned when
+// freed, so the recording run's resident memory is what it holds live), and
+// its size and lifetime are noted. From them a plan places every allocation
+// freed within the run at an offset of one block, those whose lifetimes
+// overlap apart (greedy by size, as TFLite's arena planner), and later runs
+// of the key take their allocations from the block at those offsets. The
+// block stays resident: no page faults, and resident memory is the block,
+// close to the largest total ever live at once.
+//
+// Safety does not rest on the plan being right. An allocation is served
+// from the block only if its sequence number and size match the plan and no
+// live allocation from the block overlaps its range; anything else goes to
+// c10::alloc_cpu. A run that did not follow its plan makes the next run of
+// the key record again (up to kMaxRecords times, then the key runs
+// unplanned). Allocations outside a run, on other threads (libtorch's
+// workers), and smaller than kMinPlanned never come near a plan.
+#include "plan.h"
+
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
+#include <c10/util/Exception.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#define DS_PLAN 1
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+namespace ds {
+
+#ifdef DS_PLAN
+
+namespace {
+
+// kMinPlanned: smaller allocations are left to malloc, whose arena holds
+// them well; planning them would only lengthen the plan.
+constexpr size_t kMinPlanned = 64 << 10;
+// kMaxRecords: recordings of one key before it runs unplanned.
+constexpr int64_t kMaxRecords = 3;
+constexpr size_t kNone = SIZE_MAX;
+
+size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+size_t page_size() {
+  static const size_t p = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return p;
+}
+
+void *map_pages(size_t len) {
+  void *p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    C10_THROW_ERROR(OutOfMemoryError, "out of memory: cannot map " + std::to_string(len) + " bytes");
+  }
+  return p;
+}
+
+std::atomic<bool> g_on{true};
+
+}  // namespace
+
+struct Plan : std::enable_shared_from_this<Plan> {
+  enum Phase { kRecording, kPlanned, kOff } phase = kRecording;
+  bool running = false;  // between begin and end
+
+  // Per allocation of a run, by sequence number: size; while recording,
+  // allocation and free times (-1: not freed within the run); once
+  // planned, the offset in the block (kNone: not from the block).
+  std::vector<size_t> size;
+  std::vector<int64_t> t_alloc, t_free;
+  std::vector<size_t> off;
+  int64_t clock = 0;
+
+  char *block = nullptr;
+  size_t block_size = 0;
+  std::map<size_t, size_t> live;  // offset -> end of block allocations in use
+  size_t outstanding = 0;
+  bool retired = false;
+
+  size_t seq = 0;       // next sequence number of the run
+  bool missed = false;  // the run strayed from the plan
+  int64_t planned = 0, fallback = 0;
+
+  void formulate();
+};
+
+namespace {
+
+// Rec is a recorded allocation with pages of its own.
+struct Rec {
+  std::shared_ptr<Plan> plan;
+  size_t id;
+  size_t len;
+};
+
+std::mutex g_mu;  // guards every Plan and the two tables below
+std::unordered_map<void *, Rec> g_recs;
+std::vector<std::shared_ptr<Plan>> g_blocks;  // plans whose block is mapped
+thread_local Plan *t_plan = nullptr;          // the running thread's plan
+
+// release_block unmaps p's block once p is retired and nothing uses the
+// block any more; it returns the range to unmap outside the lock.
+std::pair<char *, size_t> release_block(Plan *p) {
+  if (!p->retired || p->outstanding > 0 || p->block == nullptr) return {nullptr, 0};
+  std::pair<char *, size_t> r{p->block, p->block_size};
+  p->block = nullptr;
+  g_blocks.erase(std::remove_if(g_blocks.begin(), g_blocks.end(),
+                                [p](const std::shared_ptr<Plan> &q) { return q.get() == p; }),
+                 g_blocks.end());
+  return r;
+}
+
+void unmap(std::pair<char *, size_t> r) {
+  if (r.first) munmap(r.first, r.second);
+}
+
+void *plan_alloc(size_t n) {
+  Plan *p = t_plan;
+  if (p == nullptr || n < kMinPlanned) return c10::alloc_cpu(n);
+  std::unique_lock<std::mutex> lk(g_mu);
+  if (p->phase == Plan::kRecording) {
+    size_t len = round_up(n, page_size());
+    lk.unlock();
+    void *m = map_pages(len);
+    lk.lock();
+    size_t id = p->size.size();
+    p->size.push_back(n);
+    p->t_alloc.push_back(p->clock++);
+    p->t_free.push_back(-1);
+    g_recs.emplace(m, Rec{p->shared_from_this(), id, len});
+    return m;
+  }
+  if (p->phase == Plan::kPlanned) {
+    size_t k = p->seq;
+    // Allocations of the recorded run that outlived it and do not recur
+    // (a cache filled once) are skipped over.
+    while (k < p->size.size() && p->off[k] == kNone && p->size[k] != n) k++;
+    if (k < p->size.size() && p->size[k] == n) {
+      p->seq = k + 1;
+      size_t o = p->off[k];
+      if (o == kNone) return lk.unlock(), c10::alloc_cpu(n);  // outlives the run: not from the block
+      if (p->block == nullptr) {
+        lk.unlock();
+        char *b = static_cast<char *>(map_pages(p->block_size));
+        lk.lock();
+        if (p->block == nullptr) {
+          p->block = b;
+          g_blocks.push_back(p->shared_from_this());
+        } else {
+          munmap(b, p->block_size);
+        }
+      }
+      // Live block allocations are disjoint: only the last one starting
+      // before the end of [o, o+n) can overlap it.
+      auto it = p->live.lower_bound(o + n);
+      bool free = it == p->live.begin() || std::prev(it)->second <= o;
+      if (free) {
+        p->live.emplace(o, o + n);
+        p->outstanding++;
+        p->planned++;
+        return p->block + o;
+      }
+    } else {
+      p->missed = true;
+      p->seq = p->size.size();  // out of step: the rest is unplanned
+    }
+    p->fallback++;
+  }
+  lk.unlock();
+  return c10::alloc_cpu(n);
+}
+
+void plan_free(void *m) {
+  if (m == nullptr) return;
+  std::unique_lock<std::mutex> lk(g_mu);
+  char *c = static_cast<char *>(m);
+  for (const auto &p : g_blocks) {
+    if (c >= p->block && c < p->block + p->block_size) {
+      p->live.erase(static_cast<size_t>(c - p->block));
+      p->outstanding--;
+      auto r = release_block(p.get());
+      lk.unlock();
+      unmap(r);
+      return;
+    }
+  }
+  auto it = g_recs.find(m);
+  if (it != g_recs.end()) {
+    Plan *p = it->second.plan.get();
+    if (p->phase == Plan::kRecording && p->running) p->t_free[it->second.id] = p->clock++;
+    size_t len = it->second.len;
+    g_recs.erase(it);
+    lk.unlock();
+    munmap(m, len);
+    return;
+  }
+  lk.unlock();
+  c10::free_cpu(m);
+}
+
+struct PlanAllocator final : c10::Allocator {
+  c10::DataPtr allocate(size_t n) const override {
+    void *p = plan_alloc(n);
+    // Context and data are the same pointer: raw_allocate (oneDNN's
+    // buffers come through it) needs that.
+    return {p, p, &plan_free, c10::Device(c10::DeviceType::CPU)};
+  }
+  c10::DeleterFnPtr raw_deleter() const override { return &plan_free; }
+};
+
+PlanAllocator g_allocator;
+
+}  // namespace
+
+// formulate turns the recorded run into offsets in one block: allocations
+// by decreasing size, each at the lowest offset (64-byte aligned, as c10
+// aligns) clear of every placed allocation whose lifetime overlaps its own.
+void Plan::formulate() {
+  size_t n = size.size();
+  off.assign(n, kNone);
+  std::vector<size_t> order;
+  for (size_t i = 0; i < n; i++) {
+    if (t_free[i] >= 0) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return size[a] > size[b]; });
+  std::vector<size_t> placed;
+  std::vector<std::pair<size_t, size_t>> busy;
+  block_size = 0;
+  for (size_t i : order) {
+    busy.clear();
+    for (size_t j : placed) {
+      if (t_alloc[i] < t_free[j] && t_alloc[j] < t_free[i]) busy.emplace_back(off[j], off[j] + size[j]);
+    }
+    std::sort(busy.begin(), busy.end());
+    size_t need = round_up(size[i], c10::gAlignment), at = 0;
+    for (const auto &b : busy) {
+      if (at + need <= b.first) break;
+      at = std::max(at, round_up(b.second, c10::gAlignment));
+    }
+    off[i] = at;
+    block_size = std::max(block_size, at + need);
+    placed.push_back(i);
+  }
+  block_size = round_up(block_size, page_size());
+  t_alloc.clear();
+  t_free.clear();
+  t_alloc.shrink_to_fit();
+  t_free.shrink_to_fit();
+  phase = block_size > 0 ? kPlanned : kOff;
+}
+
+void install_plan_allocator() {
+  static std::once_flag once;
+  std::call_once(once, [] { c10::SetCPUAllocator(&g_allocator, /*priority=*/UINT8_MAX); });
+}
+
+void set_planning(bool on) { g_on.store(on, std::memory_order_relaxed); }
+bool planning() { return g_on.load(std::memory_order_relaxed); }
+
+namespace {
+
+// retire drops p: its block is unmapped once nothing uses it.
+void retire(const std::shared_ptr<Plan> &p) {
+  if (!p) return;
+  std::unique_lock<std::mutex> lk(g_mu);
+  p->retired = true;
+  auto r = release_block(p.get());
+  lk.unlock();
+  unmap(r);
+}
+
+}  // namespace
+
+Planner::~Planner() { retire(cur_); }
+
+void Planner::reset() {
+  retire(cur_);
+  cur_.reset();
+  key_.clear();
+  recorded_ = planned_ = fallback_ = 0;
+}
+
+void Planner::begin(const std::string &key) {
+  t_plan = nullptr;
+  if (!planning()) return;
+  install_plan_allocator();
+  if (key != key_) {
+    reset();
+    key_ = key;
+  }
+  bool record = !cur_;
+  if (cur_) {
+    std::lock_guard<std::mutex> lk(g_mu);
+    if (cur_->phase == Plan::kPlanned && cur_->missed) {
+      record = recorded_ < kMaxRecords;
+      if (!record) cur_->phase = Plan::kOff;
+    }
+  }
+  if (record) {
+    if (cur_) {
+      std::lock_guard<std::mutex> lk(g_mu);
+      planned_ += cur_->planned;
+      fallback_ += cur_->fallback;
+    }
+    retire(cur_);
+    cur_ = std::make_shared<Plan>();
+    recorded_++;
+  }
+  std::lock_guard<std::mutex> lk(g_mu);
+  if (cur_->phase == Plan::kOff) return;
+  cur_->seq = 0;
+  cur_->missed = false;
+  cur_->running = true;
+  t_plan = cur_.get();
+}
+
+void Planner::end(bool ok) {
+  Plan *p = t_plan;
+  t_plan = nullptr;
+  if (p == nullptr) return;
+  std::lock_guard<std::mutex> lk(g_mu);
+  p->running = false;
+  if (p->phase != Plan::kRecording) return;
+  if (ok) {
+    p->formulate();
+  } else {
+    // A failed run recorded only part of the sequence: nothing comes from
+    // the block, and the next run records anew.
+    p->off.assign(p->size.size(), kNone);
+    p->phase = Plan::kPlanned;
+    p->missed = true;
+  }
+}
+
+PlanStats Planner::stats() const {
+  PlanStats s;
+  s.recorded = recorded_;
+  s.planned = planned_;
+  s.fallback = fallback_;
+  if (cur_) {
+    std::lock_guard<std::mutex> lk(g_mu);
+    s.block_bytes = cur_->phase == Plan::kPlanned ? static_cast<int64_t>(cur_->block_size) : 0;
+    s.planned += cur_->planned;
+    s.fallback += cur_->fallback;
+  }
+  return s;
+}
+
+#else  // no mmap: nothing is planned
+
+struct Plan {};
+void install_plan_allocator() {}
+void set_planning(bool) {}
+bool planning() { return false; }
+Planner::~Planner() {}
+void Planner::begin(const std::string &) {}
+void Planner::end(bool) {}
+void Planner::reset() {}
+PlanStats Planner::stats() const { return PlanStats{}; }
+
+#endif
+
+}  // namespace ds

@@ -1,0 +1,193 @@
+package torch
+
+import (
+	"math"
+	"runtime"
+	"syscall"
+	"testing"
+)
+
+// withPlanning sets memory planning for the test and restores it after.
+func withPlanning(t *testing.T, on bool) {
+	t.Helper()
+	was, err := MemoryPlanning()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { SetMemoryPlanning(was) })
+	if err := SetMemoryPlanning(on); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bigConvInput is an input for conv.pt whose tensors are planned: the
+// input's copy is 16 MiB, the convolution's output and tanh's 32 MiB each,
+// sizes glibc maps and unmaps on every run.
+func bigConvInput() Tensor {
+	const B, L = 8, 1 << 18
+	in := Tensor{Shape: []int64{B, 2, L}, Data: make([]float32, B*2*L)}
+	for i := range in.Data {
+		in.Data[i] = float32(math.Sin(float64(i) * 0.001))
+	}
+	return in
+}
+
+// runCopy runs method on in and returns a copy of the first output.
+func runCopy(t *testing.T, m *Module, method string, in Tensor) []float32 {
+	t.Helper()
+	out, err := m.Run(method, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[0].Data
+}
+
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// minorFaults returns the page faults this process has taken so far.
+func minorFaults(t *testing.T) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Skip("no getrusage:", err)
+	}
+	return int64(ru.Minflt)
+}
+
+// TestMemoryPlanning runs conv.pt on a large input: the first run is
+// recorded, later ones are served from the block, with the unplanned
+// results bit for bit. Served from one resident block, planned runs fault
+// no pages in but the output's; with malloc, every tensor of 32 MiB or more
+// is mapped afresh and faulted in on every run (32,771 pages per run here,
+// against 8,194 planned).
+func TestMemoryPlanning(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("memory planning and page-fault counts: Linux")
+	}
+	m := loadT(t, "conv.pt")
+	in := bigConvInput()
+	withPlanning(t, false)
+	want := runCopy(t, m, "forward", in)
+	if s, err := m.PlanStats(); err != nil || s != (PlanStats{}) {
+		t.Fatalf("planning off: PlanStats() = %+v, %v; want zero", s, err)
+	}
+
+	if err := SetMemoryPlanning(true); err != nil {
+		t.Fatal(err)
+	}
+	for run := range 2 { // recorded, then the block is laid out
+		if got := runCopy(t, m, "forward", in); !sameBits(got, want) {
+			t.Fatalf("run %d with planning differs from the run without", run)
+		}
+	}
+	const runs = 4
+	dst, err := m.RunInto("forward", nil, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	faults := minorFaults(t)
+	for range runs {
+		if dst, err = m.RunInto("forward", dst, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	faults = minorFaults(t) - faults
+	if !sameBits(dst[0].Data, want) {
+		t.Fatal("the last planned run differs from the run without planning")
+	}
+	s, err := m.PlanStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("plan: %+v; %d page faults in %d planned runs", s, faults, runs)
+	if s.Recorded != 1 || s.Fallback != 0 || s.Planned < runs+1 || s.BlockBytes <= 0 {
+		t.Errorf("PlanStats() = %+v; want 1 recorded run, a block, no fallback, at least one planned allocation per run", s)
+	}
+	// What is left is the output, which outlives the run (the caller reads
+	// it) and so is not planned: 32 MiB, 8,192 pages, mapped afresh by
+	// malloc each time. Unplanned, the convolution's 64 MiB temporary and
+	// its 32 MiB output fault in 24,576 pages more per run.
+	if limit := int64(runs * (8192 + 256)); faults > limit {
+		t.Errorf("%d planned runs faulted %d pages in, want at most %d (the outputs)", runs, faults, limit)
+	}
+}
+
+// TestPlanStrays runs branch.pt, whose allocations depend on the sign of the
+// input's sum, alternating inputs of one shape: every run must give what it
+// gives unplanned, whether it follows the plan, strays from it, or runs
+// after planning gave up on the inputs.
+func TestPlanStrays(t *testing.T) {
+	m := loadT(t, "branch.pt")
+	const n = 1 << 18 // 1 MiB: planned
+	pos := Tensor{Shape: []int64{4, n / 4}, Data: make([]float32, n)}
+	neg := Tensor{Shape: []int64{4, n / 4}, Data: make([]float32, n)}
+	for i := range pos.Data {
+		v := float32(math.Sin(float64(i)*0.01)) + 0.5
+		pos.Data[i], neg.Data[i] = v, -v
+	}
+	withPlanning(t, false)
+	wantPos := runCopy(t, m, "forward", pos)
+	wantNeg := runCopy(t, m, "forward", neg)
+	if err := SetMemoryPlanning(true); err != nil {
+		t.Fatal(err)
+	}
+	seq := "ppp" + "n" + "pp" + "nnn" + "pnpnpnpn" + "ppp"
+	for i, c := range seq {
+		in, want := pos, wantPos
+		if c == 'n' {
+			in, want = neg, wantNeg
+		}
+		if got := runCopy(t, m, "forward", in); !sameBits(got, want) {
+			t.Fatalf("run %d (%c) differs from the run without planning", i, c)
+		}
+	}
+	s, err := m.PlanStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("plan after %q: %+v", seq, s)
+	if s.Recorded < 2 || s.Fallback == 0 {
+		t.Errorf("PlanStats() = %+v; want runs that strayed (fallbacks) and recorded again", s)
+	}
+	if s.Recorded > 3 {
+		t.Errorf("PlanStats() = %+v; recorded more than 3 times for one shape", s)
+	}
+
+	// A new shape is a new plan; SetDType forgets it.
+	small := Tensor{Shape: []int64{2, n / 4}, Data: pos.Data[:n/2]}
+	for range 3 {
+		runCopy(t, m, "forward", small)
+	}
+	if s, _ := m.PlanStats(); s.Recorded != 1 || s.BlockBytes == 0 {
+		t.Errorf("after 3 runs of a new shape: PlanStats() = %+v; want 1 recorded run and a block", s)
+	}
+}
+
+// TestPlanForgetsOnDType checks that a conversion of the weights starts the
+// plan anew: the sizes a run allocates change with the dtype.
+func TestPlanForgetsOnDType(t *testing.T) {
+	m := loadT(t, "conv.pt")
+	withPlanning(t, true)
+	in := bigConvInput()
+	for range 2 {
+		runCopy(t, m, "forward", in)
+	}
+	if s, _ := m.PlanStats(); s.BlockBytes == 0 {
+		t.Fatalf("PlanStats() = %+v after 2 runs; want a block", s)
+	}
+	if err := m.SetDType(BFloat16); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := m.PlanStats(); s != (PlanStats{}) {
+		t.Errorf("PlanStats() = %+v after SetDType; want zero", s)
+	}
+}
