@@ -162,13 +162,43 @@ func TestPlanStrays(t *testing.T) {
 		t.Errorf("PlanStats() = %+v; recorded more than 3 times for one shape", s)
 	}
 
-	// A new shape is a new plan; SetDType forgets it.
-	small := Tensor{Shape: []int64{2, n / 4}, Data: pos.Data[:n/2]}
-	for range 3 {
-		runCopy(t, m, "forward", small)
+}
+
+// TestPlanShapes alternates two input shapes, as a track's last, shorter
+// batch does: each shape keeps its plan, recorded once.
+func TestPlanShapes(t *testing.T) {
+	m := loadT(t, "conv.pt")
+	big := bigConvInput()
+	small := Tensor{Shape: []int64{3, 2, big.Shape[2]}, Data: big.Data[:3*2*big.Shape[2]]}
+	withPlanning(t, false)
+	wantBig := runCopy(t, m, "forward", big)
+	wantSmall := runCopy(t, m, "forward", small)
+	if err := SetMemoryPlanning(true); err != nil {
+		t.Fatal(err)
 	}
-	if s, _ := m.PlanStats(); s.Recorded != 1 || s.BlockBytes == 0 {
-		t.Errorf("after 3 runs of a new shape: PlanStats() = %+v; want 1 recorded run and a block", s)
+	planned := map[rune]int64{} // PlanStats.Planned after the last run of each shape
+	seen := map[rune]int{}
+	for i, c := range "bbsbsbsssbbs" {
+		in, want := big, wantBig
+		if c == 's' {
+			in, want = small, wantSmall
+		}
+		if got := runCopy(t, m, "forward", in); !sameBits(got, want) {
+			t.Fatalf("run %d (%c) differs from the run without planning", i, c)
+		}
+		s, err := m.PlanStats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Recorded != 1 || s.Fallback != 0 {
+			t.Fatalf("after run %d (%c): PlanStats() = %+v; want each shape recorded once, no fallback", i, c, s)
+		}
+		// Every run of a shape but its first is served from its plan.
+		if seen[c] > 0 && s.Planned <= planned[c] {
+			t.Fatalf("run %d (%c) was not served from its plan (PlanStats() = %+v, %d planned before)", i, c, s, planned[c])
+		}
+		planned[c] = s.Planned
+		seen[c]++
 	}
 }
 

@@ -96,7 +96,9 @@ struct Plan : std::enable_shared_from_this<Plan> {
   size_t block_size = 0;
   std::map<size_t, size_t> live;  // offset -> end of block allocations in use
   size_t outstanding = 0;
-  bool retired = false;
+  // idle: not the plan of the running key; its block is unmapped once no
+  // allocation uses it (and mapped again when the key runs again).
+  bool idle = false;
 
   size_t seq = 0;       // next sequence number of the run
   bool missed = false;  // the run strayed from the plan
@@ -119,10 +121,10 @@ std::unordered_map<void *, Rec> g_recs;
 std::vector<std::shared_ptr<Plan>> g_blocks;  // plans whose block is mapped
 thread_local Plan *t_plan = nullptr;          // the running thread's plan
 
-// release_block unmaps p's block once p is retired and nothing uses the
-// block any more; it returns the range to unmap outside the lock.
+// release_block unmaps p's block once p is idle and nothing uses the block
+// any more; it returns the range to unmap outside the lock.
 std::pair<char *, size_t> release_block(Plan *p) {
-  if (!p->retired || p->outstanding > 0 || p->block == nullptr) return {nullptr, 0};
+  if (!p->idle || p->outstanding > 0 || p->block == nullptr) return {nullptr, 0};
   std::pair<char *, size_t> r{p->block, p->block_size};
   p->block = nullptr;
   g_blocks.erase(std::remove_if(g_blocks.begin(), g_blocks.end(),
@@ -280,11 +282,12 @@ bool planning() { return g_on.load(std::memory_order_relaxed); }
 
 namespace {
 
-// retire drops p: its block is unmapped once nothing uses it.
-void retire(const std::shared_ptr<Plan> &p) {
+// set_idle marks p idle (or not); an idle plan's block is unmapped once no
+// allocation uses it.
+void set_idle(const std::shared_ptr<Plan> &p, bool idle) {
   if (!p) return;
   std::unique_lock<std::mutex> lk(g_mu);
-  p->retired = true;
+  p->idle = idle;
   auto r = release_block(p.get());
   lk.unlock();
   unmap(r);
@@ -292,47 +295,64 @@ void retire(const std::shared_ptr<Plan> &p) {
 
 }  // namespace
 
-Planner::~Planner() { retire(cur_); }
+Planner::~Planner() { reset(); }
 
 void Planner::reset() {
-  retire(cur_);
-  cur_.reset();
-  key_.clear();
-  recorded_ = planned_ = fallback_ = 0;
+  for (auto &e : plans_) set_idle(e.plan, true);
+  plans_.clear();
+}
+
+Planner::Entry *Planner::entry(const std::string &key) {
+  auto it = std::find_if(plans_.begin(), plans_.end(), [&](const Entry &e) { return e.key == key; });
+  if (it == plans_.begin() && it != plans_.end()) return &plans_.front();
+  // Another key ran last: its block goes (the plan stays, for its next run).
+  if (!plans_.empty()) set_idle(plans_.front().plan, true);
+  Entry e;
+  if (it != plans_.end()) {
+    e = std::move(*it);
+    plans_.erase(it);
+  } else {
+    e.key = key;
+  }
+  plans_.insert(plans_.begin(), std::move(e));
+  if (plans_.size() > kPlans) {
+    set_idle(plans_.back().plan, true);
+    plans_.pop_back();
+  }
+  set_idle(plans_.front().plan, false);
+  return &plans_.front();
 }
 
 void Planner::begin(const std::string &key) {
   t_plan = nullptr;
   if (!planning()) return;
   install_plan_allocator();
-  if (key != key_) {
-    reset();
-    key_ = key;
-  }
-  bool record = !cur_;
-  if (cur_) {
+  Entry *e = entry(key);
+  bool record = !e->plan;
+  if (e->plan) {
     std::lock_guard<std::mutex> lk(g_mu);
-    if (cur_->phase == Plan::kPlanned && cur_->missed) {
-      record = recorded_ < kMaxRecords;
-      if (!record) cur_->phase = Plan::kOff;
+    if (e->plan->phase == Plan::kPlanned && e->plan->missed) {
+      record = e->recorded < kMaxRecords;
+      if (!record) e->plan->phase = Plan::kOff;
     }
   }
   if (record) {
-    if (cur_) {
+    if (e->plan) {
       std::lock_guard<std::mutex> lk(g_mu);
-      planned_ += cur_->planned;
-      fallback_ += cur_->fallback;
+      e->planned += e->plan->planned;
+      e->fallback += e->plan->fallback;
     }
-    retire(cur_);
-    cur_ = std::make_shared<Plan>();
-    recorded_++;
+    set_idle(e->plan, true);
+    e->plan = std::make_shared<Plan>();
+    e->recorded++;
   }
   std::lock_guard<std::mutex> lk(g_mu);
-  if (cur_->phase == Plan::kOff) return;
-  cur_->seq = 0;
-  cur_->missed = false;
-  cur_->running = true;
-  t_plan = cur_.get();
+  Plan *p = e->plan.get();
+  if (p->phase == Plan::kOff) return;
+  p->seq = 0;
+  p->missed = false;
+  p->running = true;
+  t_plan = p;
 }
 
 void Planner::end(bool ok) {
@@ -355,14 +375,16 @@ void Planner::end(bool ok) {
 
 PlanStats Planner::stats() const {
   PlanStats s;
-  s.recorded = recorded_;
-  s.planned = planned_;
-  s.fallback = fallback_;
-  if (cur_) {
+  if (plans_.empty()) return s;
+  const Entry &e = plans_.front();
+  s.recorded = e.recorded;
+  s.planned = e.planned;
+  s.fallback = e.fallback;
+  if (e.plan) {
     std::lock_guard<std::mutex> lk(g_mu);
-    s.block_bytes = cur_->phase == Plan::kPlanned ? static_cast<int64_t>(cur_->block_size) : 0;
-    s.planned += cur_->planned;
-    s.fallback += cur_->fallback;
+    s.block_bytes = e.plan->phase == Plan::kPlanned ? static_cast<int64_t>(e.plan->block_size) : 0;
+    s.planned += e.plan->planned;
+    s.fallback += e.plan->fallback;
   }
   return s;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ds {
 
@@ -48,10 +49,21 @@ class Planner {
   PlanStats stats() const;
 
  private:
-  std::shared_ptr<Plan> cur_;
-  std::string key_;
-  int64_t recorded_ = 0;  // recordings of key_
-  int64_t planned_ = 0, fallback_ = 0;  // of retired plans of key_
+  // Entry is the plan of one key. Only the running key's plan has its block
+  // mapped; the others wait for their key to run again, so that inputs
+  // alternating between shapes (a track's last, shorter batch) are not
+  // recorded anew each time.
+  struct Entry {
+    std::string key;
+    std::shared_ptr<Plan> plan;
+    int64_t recorded = 0;                // recordings of key
+    int64_t planned = 0, fallback = 0;  // of its earlier plans
+  };
+  static constexpr size_t kPlans = 4;
+  // entry moves key's entry (made if new) to the front of plans_, the
+  // running key's place.
+  Entry *entry(const std::string &key);
+  std::vector<Entry> plans_;  // most recently run first
 };
 
 // RunGuard brackets one run: begin in the constructor, end(false) in the
