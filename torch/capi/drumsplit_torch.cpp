@@ -59,12 +59,14 @@ struct ds_module {
   // The ds_graph_opt applied; a frozen module has no parameters left to
   // convert.
   int opt = DS_OPT_NONE;
-  // Memory planning of its runs on the CPU (plan.cpp).
-  ds::Planner planner;
+  // Memory planning of its runs on the CPU (plan.cpp). Shared with the
+  // results of a planned run, which end the run when freed.
+  std::shared_ptr<ds::Planner> planner = std::make_shared<ds::Planner>();
 };
 
 struct ds_result {
   std::vector<at::Tensor> outputs;  // still on the module's device
+  std::shared_ptr<ds::Planner> planner;  // the planned run these outputs end
 };
 
 namespace {
@@ -520,7 +522,7 @@ ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) 
         m->loaded.push_back(t.device().is_cpu() ? t.detach() : t.detach().to(at::kCPU));
       }
       m->mod.to(st);
-      m->planner.reset();
+      m->planner->reset();
       return;
     }
     if (m->loaded.size() != state.size()) {
@@ -531,7 +533,7 @@ ds_status ds_module_to_dtype(ds_module *m, int dtype, char *err, size_t errlen) 
     for (size_t i = 0; i < state.size(); i++) {
       state[i].set_data(m->loaded[i].to(m->device, st, /*non_blocking=*/false, /*copy=*/true));
     }
-    m->planner.reset();
+    m->planner->reset();
   });
 }
 
@@ -557,7 +559,7 @@ ds_status ds_module_optimize(ds_module *m, int opt, char *err, size_t errlen) {
     if (opt == DS_OPT_INFERENCE) frozen = torch::jit::optimize_for_inference(frozen, keep);
     m->mod = frozen;
     m->opt = opt;
-    m->planner.reset();
+    m->planner->reset();
   });
 }
 
@@ -578,7 +580,16 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
       key += '|';
       for (size_t d = 0; d < ndims[i] && d <= DS_MAX_DIMS; d++) key += std::to_string(shapes[i][d]) + ',';
     }
-    ds::RunGuard plan(m->device.is_cpu() ? &m->planner : nullptr, key);
+    // The run lasts until its outputs are freed (ds_result_free), so that
+    // they are planned too; a failure ends it here.
+    std::shared_ptr<ds::Planner> planner = m->device.is_cpu() ? m->planner : nullptr;
+    struct EndOnFailure {
+      ds::Planner *p;
+      ~EndOnFailure() {
+        if (p) p->end(false);
+      }
+    } end_on_failure{planner.get()};
+    if (planner) planner->begin(key);
     c10::InferenceMode inference;
     std::vector<c10::IValue> args;
     args.reserve(n_inputs);
@@ -599,8 +610,9 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
     c10::IValue ret = (*fn)(std::move(args));
     auto r = std::make_unique<ds_result>();
     collect(ret, r->outputs);
+    r->planner = std::move(planner);
+    end_on_failure.p = nullptr;
     *out = r.release();
-    plan.done();
   });
 }
 
@@ -623,7 +635,7 @@ ds_status ds_module_plan_stats(const ds_module *m, int64_t *block_bytes, int64_t
                                int64_t *recorded, char *err, size_t errlen) {
   return guard(err, errlen, [&] {
     if (m == nullptr) throw ds_error(DS_ERR_INVALID, "module is NULL");
-    ds::PlanStats s = m->planner.stats();
+    ds::PlanStats s = m->planner->stats();
     if (block_bytes) *block_bytes = s.block_bytes;
     if (planned) *planned = s.planned;
     if (fallback) *fallback = s.fallback;
@@ -660,7 +672,10 @@ ds_status ds_result_copy(const ds_result *r, size_t i, float *dst, size_t n, cha
 
 void ds_result_free(ds_result *r) {
   try {
-    delete r;
+    if (r == nullptr) return;
+    std::shared_ptr<ds::Planner> planner = std::move(r->planner);
+    delete r;  // the outputs first: their frees are part of the run
+    if (planner) planner->end(true);
   } catch (...) {
   }
 }

@@ -119,7 +119,9 @@ struct Rec {
 std::mutex g_mu;  // guards every Plan and the two tables below
 std::unordered_map<void *, Rec> g_recs;
 std::vector<std::shared_ptr<Plan>> g_blocks;  // plans whose block is mapped
-thread_local Plan *t_plan = nullptr;          // the running thread's plan
+// The running thread's plan; it may outlive the run (end on another
+// thread), so allocations also check Plan::running.
+thread_local std::shared_ptr<Plan> t_plan;
 
 // release_block unmaps p's block once p is idle and nothing uses the block
 // any more; it returns the range to unmap outside the lock.
@@ -138,9 +140,13 @@ void unmap(std::pair<char *, size_t> r) {
 }
 
 void *plan_alloc(size_t n) {
-  Plan *p = t_plan;
+  Plan *p = t_plan.get();
   if (p == nullptr || n < kMinPlanned) return c10::alloc_cpu(n);
   std::unique_lock<std::mutex> lk(g_mu);
+  if (!p->running) {
+    lk.unlock();
+    return c10::alloc_cpu(n);
+  }
   if (p->phase == Plan::kRecording) {
     size_t len = round_up(n, page_size());
     lk.unlock();
@@ -298,6 +304,8 @@ void set_idle(const std::shared_ptr<Plan> &p, bool idle) {
 Planner::~Planner() { reset(); }
 
 void Planner::reset() {
+  std::lock_guard<std::mutex> lk(mu_);
+  end_locked(true);
   for (auto &e : plans_) set_idle(e.plan, true);
   plans_.clear();
 }
@@ -324,7 +332,9 @@ Planner::Entry *Planner::entry(const std::string &key) {
 }
 
 void Planner::begin(const std::string &key) {
-  t_plan = nullptr;
+  std::lock_guard<std::mutex> plk(mu_);
+  end_locked(true);  // a run whose outputs are still held: they outlive it
+  t_plan.reset();
   if (!planning()) return;
   install_plan_allocator();
   Entry *e = entry(key);
@@ -352,13 +362,20 @@ void Planner::begin(const std::string &key) {
   p->seq = 0;
   p->missed = false;
   p->running = true;
-  t_plan = p;
+  t_plan = e->plan;
+  open_ = e->plan;
 }
 
 void Planner::end(bool ok) {
-  Plan *p = t_plan;
-  t_plan = nullptr;
-  if (p == nullptr) return;
+  std::lock_guard<std::mutex> lk(mu_);
+  end_locked(ok);
+}
+
+void Planner::end_locked(bool ok) {
+  std::shared_ptr<Plan> p = std::move(open_);
+  open_.reset();
+  if (t_plan == p) t_plan.reset();
+  if (!p) return;
   std::lock_guard<std::mutex> lk(g_mu);
   p->running = false;
   if (p->phase != Plan::kRecording) return;
@@ -374,6 +391,7 @@ void Planner::end(bool ok) {
 }
 
 PlanStats Planner::stats() const {
+  std::lock_guard<std::mutex> plk(mu_);
   PlanStats s;
   if (plans_.empty()) return s;
   const Entry &e = plans_.front();
@@ -398,6 +416,7 @@ bool planning() { return false; }
 Planner::~Planner() {}
 void Planner::begin(const std::string &) {}
 void Planner::end(bool) {}
+void Planner::end_locked(bool) {}
 void Planner::reset() {}
 PlanStats Planner::stats() const { return PlanStats{}; }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,9 @@ struct PlanStats {
 };
 
 // Planner plans the CPU runs of one module. Runs must not overlap (the
-// module's contract); begin and end are called on the thread that runs.
+// module's contract). A run lasts from begin, on the thread that runs, to
+// end: after the method returns, until its outputs are freed (the caller
+// copies them out first), so that they are planned too.
 class Planner {
  public:
   Planner() = default;
@@ -40,9 +43,11 @@ class Planner {
 
   // begin starts a run whose allocations depend on key (method and input
   // shapes): on the calling thread, until end, the allocator records the
-  // run's allocations or serves them from the plan learnt for key.
+  // run's allocations or serves them from the plan learnt for key. A run
+  // still open ends first, its outputs outliving it.
   void begin(const std::string &key);
-  // end finishes the run; ok is false when it failed.
+  // end finishes the open run, if any; ok is false when it failed. It may
+  // be called on any thread.
   void end(bool ok);
   // reset forgets the plan (the module's weights changed).
   void reset();
@@ -63,26 +68,12 @@ class Planner {
   // entry moves key's entry (made if new) to the front of plans_, the
   // running key's place.
   Entry *entry(const std::string &key);
+  void end_locked(bool ok);
+  // mu_ guards the fields below (a result may be freed, ending its run, on
+  // another thread); it is taken before the allocator's lock, never after.
+  mutable std::mutex mu_;
   std::vector<Entry> plans_;  // most recently run first
-};
-
-// RunGuard brackets one run: begin in the constructor, end(false) in the
-// destructor unless done() said the run succeeded.
-class RunGuard {
- public:
-  RunGuard(Planner *p, const std::string &key) : p_(p) {
-    if (p_) p_->begin(key);
-  }
-  RunGuard(const RunGuard &) = delete;
-  RunGuard &operator=(const RunGuard &) = delete;
-  ~RunGuard() {
-    if (p_) p_->end(ok_);
-  }
-  void done() { ok_ = true; }
-
- private:
-  Planner *p_;
-  bool ok_ = false;
+  std::shared_ptr<Plan> open_;  // the run in progress
 };
 
 }  // namespace ds
