@@ -3,7 +3,9 @@ package torch
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // benchModel returns the bundled model's path, skipping the benchmark when
@@ -95,4 +97,79 @@ func BenchmarkForwardGraph(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkMemoryPlanning runs one batch of four chunks through the bundled
+// model with memory planning off and on: the first batch of a fresh module
+// (recorded, when planning) and a steady one (after two). Besides wall time
+// it reports the CPU seconds (user + system, all threads) and the page
+// faults of each batch.
+//
+//	go test ./torch -run '^$' -bench MemoryPlanning -benchtime 10x
+func BenchmarkMemoryPlanning(b *testing.B) {
+	path := benchModel(b)
+	in := benchInput(4)
+	for _, on := range []bool{false, true} {
+		for _, first := range []bool{true, false} {
+			name := map[bool]string{false: "off", true: "on"}[on] + map[bool]string{false: "/steady", true: "/first"}[first]
+			b.Run(name, func(b *testing.B) {
+				was, _ := MemoryPlanning()
+				defer SetMemoryPlanning(was)
+				if err := SetMemoryPlanning(on); err != nil {
+					b.Fatal(err)
+				}
+				var m *Module
+				load := func() {
+					b.StopTimer()
+					defer b.StartTimer()
+					if m != nil {
+						m.Close()
+					}
+					var err error
+					if m, err = Load(path, Device{Type: CPU}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				load()
+				var dst []Tensor
+				var err error
+				for range 2 {
+					if !first {
+						if dst, err = m.RunInto("forward", dst, in); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				var cpu time.Duration
+				var faults int64
+				b.ResetTimer()
+				for b.Loop() {
+					if first {
+						load()
+						dst = nil
+					}
+					u0, f0 := usage(b)
+					if dst, err = m.RunInto("forward", dst, in); err != nil {
+						b.Fatal(err)
+					}
+					u1, f1 := usage(b)
+					cpu += u1 - u0
+					faults += f1 - f0
+				}
+				b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+				b.ReportMetric(float64(faults)/float64(b.N), "faults/op")
+				m.Close()
+			})
+		}
+	}
+}
+
+// usage returns this process's CPU time (user + system) and page faults so
+// far.
+func usage(b *testing.B) (time.Duration, int64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Skip("no getrusage:", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt
 }
