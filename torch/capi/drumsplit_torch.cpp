@@ -574,18 +574,30 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
     if (!fn) throw ds_error(DS_ERR_NOT_FOUND, "the module has no method \"" + std::string(method) + "\"");
 
     apply_threads();
+    for (size_t i = 0; i < n_inputs; i++) {
+      if (ndims[i] < 1 || ndims[i] > DS_MAX_DIMS) {
+        throw ds_error(DS_ERR_INVALID, "input " + std::to_string(i) + " has rank " + std::to_string(ndims[i]) +
+                                           ", want 1 to " + std::to_string(DS_MAX_DIMS));
+      }
+      for (size_t d = 0; d < ndims[i]; d++) {
+        if (shapes[i][d] < 0) throw ds_error(DS_ERR_INVALID, "input " + std::to_string(i) + " has negative dimension");
+      }
+    }
     // A run's allocations depend on the method and the input shapes only.
     std::string key = method;
     for (size_t i = 0; i < n_inputs; i++) {
       key += '|';
-      for (size_t d = 0; d < ndims[i] && d <= DS_MAX_DIMS; d++) key += std::to_string(shapes[i][d]) + ',';
+      for (size_t d = 0; d < ndims[i]; d++) key += std::to_string(shapes[i][d]) + ',';
     }
     // The run lasts until its outputs are freed (ds_result_free), so that
-    // they are planned too; a failure ends it here.
+    // their frees are part of it and they are planned too; a failure ends
+    // it here. Its allocations are those made on this thread within this
+    // call: the next call on this thread may belong to anything else.
     std::shared_ptr<ds::Planner> planner = m->device.is_cpu() ? m->planner : nullptr;
     struct EndOnFailure {
       ds::Planner *p;
       ~EndOnFailure() {
+        ds::leave_run();
         if (p) p->end(false);
       }
     } end_on_failure{planner.get()};
@@ -594,14 +606,7 @@ ds_status ds_module_run(ds_module *m, const char *method, size_t n_inputs, const
     std::vector<c10::IValue> args;
     args.reserve(n_inputs);
     for (size_t i = 0; i < n_inputs; i++) {
-      if (ndims[i] < 1 || ndims[i] > DS_MAX_DIMS) {
-        throw ds_error(DS_ERR_INVALID, "input " + std::to_string(i) + " has rank " + std::to_string(ndims[i]) +
-                                           ", want 1 to " + std::to_string(DS_MAX_DIMS));
-      }
       std::vector<int64_t> shape(shapes[i], shapes[i] + ndims[i]);
-      for (int64_t d : shape) {
-        if (d < 0) throw ds_error(DS_ERR_INVALID, "input " + std::to_string(i) + " has negative dimension");
-      }
       // from_blob aliases the caller's memory; the copy below (copy=true even
       // on the CPU) guarantees no output can alias it after we return.
       at::Tensor host = torch::from_blob(const_cast<float *>(data[i]), shape, at::kFloat);

@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /* DS_ABI_VERSION changes whenever a signature or a meaning changes. */
-#define DS_ABI_VERSION 4
+#define DS_ABI_VERSION 5
 
 /* Status codes. Values are part of the ABI. */
 typedef enum ds_status {

@@ -294,6 +294,8 @@ void install_plan_allocator() {
   std::call_once(once, [] { c10::SetCPUAllocator(&g_allocator, /*priority=*/UINT8_MAX); });
 }
 
+void leave_run() { t_plan.reset(); }
+
 void set_planning(bool on) { g_on.store(on, std::memory_order_relaxed); }
 bool planning() { return g_on.load(std::memory_order_relaxed); }
 
@@ -422,6 +424,7 @@ PlanStats Planner::stats() const {
 
 struct Plan {};
 void install_plan_allocator() {}
+void leave_run() {}
 void set_planning(bool) {}
 bool planning() { return false; }
 Planner::~Planner() {}

@@ -22,6 +22,11 @@ void install_plan_allocator();
 void set_planning(bool on);
 bool planning();
 
+// leave_run ends the calling thread's part in a run: its later allocations
+// are no run's, whichever run is open then (the next run of a module may be
+// on another thread, while this one loads or runs something else).
+void leave_run();
+
 // PlanStats describes a module's current plan.
 struct PlanStats {
   int64_t block_bytes = 0;  // the block later runs are served from
