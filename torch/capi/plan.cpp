@@ -127,9 +127,11 @@ struct Rec {
   size_t len;
 };
 
-std::mutex g_mu;  // guards every Plan and the two tables below
-std::unordered_map<void *, Rec> g_recs;
-std::vector<std::shared_ptr<Plan>> g_blocks;  // plans whose block is mapped
+// The allocator's state is never destroyed: libtorch frees tensors from its
+// own static destructors at exit, after this library's would have run.
+std::mutex &g_mu = *new std::mutex;  // guards every Plan and the two tables below
+std::unordered_map<void *, Rec> &g_recs = *new std::unordered_map<void *, Rec>;
+std::vector<std::shared_ptr<Plan>> &g_blocks = *new std::vector<std::shared_ptr<Plan>>;  // plans whose block is mapped
 // The running thread's plan; it may outlive the run (end on another
 // thread), so allocations also check Plan::running.
 thread_local std::shared_ptr<Plan> t_plan;
@@ -248,7 +250,7 @@ struct PlanAllocator final : c10::Allocator {
   c10::DeleterFnPtr raw_deleter() const override { return &plan_free; }
 };
 
-PlanAllocator g_allocator;
+PlanAllocator &g_allocator = *new PlanAllocator;
 
 }  // namespace
 
