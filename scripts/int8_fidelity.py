@@ -32,6 +32,7 @@ from torch.ao.quantization.observer import HistogramObserver, MinMaxObserver, Pe
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from drumsplit_model.config import load_config  # noqa: E402
 from drumsplit_model.net import Conv2d, ConvTranspose2d, Linear, TFCTDFNet  # noqa: E402
+from drumsplit_model.quantize import plain_layer as plain  # noqa: E402
 
 
 class Int8Op(QuantWrapper):
@@ -41,21 +42,6 @@ class Int8Op(QuantWrapper):
     def __init__(self, op: nn.Module):
         super().__init__(op)
         self.register_buffer("weight", torch.empty(0), persistent=False)
-
-
-def plain(m: nn.Module) -> nn.Module:
-    """The torch.nn layer of drumsplit's casting subclass, same weights (the
-    quantisation mappings match exact types)."""
-    if isinstance(m, ConvTranspose2d):
-        p = nn.ConvTranspose2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
-                               m.output_padding, m.groups, m.bias is not None, m.dilation)
-    elif isinstance(m, Conv2d):
-        p = nn.Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation,
-                      m.groups, m.bias is not None)
-    else:
-        p = nn.Linear(m.in_features, m.out_features, m.bias is not None)
-    p.load_state_dict(m.state_dict())
-    return p
 
 
 def wrap(mod: nn.Module, skip: set, prefix: str = "") -> None:

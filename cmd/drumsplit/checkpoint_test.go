@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,16 @@ func cacheEnv(dir, path string) []string {
 		env = append(env, "PATH="+path, "DRUMSPLIT_PYTHON=")
 	}
 	return env
+}
+
+// randomCheckpoint writes a random-weight training checkpoint of the
+// config's architecture to path, with python py.
+func randomCheckpoint(t *testing.T, py, cfg, path string, seed int) {
+	t.Helper()
+	gen := exec.Command(py, "../../scripts/make_random_checkpoint.py", "--config", cfg, "-o", path, "--seed", strconv.Itoa(seed))
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("make_random_checkpoint: %v\n%s", err, out)
+	}
 }
 
 // TestSeparateCheckpoint: -m CHECKPOINT --config YAML converts the
@@ -32,10 +43,7 @@ func TestSeparateCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	ck := filepath.Join(dir, "drums.ckpt")
-	gen := exec.Command(py, "../../scripts/make_random_checkpoint.py", "--config", cfg, "-o", ck, "--seed", "9")
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("make_random_checkpoint: %v\n%s", err, out)
-	}
+	randomCheckpoint(t, py, cfg, ck, 9)
 	writeInput(t, filepath.Join(dir, "in.wav"), 4000, 44100, 12)
 	cache := filepath.Join(dir, "cache")
 

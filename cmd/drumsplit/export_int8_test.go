@@ -3,7 +3,6 @@ package main
 import (
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,10 +25,7 @@ func TestExportInt8AndSeparate(t *testing.T) {
 		t.Fatal(err)
 	}
 	ck := filepath.Join(dir, "drums.ckpt")
-	gen := exec.Command(py, "../../scripts/make_random_checkpoint.py", "--config", cfg, "-o", ck, "--seed", "5")
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("make_random_checkpoint: %v\n%s", err, out)
-	}
+	randomCheckpoint(t, py, cfg, ck, 5)
 	calib := filepath.Join(dir, "calib")
 	for i := range 4 {
 		// A folder per track with a mixture and a stem: only mixtures count.

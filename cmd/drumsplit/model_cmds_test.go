@@ -9,7 +9,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -198,10 +197,7 @@ func TestExportEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	ck := filepath.Join(dir, "drums.ckpt")
 	cfg := "../../configs/tiny_6stem.yaml"
-	gen := exec.Command(py, "../../scripts/make_random_checkpoint.py", "--config", cfg, "-o", ck, "--seed", "3")
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("make_random_checkpoint: %v\n%s", err, out)
-	}
+	randomCheckpoint(t, py, cfg, ck, 3)
 	out := filepath.Join(dir, "drums.pt")
 	stdout, err := runModelCommand(t, "export", "--checkpoint", ck, "--config", cfg, "-o", out,
 		"--precision", "fp16", "--name", "random drums")

@@ -107,7 +107,7 @@ class Int8Layer(nn.Module):
         return self.dequant(self.module(self.quant(x.float())))
 
 
-def _plain(m: nn.Module) -> nn.Module:
+def plain_layer(m: nn.Module) -> nn.Module:
     """The torch.nn layer of drumsplit's casting subclass with the same
     weights: the quantisation mappings match exact types."""
     if isinstance(m, ConvTranspose2d):
@@ -156,7 +156,7 @@ def quantize_int8(net: nn.Module, calibration: Tensor, layers: Sequence[str], en
         parent, _, attr = name.rpartition(".")
         owner = q.get_submodule(parent) if parent else q
         layer = getattr(owner, attr)
-        w = Int8Layer(_plain(layer))
+        w = Int8Layer(plain_layer(layer))
         w.qconfig = _qconfig(layer)
         setattr(owner, attr, w)
     torch.ao.quantization.prepare(q, inplace=True)
