@@ -657,22 +657,7 @@ func TestRefineWholeFrame(t *testing.T) {
 		hit(x, tt, 2500, 0.004, 0.5, rng)
 		want = append(want, tt)
 	}
-	notes, err := Transcribe(Input{SampleRate: rate, Stems: []Stem{{"ride", [][]float32{x}}}}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []float64
-	for _, n := range notes {
-		got = append(got, n.Time)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("ride notes at %v, want %v", got, want)
-	}
-	for i := range got {
-		if math.Abs(got[i]-want[i]) > 0.005 {
-			t.Errorf("note %d at %.4f s, want %.4f", i, got[i], want[i])
-		}
-	}
+	oneStemNotes(t, "ride", x, want, 0.005)
 }
 
 // debianKit returns the Debian hydrogen-drumkits kit of that name, and
@@ -723,7 +708,20 @@ func TestFlams(t *testing.T) {
 	hit(x, smeared, 0, 0.05, 0.5, rng)
 	want = append(want, smeared)
 
-	notes, err := Transcribe(Input{SampleRate: rate, Stems: []Stem{{"snare", [][]float32{x}}}}, Options{})
+	notes := oneStemNotes(t, "snare", x, want, 0.002)
+	// The grace notes' velocities are their own, under the main strokes'.
+	for i := 0; i+1 < len(notes)-1; i += 2 {
+		if notes[i].Velocity >= notes[i+1].Velocity {
+			t.Errorf("grace at %.4f s velocity %d, its main stroke %d", notes[i].Time, notes[i].Velocity, notes[i+1].Velocity)
+		}
+	}
+}
+
+// oneStemNotes transcribes x as the only stem, of that name, and checks
+// that its notes are at the times of want, each within tol seconds.
+func oneStemNotes(t *testing.T, stem string, x []float32, want []float64, tol float64) []Note {
+	t.Helper()
+	notes, err := Transcribe(Input{SampleRate: rate, Stems: []Stem{{stem, [][]float32{x}}}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -732,17 +730,12 @@ func TestFlams(t *testing.T) {
 		got = append(got, n.Time)
 	}
 	if len(got) != len(want) {
-		t.Fatalf("snare notes at %.4f, want %.4f", got, want)
+		t.Fatalf("%s notes at %.4f, want %.4f", stem, got, want)
 	}
 	for i := range got {
-		if math.Abs(got[i]-want[i]) > 0.002 {
-			t.Errorf("note %d at %.4f s, want %.4f", i, got[i], want[i])
+		if math.Abs(got[i]-want[i]) > tol {
+			t.Errorf("%s note %d at %.4f s, want %.4f", stem, i, got[i], want[i])
 		}
 	}
-	// The grace notes' velocities are their own, under the main strokes'.
-	for i := 0; i+1 < len(notes)-1; i += 2 {
-		if notes[i].Velocity >= notes[i+1].Velocity {
-			t.Errorf("grace at %.4f s velocity %d, its main stroke %d", notes[i].Time, notes[i].Velocity, notes[i+1].Velocity)
-		}
-	}
+	return notes
 }
