@@ -237,12 +237,16 @@ func (d *detector) pick(odf []float32, x signal, rate, hop int) []onset {
 	for _, t := range peakFrames {
 		pw := ps.view(t * hop)
 		s := refine(pw, t*hop, d.nfft, rate, lastSample)
+		inGap := s-lastSample < gap
+		if inGap && !d.flams {
+			continue
+		}
 		o := onset{sample: s, level: level(s, s+rate/20), rise: riseDB(pw, s, rate)}
-		if s-lastSample < gap {
+		if inGap {
 			// A flam's main stroke 20–30 ms after its grace note,
 			// whose peak came first: the grace's level is then only
 			// its own.
-			if !d.flams || len(out) == 0 || o.level < d.absFloor || o.rise < d.riseDB {
+			if len(out) == 0 || o.level < d.absFloor || o.rise < d.riseDB {
 				continue
 			}
 			g := &out[len(out)-1]
