@@ -252,7 +252,7 @@ func (d *detector) pick(odf []float32, x signal, rate, hop int) []onset {
 			g := &out[len(out)-1]
 			lv := level(g.sample, s)
 			if s-g.sample >= rate*flamMin/1000 && lv >= d.absFloor && isGrace(pw, g.sample, s, rate, lv, o.level) {
-				g.level, g.rise, g.grace = lv, graceRise(pw, g.sample, s, rate), true
+				g.makeGrace(pw, s, rate, lv)
 				out = append(out, o)
 				lastSample = s
 			}
@@ -266,12 +266,14 @@ func (d *detector) pick(odf []float32, x signal, rate, hop int) []onset {
 			// its level is its own.
 			g := &out[len(out)-1]
 			if lv := level(g.sample, s); isGrace(pw, g.sample, s, rate, lv, o.level) {
-				g.level, g.rise, g.grace = lv, graceRise(pw, g.sample, s, rate), true
+				g.makeGrace(pw, s, rate, lv)
 			}
 		} else if d.flams {
 			if g, ok := findGrace(pw, s, lastSample, rate); ok {
 				if lv := level(g, s); lv >= d.absFloor && isGrace(pw, g, s, rate, lv, o.level) {
-					out = append(out, onset{sample: g, level: lv, rise: graceRise(pw, g, s, rate), grace: true})
+					grace := onset{sample: g}
+					grace.makeGrace(pw, s, rate, lv)
+					out = append(out, grace)
 				}
 			}
 		}
@@ -331,6 +333,13 @@ func isGrace(pw pwView, g, s, rate int, graceLevel, mainLevel float64) bool {
 	smear := 10 * math.Log10(power(g, min(s, g+rate*5/1000))/power(s-rate*4/1000, s))
 	under := mainLevel - graceLevel
 	return rise >= graceRiseDB && under >= graceMinUnderDB && under < graceUnderDB && smear >= -graceSmearDB
+}
+
+// makeGrace makes o the grace note of the main stroke at s: its level lv
+// is its own (from o to s, not the 50 ms that hold both strokes) and so is
+// its rise (graceRise).
+func (o *onset) makeGrace(pw pwView, s, rate int, lv float64) {
+	o.level, o.rise, o.grace = lv, graceRise(pw, o.sample, s, rate), true
 }
 
 // graceRise is riseDB for a grace note at g before its main stroke at s:
