@@ -20,14 +20,21 @@ func cacheEnv(dir, path string) []string {
 	return env
 }
 
-// randomCheckpoint writes a random-weight training checkpoint of the
-// config's architecture to path, with python py.
-func randomCheckpoint(t *testing.T, py, cfg, path string, seed int) {
+// tinyCheckpoint writes dir/drums.ckpt, a random-weight training
+// checkpoint of configs/tiny_6stem.yaml, with python py, and returns the
+// config's absolute path and the checkpoint's.
+func tinyCheckpoint(t *testing.T, py, dir string, seed int) (cfg, ck string) {
 	t.Helper()
-	gen := exec.Command(py, "../../scripts/make_random_checkpoint.py", "--config", cfg, "-o", path, "--seed", strconv.Itoa(seed))
+	cfg, err := filepath.Abs("../../configs/tiny_6stem.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck = filepath.Join(dir, "drums.ckpt")
+	gen := exec.Command(py, "../../scripts/make_random_checkpoint.py", "--config", cfg, "-o", ck, "--seed", strconv.Itoa(seed))
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("make_random_checkpoint: %v\n%s", err, out)
 	}
+	return cfg, ck
 }
 
 // TestSeparateCheckpoint: -m CHECKPOINT --config YAML converts the
@@ -38,12 +45,7 @@ func TestSeparateCheckpoint(t *testing.T) {
 	needLib(t)
 	py := realPython(t)
 	dir := t.TempDir()
-	cfg, err := filepath.Abs("../../configs/tiny_6stem.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck := filepath.Join(dir, "drums.ckpt")
-	randomCheckpoint(t, py, cfg, ck, 9)
+	cfg, _ := tinyCheckpoint(t, py, dir, 9)
 	writeInput(t, filepath.Join(dir, "in.wav"), 4000, 44100, 12)
 	cache := filepath.Join(dir, "cache")
 

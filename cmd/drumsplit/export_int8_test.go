@@ -20,12 +20,7 @@ func TestExportInt8AndSeparate(t *testing.T) {
 	needLib(t)
 	py := realPython(t)
 	dir := t.TempDir()
-	cfg, err := filepath.Abs("../../configs/tiny_6stem.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck := filepath.Join(dir, "drums.ckpt")
-	randomCheckpoint(t, py, cfg, ck, 5)
+	cfg, ck := tinyCheckpoint(t, py, dir, 5)
 	calib := filepath.Join(dir, "calib")
 	for i := range 4 {
 		// A folder per track with a mixture and a stem: only mixtures count.

@@ -195,9 +195,7 @@ func realPython(t *testing.T) string {
 func TestExportEndToEnd(t *testing.T) {
 	py := realPython(t)
 	dir := t.TempDir()
-	ck := filepath.Join(dir, "drums.ckpt")
-	cfg := "../../configs/tiny_6stem.yaml"
-	randomCheckpoint(t, py, cfg, ck, 3)
+	cfg, ck := tinyCheckpoint(t, py, dir, 3)
 	out := filepath.Join(dir, "drums.pt")
 	stdout, err := runModelCommand(t, "export", "--checkpoint", ck, "--config", cfg, "-o", out,
 		"--precision", "fp16", "--name", "random drums")
