@@ -116,30 +116,42 @@ func logDevice(log *slog.Logger, d torch.Device, why string, v torch.VersionInfo
 	log.Info("compute device", f...)
 }
 
-// int8Device checks the precision asked for against the model's and
-// returns the device to look for. An int8 model (quantised at export) runs
-// at precision auto or int8 only, and on the CPU only: libtorch's quantised
-// kernels exist for no other device. With device auto it goes to the CPU;
-// a GPU asked for by name is an error rather than a silent move to a device
-// many times slower than the one asked for. Precision int8 needs an int8
-// model: the runtime cannot quantise one.
-func int8Device(info *model.Info, p Precision, want torch.Device, log *slog.Logger) (torch.Device, error) {
+// CheckInt8 reports whether a model can run at precision p on device want
+// as far as int8 goes, from its metadata alone (so that a command line can
+// say so before anything is loaded or written): an int8 model (quantised
+// at export) runs at precision auto or int8 only, and on the CPU only
+// (device auto or cpu): libtorch's quantised kernels exist for no other
+// device, and a GPU asked for by name is an error rather than a silent move
+// to a device many times slower than the one asked for. Precision int8
+// needs an int8 model: the runtime cannot quantise one.
+func CheckInt8(info *model.Info, p Precision, want torch.Device) error {
 	isInt8 := info.Precision == "int8"
 	switch {
 	case !isInt8 && p == INT8:
-		return want, fmt.Errorf("precision int8 needs a model exported with --precision int8; this one is %s",
+		return fmt.Errorf("precision int8 needs a model exported with --precision int8; this one is %s",
 			info.Precision)
 	case !isInt8:
-		return want, nil
+		return nil
 	case p != PrecisionAuto && p != INT8:
-		return want, fmt.Errorf("an int8 model (quantised at export) runs at precision int8 only, not %s; "+
+		return fmt.Errorf("an int8 model (quantised at export) runs at precision int8 only, not %s; "+
 			"use an fp32 model for %s", p, p)
-	case want.Type == torch.Auto:
+	case want.Type != torch.Auto && want.Type != torch.CPU:
+		return fmt.Errorf("an int8 model runs on the CPU only, not %s: use --device cpu, or an fp32 model on %s",
+			want, want)
+	}
+	return nil
+}
+
+// int8Device checks the model's precision against the one and the device
+// asked for (CheckInt8) and returns the device to look for: the CPU for an
+// int8 model at device auto.
+func int8Device(info *model.Info, p Precision, want torch.Device, log *slog.Logger) (torch.Device, error) {
+	if err := CheckInt8(info, p, want); err != nil {
+		return want, err
+	}
+	if info.Precision == "int8" && want.Type == torch.Auto {
 		log.Info("int8 model: running on the CPU (quantised kernels are CPU-only)")
 		return torch.Device{Type: torch.CPU}, nil
-	case want.Type != torch.CPU:
-		return want, fmt.Errorf("an int8 model runs on the CPU only, not %s: use --device cpu, or an fp32 model on %s",
-			want, want)
 	}
 	return want, nil
 }

@@ -74,6 +74,28 @@ func TestExportInt8AndSeparate(t *testing.T) {
 			t.Errorf("%s: int8 stem %.1f dB from fp32's (want 20 dB to finite)", stem, sdr)
 		}
 	}
+
+	// What the int8 model cannot do is a usage error from its metadata,
+	// before the output folder is made or the library loaded.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--device", "cuda"}, "an int8 model runs on the CPU only, not cuda:0"},
+		{[]string{"--device", "cpu,mps"}, "an int8 model runs on the CPU only, not mps"},
+		{[]string{"--precision", "fp16"}, "runs at precision int8 only, not fp16"},
+	} {
+		args := append(append([]string{"separate", "-m", "i8.pt"}, c.args...), "-o", "refused", "in.wav")
+		r := ds(t, dir, nil, args...)
+		wantCode(t, r, 2)
+		wantOneLine(t, r, `model "i8.pt"`, c.want)
+		if _, err := os.Stat(filepath.Join(dir, "refused")); !os.IsNotExist(err) {
+			t.Errorf("%v: output folder made (%v)", c.args, err)
+		}
+	}
+	r = ds(t, dir, nil, "separate", "-m", "f32.pt", "--precision", "int8", "-o", "refused", "in.wav")
+	wantCode(t, r, 2)
+	wantOneLine(t, r, "precision int8 needs a model exported with --precision int8")
 }
 
 // stemSDR is 10·log10(Σref² / Σ(ref-est)²) over both channels, in dB.

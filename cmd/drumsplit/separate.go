@@ -22,6 +22,7 @@ import (
 	"github.com/drumsplit/drumsplit/internal/ui/separate"
 	"github.com/drumsplit/drumsplit/model"
 	"github.com/drumsplit/drumsplit/separator"
+	"github.com/drumsplit/drumsplit/torch"
 )
 
 // separateDescription is the help text of separate (help/separate.txt).
@@ -225,6 +226,17 @@ func separateFlags(c *cli.Context, events func(job.Event)) (*separateConfig, err
 	}
 	if o := cfg.opts.Overlap; o > cfg.info.ChunkSize {
 		return nil, usagef("--overlap %d: more than the %d samples of the model's chunk", o, cfg.info.ChunkSize)
+	}
+	// An int8 model's device and precision are known from its metadata:
+	// say so before the output folder is made and the library loaded.
+	for _, d := range cfg.devices {
+		dev, err := torch.ParseDevice(d) // parseDevices accepted it
+		if err != nil {
+			return nil, err
+		}
+		if err := separator.CheckInt8(cfg.info, cfg.opts.Precision, dev); err != nil {
+			return nil, usagef("model %q: %v", cfg.modelPath, err)
+		}
 	}
 	j.ModelName = cfg.info.Name
 	if j.ModelName == "" {
